@@ -1,0 +1,195 @@
+"""Generated client methods: ``ApiPool.<api>.client.<x-bind-client>(...)``.
+
+Arguments: the body as one positional model, path/query/header/formData
+parameters as keywords, plus ``max_attempts`` (3), ``read_timeout``,
+``connect_timeout`` (the API's timeout) and ``request_headers``.
+
+Retries: connection errors always; timeouts and 502/503/504 only for
+idempotent methods; up to ``max_attempts``, waiting 0.5, 1.5, 2.5... s.
+Replies: a 2xx is validated and built into its model; an error reply with
+``error_description`` becomes an Error model; anything else goes through
+the API's ``error_callback`` (whose result is returned).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import quote
+
+import requests
+
+from pymacaron_core.context import call_headers
+from pymacaron_core.exceptions import ClientError, PyMacaronCoreException, ValidationError
+from pymacaron_core.models.base import PyMacaronModel
+from pymacaron_core.models.factory import generic_to_json
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
+RETRY_STATUSES = {502, 503, 504}
+MAGIC = ("max_attempts", "read_timeout", "connect_timeout", "request_headers")
+
+
+def retry_delay(attempt):
+    """Seconds to wait after failed attempt number ``attempt`` (0-based): 0.5, 1.5, 2.5..."""
+    return 0.5 + attempt
+
+
+def _query_value(value, fmt):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        items = [_query_value(v, None) for v in value]
+        if fmt == "multi":
+            return items
+        sep = {"ssv": " ", "tsv": "\t", "pipes": "|"}.get(fmt, ",")
+        return sep.join(str(i) for i in items)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class ClientMethod:
+    def __init__(self, api, operation, response_plan):
+        self.api = api
+        self.operation = operation
+        self.name = operation.client_name
+        self.method = operation.method
+        self.params = {p.name: p for p in operation.parameters}
+        self.responses = response_plan  # status -> (validator, builder)
+        self.send = None  # set by the API: transport, possibly decorated
+
+    def __repr__(self):
+        return f"<client {self.api.name}.{self.name}: {self.method} {self.operation.full_path}>"
+
+    def _build_request(self, args, kwargs):
+        op = self.operation
+        if op.body is not None:
+            if len(args) != 1:
+                raise ValidationError(f"{self.name} expects exactly 1 parameter")
+            body = args[0]
+            data = type(body)._pym_marshal(body, False) if isinstance(body, PyMacaronModel) \
+                else generic_to_json(body)
+            payload = json.dumps(data)
+        elif args:
+            raise ValidationError(f"{self.name} takes no positional argument (the operation has no body)")
+        else:
+            payload = None
+        path = op.full_path
+        params, headers, form, files = {}, {}, {}, {}
+        for key, value in kwargs.items():
+            p = self.params.get(key)
+            location = p.location if p is not None else "query"
+            if location == "path":
+                path = path.replace("{" + key + "}", quote(str(_query_value(value, None)), safe=""))
+            elif value is None:
+                continue
+            elif location == "query":
+                params[key] = _query_value(value, p.collection_format if p else None)
+            elif location == "header":
+                headers[key] = str(_query_value(value, p.collection_format))
+            elif location == "formData":
+                if p.type == "file":
+                    files[key] = value
+                else:
+                    form[key] = _query_value(value, p.collection_format)
+        if "{" in path:
+            return None
+        if form or files:
+            payload = form
+        return path, params, headers, payload, files
+
+    def __call__(self, *args, **kwargs):
+        api = self.api
+        max_attempts = kwargs.pop("max_attempts", 3)
+        read_timeout = kwargs.pop("read_timeout", api.timeout)
+        connect_timeout = kwargs.pop("connect_timeout", api.timeout)
+        extra_headers = kwargs.pop("request_headers", None)
+        built = self._build_request(args, kwargs)
+        if built is None:
+            return api.error_callback(ValidationError(
+                f"Missing some arguments to format url: {self.operation.full_path}"))
+        path, params, headers, payload, files = built
+        url = api.base_url + path
+        all_headers = {} if (payload is not None and files) or isinstance(payload, dict) \
+            else {"Content-Type": "application/json"}
+        all_headers.update(call_headers())
+        all_headers.update(headers)
+        if extra_headers:
+            all_headers.update(extra_headers)
+        try:
+            resp = self._call_with_retries(url, all_headers, params, payload, files,
+                                           (connect_timeout, read_timeout), max_attempts)
+        except ClientError as e:
+            return api.error_callback(e)
+        return self._handle_response(url, resp)
+
+    def _call_with_retries(self, url, headers, params, data, files, timeout, max_attempts):
+        idempotent = self.method in IDEMPOTENT
+        attempts = max(1, int(max_attempts))
+        last = None
+        for attempt in range(attempts):
+            try:
+                resp = self.send(url, method=self.method, headers=headers, params=params or None, data=data,
+                                 timeout=timeout, verify=self.api.verify_ssl, files=files or None)
+            except requests.exceptions.ConnectionError as e:
+                if isinstance(e, requests.exceptions.ReadTimeout):  # defensive: not a ConnectionError subclass
+                    raise
+                last = e
+                retry = True
+            except requests.exceptions.Timeout as e:
+                last = e
+                retry = idempotent
+            else:
+                if resp.status_code in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
+                    log.info("%s %s returned %s: retrying", self.method, url, resp.status_code)
+                    time.sleep(self.api.retry_delay(attempt))
+                    continue
+                return resp
+            if not retry or attempt + 1 >= attempts:
+                break
+            log.info("%s %s failed (%s): retrying", self.method, url, last.__class__.__name__)
+            time.sleep(self.api.retry_delay(attempt))
+        kind = "timed out" if isinstance(last, requests.exceptions.Timeout) else "failed"
+        tried = f"after {attempt + 1} attempt{'s' if attempt else ''}"
+        raise ClientError(f"Call to {self.method} {url} {kind} {tried}: {last.__class__.__name__}: {last}")
+
+    def _handle_response(self, url, resp):
+        api = self.api
+        status = resp.status_code
+        try:
+            data = resp.json() if resp.content else None
+        except ValueError:
+            data = None
+            if 200 <= status < 300:
+                return api.error_callback(ValidationError(
+                    f"Failed to unmarshal response because: {self.method} {url} returned a body "
+                    f"that is not JSON: {resp.text[:200]!r}"))
+        if 200 <= status < 300:
+            entry = self.responses.get(status) or self.responses.get("default")
+            if entry is None or data is None:
+                return data
+            validator, build = entry
+            problems = validator(data) if validator is not None else []
+            if problems:
+                return api.error_callback(ValidationError(
+                    "Failed to unmarshal response because: " + "; ".join(str(p) for p in problems), problems))
+            return build(data) if build is not None else data
+        if isinstance(data, dict) and "error_description" in data:
+            entry = self.responses.get(status) or self.responses.get("default")
+            model = api.error_model_class() if entry is None else None
+            try:
+                if entry is not None and entry[1] is not None:
+                    data.setdefault("status", status)
+                    return entry[1](data)
+                if model is not None:
+                    data.setdefault("status", status)
+                    return model._pym_build(data)
+            except Exception as e:  # a malformed error body: report it, do not crash
+                log.warning("could not build the error model: %s", e)
+        exc = PyMacaronCoreException(
+            f"Call to {self.method} {url} returned unknown exception: {status} {resp.text[:500]}")
+        exc.status_code = status
+        return api.error_callback(exc)

@@ -1,0 +1,73 @@
+"""How a generated client sends a request.
+
+Both transports are called as ``send(url, method=, headers=, params=, data=,
+timeout=, verify=)`` and return an object with ``status_code``, ``headers``,
+``content``, ``text`` and ``json()``. That one signature is what an
+``x-decorate-request`` decorator (e.g. ``pymacaron.auth.add_auth``) wraps.
+
+- :class:`HttpTransport`: real HTTP with a pooled ``requests.Session``.
+- :class:`WsgiTransport`: calls a Flask app in-process (APIs served by this
+  process): no socket, no timeout, same headers and parameters.
+"""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+
+class HttpTransport:
+    def __init__(self):
+        self._session = None
+
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = requests.Session()
+        return self._session
+
+    def __call__(self, url, method="GET", headers=None, params=None, data=None, timeout=None,
+                 verify=True, files=None):
+        return self.session.request(method, url, headers=headers, params=params, data=data,
+                                    timeout=timeout, verify=verify, files=files)
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+class WsgiResponse:
+    """The parts of a requests.Response that clients use, from a test response."""
+
+    def __init__(self, resp):
+        self.status_code = resp.status_code
+        self.headers = resp.headers
+        self.content = resp.get_data()
+        self.ok = 200 <= self.status_code < 400
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class WsgiTransport:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, url, method="GET", headers=None, params=None, data=None, timeout=None,
+                 verify=True, files=None):
+        client = self.app.test_client()
+        if files:
+            data = dict(data or {})
+            data.update({k: v for k, v in files.items()})
+        resp = client.open(url, method=method, headers=headers or {}, query_string=params or None,
+                           data=data)
+        try:
+            return WsgiResponse(resp)
+        finally:
+            resp.close()

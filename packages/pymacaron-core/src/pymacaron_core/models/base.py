@@ -1,0 +1,186 @@
+"""PyMacaronModel: the base class of every model generated from a spec.
+
+Declared properties live in the instance ``__dict__`` (so reading one is a
+plain attribute lookup) and read as ``None`` when unset, through class-level
+defaults. Undeclared keys accepted by the schema (``additionalProperties``)
+are kept apart in ``_pym_extra`` and serialised too. Any other attribute set
+on an instance is local: it is never serialised.
+
+Generated subclasses receive, from :mod:`pymacaron_core.models.factory`:
+``_pym_name``, ``_pym_props`` (ordered names), ``_pym_prop_set``,
+``_pym_additional``, ``_pym_validator``, ``_pym_build`` (dict -> instance,
+no validation) and ``_pym_marshal`` (instance -> dict).
+"""
+
+from __future__ import annotations
+
+from pymacaron_core.exceptions import ValidationError
+
+
+class ModelAttributeError(AttributeError, KeyError):
+    """Unknown property on a model (both an AttributeError and a KeyError)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class PyMacaronModel:
+    _pym_name = "PyMacaronModel"
+    _pym_api = None
+    _pym_props = ()
+    _pym_prop_set = frozenset()
+    _pym_additional = True
+    _pym_validator = None
+    __persistence_class__ = None
+
+    def __init__(self, **kwargs):
+        if kwargs:
+            if kwargs.keys() <= self._pym_prop_set:
+                self.__dict__.update(kwargs)
+            else:
+                self._pym_set_many(kwargs)
+
+    def _pym_set_many(self, values):
+        props = self._pym_prop_set
+        d = self.__dict__
+        for key, value in values.items():
+            if key in props:
+                d[key] = value
+            elif self._pym_additional:
+                d.setdefault("_pym_extra", {})[key] = value
+            else:
+                raise ModelAttributeError(
+                    f"Model '{self._pym_name}' has no property {key!r} "
+                    f"(properties: {', '.join(self._pym_props) or 'none'})")
+
+    # -- attribute and item access ----------------------------------------
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails: extras, or a real miss
+        extra = self.__dict__.get("_pym_extra")
+        if extra and name in extra:
+            return extra[name]
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"Model '{self._pym_name}' has no attribute {name}")
+
+    def __delattr__(self, name):
+        if name in self._pym_prop_set:
+            self.__dict__.pop(name, None)
+            return
+        extra = self.__dict__.get("_pym_extra")
+        if extra and name in extra:
+            del extra[name]
+            return
+        object.__delattr__(self, name)
+
+    def __getitem__(self, key):
+        if key in self._pym_prop_set:
+            return self.__dict__.get(key)
+        extra = self.__dict__.get("_pym_extra")
+        if extra and key in extra:
+            return extra[key]
+        raise ModelAttributeError(f"Model '{self._pym_name}' has no property {key!r}")
+
+    def __setitem__(self, key, value):
+        if key in self._pym_prop_set:
+            self.__dict__[key] = value
+        else:
+            self._pym_set_many({key: value})
+
+    def __delitem__(self, key):
+        if key in self._pym_prop_set:
+            self.__dict__.pop(key, None)
+            return
+        extra = self.__dict__.get("_pym_extra")
+        if extra and key in extra:
+            del extra[key]
+            return
+        raise ModelAttributeError(f"Model '{self._pym_name}' has no property {key!r}")
+
+    def __contains__(self, key):
+        return self[key] is not None if key in self._pym_prop_set else \
+            key in (self.__dict__.get("_pym_extra") or ())
+
+    # -- comparison and display -------------------------------------------
+
+    def _pym_values(self):
+        d = self.__dict__
+        values = {k: d[k] for k in self._pym_props if d.get(k) is not None}
+        extra = d.get("_pym_extra")
+        if extra:
+            values.update((k, v) for k, v in extra.items() if v is not None)
+        return values
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return self._pym_values() == other._pym_values()
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._pym_values().items())
+        return f"{self._pym_name}({inner})"
+
+    # -- (de)serialisation ------------------------------------------------
+
+    def to_json(self, keep_datetime=False):
+        """The JSON-ready dict of this model (nested models become dicts).
+
+        A property left unset (or None) is omitted unless it is required or
+        ``x-nullable``. Dates become ISO strings unless ``keep_datetime``,
+        which keeps top-level date and datetime values as objects.
+        """
+        return type(self)._pym_marshal(self, keep_datetime)
+
+    @classmethod
+    def from_json(cls, j, keep_datetime=False):
+        """Validate ``j`` against the definition and build the model (nested too)."""
+        if cls._pym_validator is not None:
+            problems = cls._pym_validator(j)
+            if problems:
+                raise ValidationError(
+                    f"Invalid {cls._pym_name}: " + "; ".join(str(p) for p in problems), problems)
+        return cls._pym_build(j)
+
+    def update_from_dict(self, d, ignore_none=False):
+        """Set properties from a dict; None deletes a property unless ``ignore_none``."""
+        for key, value in d.items():
+            if value is None:
+                if not ignore_none:
+                    try:
+                        del self[key]
+                    except KeyError:
+                        pass
+            else:
+                self[key] = value
+        return self
+
+    def clone(self):
+        return type(self)._pym_build(type(self)._pym_marshal(self, False))
+
+    def validate(self):
+        """Raise ValidationError listing every problem if this model breaks its spec."""
+        problems = self._pym_validator(type(self)._pym_marshal(self, False)) if self._pym_validator else []
+        if problems:
+            raise ValidationError(f"Invalid {self._pym_name}: " + "; ".join(str(p) for p in problems), problems)
+        return self
+
+    @classmethod
+    def get_model_name(cls):
+        return cls._pym_name
+
+    def _pym_local_attrs(self):
+        return {k: v for k, v in self.__dict__.items()
+                if k not in self._pym_prop_set and k != "_pym_extra"}
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)

@@ -1,0 +1,313 @@
+"""Generate one model class per object definition of a spec.
+
+For each class two functions are generated as source (registered with
+``linecache``): ``build`` turns validated JSON into an instance (nested
+models, dates and custom formats converted) and ``marshal`` turns an
+instance back into JSON. Only properties that need converting get code;
+the rest is one ``dict.update``. Conversions follow bravado-core.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import linecache
+import re
+
+from pymacaron_core.exceptions import SpecProblem
+from pymacaron_core.models.base import PyMacaronModel
+
+
+def is_model_schema(schema):
+    """bravado-core's rule: object definitions (explicit or with properties/allOf) are models."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "object":
+        return True
+    return "type" not in schema and ("properties" in schema or "allOf" in schema)
+
+
+def collect_properties(schema, definitions, _seen=None):
+    """-> (ordered {name: schema}, required set, additional allowed), following allOf."""
+    seen = set() if _seen is None else _seen
+    props, required, additional = {}, set(), True
+    parts = [schema] + list(schema.get("allOf") or [])
+    for n, part in enumerate(parts):
+        if n and isinstance(part, dict) and "$ref" in part:
+            name = part["$ref"].rsplit("/", 1)[-1]
+            if name in seen or name not in definitions:
+                continue
+            seen.add(name)
+            p, r, a = collect_properties(definitions[name], definitions, seen)
+        elif n:
+            p, r, a = collect_properties(part, definitions, seen)
+        else:
+            p = part.get("properties") or {}
+            r = set(part.get("required") or []) if isinstance(part.get("required"), list) else set()
+            a = part.get("additionalProperties", True) is not False
+        props.update(p)
+        required |= r
+        additional = additional and a
+    return props, required, additional
+
+
+class ModelFactory:
+    """Builds the model classes of one API."""
+
+    def __init__(self, api_name, doc, formats, compiler, do_persist=True):
+        self.api_name = api_name
+        self.doc = doc
+        self.definitions = doc.definitions
+        self.formats = formats
+        self.compiler = compiler
+        self.do_persist = do_persist
+        self.classes = {}
+        self.problems = []
+        self._consts = {}
+        self.ns = {"PyMacaronModel": PyMacaronModel, "_generic_to_json": generic_to_json,
+                   "_generic_copy": generic_copy}
+
+    # -- classes ----------------------------------------------------------
+
+    def build_classes(self, shared=None):
+        """Create every model class; ``shared`` maps names to classes to reuse."""
+        for name, schema in self.definitions.items():
+            if not is_model_schema(schema):
+                continue
+            if shared and name in shared:
+                self.classes[name] = shared[name]
+                continue
+            self.classes[name] = self._make_class(name, schema)
+        for name, cls in self.classes.items():
+            if shared and name in shared:
+                continue
+            self._compile_functions(name, cls)
+        return self.classes
+
+    def _import_class(self, name, key, dotted):
+        path = ("definitions", name, key)
+        module_name, _, attr = dotted.rpartition(".")
+        try:
+            module = importlib.import_module(module_name)
+            return getattr(module, attr)
+        except Exception as e:  # ImportError, AttributeError, errors raised by the module
+            self.problems.append(SpecProblem(
+                self.doc.file, self.doc.line(path), f"definitions/{name}",
+                f"{key} {dotted!r} cannot be imported: {e.__class__.__name__}: {e}",
+                f"make sure {module_name} is importable and defines {attr}"))
+            return None
+
+    def _make_class(self, name, schema):
+        props, required, additional = collect_properties(schema, self.definitions)
+        bases = [PyMacaronModel]
+        parent = schema.get("x-parent")
+        if isinstance(parent, str):
+            cls = self._import_class(name, "x-parent", parent)
+            if cls is not None:
+                bases.append(cls)
+        persist = schema.get("x-persist") if self.do_persist else None
+        if isinstance(persist, str):
+            cls = self._import_class(name, "x-persist", persist)
+            if cls is not None:
+                bases.append(cls)
+        attrs = {
+            "__module__": "pymacaron_core.models",
+            "__qualname__": name,
+            "__doc__": schema.get("description") or f"Model {name} of API {self.api_name}.",
+            "_pym_name": name,
+            "_pym_api": self.api_name,
+            "_pym_props": tuple(props),
+            "_pym_prop_set": frozenset(props),
+            "_pym_required": frozenset(required),
+            "_pym_additional": additional,
+            "_pym_schema": schema,
+            "__persistence_class__": persist,
+        }
+        reserved = set(dir(PyMacaronModel))
+        for base in bases[1:]:
+            reserved |= set(dir(base))
+        for prop in props:
+            if prop in reserved or not prop.isidentifier():
+                continue
+            attrs[prop] = None
+        try:
+            return type(name, tuple(bases), attrs)
+        except TypeError as e:
+            self.problems.append(SpecProblem(self.doc.file, self.doc.line(("definitions", name)),
+                                             f"definitions/{name}", f"cannot build the model class: {e}",
+                                             "check that x-parent and x-persist classes can be combined"))
+            return type(name, (PyMacaronModel,), attrs)
+
+    # -- generated functions ----------------------------------------------
+
+    def _const(self, value, prefix):
+        key = (prefix, id(value))
+        if key not in self._consts:
+            cname = f"_{prefix}{len(self._consts)}"
+            self._consts[key] = (cname, value)
+            self.ns[cname] = value
+        return self._consts[key][0]
+
+    def _compile_functions(self, name, cls):
+        props, required, additional = collect_properties(cls._pym_schema, self.definitions)
+        safe = re.sub(r"\W", "_", name)
+        cname = self._const(cls, "cls")
+        prop_set = self._const(cls._pym_prop_set, "props")
+        build_name, marshal_name = f"build_{safe}", f"marshal_{safe}"
+
+        lines = [f"def {build_name}(j):",
+                 f"    o = {cname}.__new__({cname})",
+                 "    d = o.__dict__",
+                 f"    if j.keys() <= {prop_set}:",
+                 "        d.update(j)",
+                 "    else:",
+                 f"        d.update((k, v) for k, v in j.items() if k in {prop_set})",
+                 f"        d['_pym_extra'] = {{k: _generic_copy(v) for k, v in j.items() if k not in {prop_set}}}"]
+        for prop, schema in props.items():
+            conv = self.to_python(schema)
+            if conv is None:
+                continue
+            fname = self._const(conv, "py")
+            lines += [f"    v = d.get({prop!r})",
+                      "    if v is not None:",
+                      f"        d[{prop!r}] = {fname}(v)"]
+        lines.append("    return o")
+
+        m = [f"def {marshal_name}(o, keep_datetime=False):",
+             "    d = o.__dict__",
+             "    out = {}"]
+        for prop, schema in props.items():
+            conv = self.to_wire(schema)
+            keep_null = prop in required or _nullable(schema)
+            m += [f"    v = d.get({prop!r})", "    if v is not None:"]
+            if conv is None:
+                m.append(f"        out[{prop!r}] = v")
+            else:
+                fname = self._const(conv, "wire")
+                if _is_date_format(schema, self.definitions):
+                    m.append(f"        out[{prop!r}] = v if keep_datetime else {fname}(v)")
+                else:
+                    m.append(f"        out[{prop!r}] = {fname}(v)")
+            if keep_null:
+                m += ["    else:", f"        out[{prop!r}] = None"]
+        m += ["    extra = d.get('_pym_extra')",
+              "    if extra:",
+              "        for k, v in extra.items():",
+              "            if v is not None:",
+              "                out[k] = _generic_to_json(v)",
+              "    return out"]
+        text = "\n".join(lines + [""] + m) + "\n"
+        filename = f"<pymacaron-model {self.api_name}:{name}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        exec(compile(text, filename, "exec"), self.ns)
+        cls._pym_build = staticmethod(self.ns[build_name])
+        cls._pym_marshal = staticmethod(self.ns[marshal_name])
+        cls._pym_validator = self.compiler.definition_validator(name)
+
+    # -- per-schema converters (None means identity) ----------------------
+
+    def _ref_name(self, schema):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            return ref[len("#/definitions/"):]
+        return None
+
+    def to_python(self, schema, _depth=0):
+        if not isinstance(schema, dict) or _depth > 30:
+            return None
+        name = self._ref_name(schema)
+        if name is not None:
+            if name in self.classes:
+                cls = self.classes[name]
+                return lambda v, cls=cls: cls._pym_build(v) if isinstance(v, dict) else v
+            return self.to_python(self.definitions.get(name) or {}, _depth + 1)
+        kind = schema.get("type")
+        if kind == "array" or "items" in schema and kind is None:
+            item = self.to_python(schema.get("items") or {}, _depth + 1)
+            if item is None:
+                return None
+            return lambda v, f=item: [None if x is None else f(x) for x in v] if isinstance(v, list) else v
+        if kind == "object" or "properties" in schema:
+            props = {k: self.to_python(s, _depth + 1) for k, s in (schema.get("properties") or {}).items()}
+            props = {k: f for k, f in props.items() if f is not None}
+            extra = schema.get("additionalProperties")
+            extra_conv = self.to_python(extra, _depth + 1) if isinstance(extra, dict) else None
+            if not props and extra_conv is None:
+                return None
+
+            def convert(v, props=props, extra_conv=extra_conv):
+                if not isinstance(v, dict):
+                    return v
+                out = {}
+                for k, x in v.items():
+                    f = props.get(k, extra_conv)
+                    out[k] = f(x) if f is not None and x is not None else x
+                return out
+            return convert
+        fmt = schema.get("format")
+        if fmt:
+            return self.formats.to_python(fmt)
+        return None
+
+    def to_wire(self, schema, _depth=0):
+        if not isinstance(schema, dict) or _depth > 30:
+            return generic_to_json
+        name = self._ref_name(schema)
+        if name is not None:
+            if name in self.classes:
+                return _model_to_json
+            return self.to_wire(self.definitions.get(name) or {}, _depth + 1)
+        kind = schema.get("type")
+        if kind == "array":
+            item = self.to_wire(schema.get("items") or {}, _depth + 1)
+            if item is None:
+                return list
+            return lambda v, f=item: [None if x is None else f(x) for x in v] if isinstance(v, (list, tuple)) \
+                else generic_to_json(v)
+        if kind == "object" or "properties" in schema or "allOf" in schema or not kind:
+            return generic_to_json
+        fmt = schema.get("format")
+        if fmt:
+            conv = self.formats.to_wire(fmt)
+            if conv is not None:
+                return conv
+        return None
+
+
+def _nullable(schema):
+    return isinstance(schema, dict) and schema.get("x-nullable") is True
+
+
+def _is_date_format(schema, definitions):
+    return isinstance(schema, dict) and schema.get("format") in ("date", "date-time")
+
+
+def _model_to_json(v):
+    if isinstance(v, PyMacaronModel):
+        return type(v)._pym_marshal(v, False)
+    return generic_to_json(v)
+
+
+def generic_to_json(v):
+    """Deep-convert models, dates, tuples in a free-form value to JSON types."""
+    if isinstance(v, PyMacaronModel):
+        return type(v)._pym_marshal(v, False)
+    if isinstance(v, dict):
+        return {k: generic_to_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [generic_to_json(x) for x in v]
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
+        return v.isoformat()
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    return v
+
+
+def generic_copy(v):
+    if isinstance(v, dict):
+        return {k: generic_copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [generic_copy(x) for x in v]
+    return v

@@ -1,0 +1,112 @@
+"""String formats: how each is validated, read from the wire and written to it.
+
+Validation uses jsonschema's FormatChecker (the checker bravado-core uses),
+so what we accept is what bravado accepts. Conversions follow bravado-core's
+DEFAULT_FORMATS: ``date`` <-> ``datetime.date``, ``date-time`` <->
+``datetime.datetime`` (naive values are written as UTC). User formats are
+bravado ``SwaggerFormat`` tuples (format, to_python, to_wire, validate, ...).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from dateutil import parser as _dateparser
+from jsonschema import FormatChecker
+
+_CHECKER = FormatChecker()
+
+# Formats whose conversion is the identity (or a plain int()/float() cast) in
+# bravado-core: nothing to do per value.
+_IDENTITY = {"byte", "double", "float", "int32", "int64"}
+
+
+def _date_to_wire(d):
+    return d.isoformat() if isinstance(d, (datetime.date, datetime.datetime)) else d
+
+
+def _datetime_to_wire(dt):
+    if isinstance(dt, datetime.datetime):
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=datetime.timezone.utc)
+        return dt.isoformat()
+    return dt
+
+
+def _date_to_python(s):
+    if isinstance(s, str):
+        return _dateparser.parse(s).date()
+    return s
+
+
+def _datetime_to_python(s):
+    if isinstance(s, str):
+        try:  # fast path for RFC 3339, the common case
+            return datetime.datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "Zz" and s else s)
+        except ValueError:
+            return _dateparser.parse(s)
+    return s
+
+
+class FormatRegistry:
+    """The formats one API knows: built-ins plus the user's SwaggerFormats."""
+
+    def __init__(self, user_formats=None):
+        self._validators = {}
+        self._to_python = {"date": _date_to_python, "date-time": _datetime_to_python}
+        self._to_wire = {"date": _date_to_wire, "date-time": _datetime_to_wire}
+        for name, (func, raises) in _CHECKER.checkers.items():
+            self._validators[name] = _checker_validator(name, func, raises)
+        for fmt in user_formats or ():
+            self.add(fmt)
+
+    def add(self, fmt):
+        """Register a bravado ``SwaggerFormat`` (or any object with the same fields)."""
+        name = fmt.format
+        self._validators[name] = _user_validator(name, fmt.validate)
+        if fmt.to_python is not None:
+            self._to_python[name] = fmt.to_python
+        if fmt.to_wire is not None:
+            self._to_wire[name] = fmt.to_wire
+
+    def validator(self, name):
+        """A function value -> None if valid, else an error message; or None."""
+        return self._validators.get(name)
+
+    def to_python(self, name):
+        if name in _IDENTITY and name not in self._to_python:
+            return None
+        return self._to_python.get(name)
+
+    def to_wire(self, name):
+        if name in _IDENTITY and name not in self._to_wire:
+            return None
+        return self._to_wire.get(name)
+
+
+def _checker_validator(name, func, raises):
+    def check(value):
+        try:
+            if func(value):
+                return None
+        except raises:
+            pass
+        return f"{value!r} is not a {name!r}"
+
+    check.__name__ = f"check_format_{name.replace('-', '_')}"
+    return check
+
+
+def _user_validator(name, validate):
+    def check(value):
+        if not isinstance(value, (str, int, float)):
+            return None
+        try:
+            validate(value)
+        except Exception as e:  # SwaggerValidationError, ValueError...
+            detail = str(e) or e.__class__.__name__
+            return f"{value!r} is not a {name!r}: {detail}"
+        return None
+
+    check.__name__ = f"check_format_{name.replace('-', '_')}"
+    return check

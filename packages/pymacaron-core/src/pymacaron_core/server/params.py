@@ -1,0 +1,137 @@
+"""Read path, query, header and formData parameters: cast, validate, convert.
+
+Each parameter is compiled once into a :class:`ParamReader`. Reading one
+costs a lookup, a cast from string (bravado-core's rules: '' means absent
+for numbers and booleans; arrays split by ``collectionFormat``) and the
+compiled validator. Problems are appended; nothing is raised here.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pymacaron_core.spec.operations import flask_var
+
+_SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
+_CASTABLE = {"integer", "number", "boolean"}
+MISSING = object()
+LOCATION_NAMES = {"path": "path", "query": "query", "header": "header", "formData": "formData"}
+
+
+class UploadedFile(bytes):
+    """The content of an uploaded file; also carries its name and type."""
+
+    filename: str | None
+    content_type: str | None
+
+    def __new__(cls, content, filename=None, content_type=None):
+        obj = super().__new__(cls, content)
+        obj.filename = filename
+        obj.content_type = content_type
+        return obj
+
+    @property
+    def mimetype(self):
+        return (self.content_type or "").split(";")[0].strip() or None
+
+
+class _CastError(Exception):
+    pass
+
+
+def _to_bool(raw):
+    low = raw.lower()
+    if low == "true":
+        return True
+    if low == "false":
+        return False
+    raise _CastError
+
+
+def _to_number(raw):
+    value = float(raw)
+    if not math.isfinite(value):
+        raise _CastError
+    return value
+
+
+_CASTS = {"integer": int, "number": _to_number, "boolean": _to_bool}
+
+
+def cast_value(kind, raw):
+    """String -> typed value for ``kind``; raises _CastError."""
+    cast = _CASTS.get(kind)
+    if cast is None:
+        return raw
+    try:
+        return cast(raw)
+    except (ValueError, TypeError, _CastError):
+        raise _CastError from None
+
+
+class ParamReader:
+    __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind",
+                 "items_kind", "separator", "multi", "validate", "convert", "path")
+
+    def __init__(self, param, validator, convert):
+        self.name = param.name
+        self.location = param.location
+        self.key = flask_var(param.name) if param.location == "path" else param.name
+        self.required = param.required
+        self.default = param.default
+        self.has_default = param.has_default
+        self.kind = param.schema.get("type")
+        items = param.schema.get("items") or {}
+        self.items_kind = items.get("type") if isinstance(items, dict) else None
+        self.multi = param.collection_format == "multi"
+        self.separator = _SEPARATORS.get(param.collection_format, ",")
+        self.validate = validator
+        self.convert = convert
+        self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
+
+    def __repr__(self):
+        return f"<ParamReader {self.location}.{self.name} {self.kind}>"
+
+    def read(self, source, errors):
+        """Value for the handler (None when absent and optional)."""
+        if self.kind == "file":
+            value = source.get(self.key)
+            if value is None:
+                if self.required:
+                    errors.append((self.path, "required", f"{self.name!r} is a required file parameter"))
+                return None
+            return value
+        if self.multi and self.kind == "array":
+            raw = source.getlist(self.key) if hasattr(source, "getlist") else source.get(self.key)
+            if not raw:
+                raw = None
+        else:
+            raw = source.get(self.key)
+            if raw == "" and self.kind in _CASTABLE:
+                raw = None
+        if raw is None:
+            if self.has_default:
+                return self.default
+            if self.required:
+                errors.append((self.path, "required", f"{self.name!r} is a required {self.location} parameter"))
+            return None
+        try:
+            if self.kind == "array":
+                if not isinstance(raw, list):
+                    raw = raw.split(self.separator) if raw != "" else []
+                value = [None if (x == "" and self.items_kind in _CASTABLE) else cast_value(self.items_kind, x)
+                         for x in raw]
+            else:
+                value = cast_value(self.kind, raw)
+        except _CastError:
+            wanted = self.items_kind if self.kind == "array" else self.kind
+            errors.append((self.path, "type", f"{raw!r} is not of type {wanted!r}"))
+            return None
+        if self.validate is not None:
+            before = len(errors)
+            self.validate._func(value, self.path, errors)
+            if len(errors) > before:
+                return None
+        if self.convert is not None:
+            value = self.convert(value)
+        return value

@@ -1,0 +1,267 @@
+"""The compiled plan of one served operation: request in, response out.
+
+Built once at start-up from an :class:`Operation`: parameter readers, the
+body validator and model builder, the handler signature check, and for each
+declared response the model and validator. Per request it only runs them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from pymacaron_core.exceptions import (
+    PyMacaronCoreException,
+    Problem,
+    ResponseValidationError,
+    SpecProblem,
+    ValidationError,
+    format_location,
+)
+from pymacaron_core.models.base import PyMacaronModel
+from pymacaron_core.server.body import EMPTY, read_body
+from pymacaron_core.server.params import ParamReader, UploadedFile
+
+_JSON_MIME = "application/json"
+
+
+def dumps(data):
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+class RequestPlan:
+    """Extract, validate and convert everything the handler receives."""
+
+    def __init__(self, operation, compiler, factory):
+        self.operation = operation
+        self.readers = {}
+        for p in operation.parameters:
+            validator = None
+            if p.schema.get("type") != "file":
+                validator = compiler.compile(_param_schema(p.schema), f"{operation.where} {p.location}.{p.name}")
+            convert = factory.to_python(p.schema)
+            self.readers.setdefault(p.location, []).append(ParamReader(p, validator, convert))
+        self.path_readers = self.readers.get("path", [])
+        self.query_readers = self.readers.get("query", [])
+        self.header_readers = self.readers.get("header", [])
+        self.form_readers = self.readers.get("formData", [])
+        self.body = operation.body
+        self.body_validator = None
+        self.body_build = None
+        if self.body is not None:
+            self.body_validator = compiler.compile(self.body.schema, f"{operation.where} body")
+            self.body_build = factory.to_python(self.body.schema)
+        self.definitions = factory.definitions
+        self.header_kwargs = True  # narrowed by check_handler
+
+    def check_handler(self, func, doc):
+        """Problems if ``func`` cannot take this operation's arguments."""
+        op = self.operation
+        try:
+            sig = inspect.signature(func)
+        except (TypeError, ValueError):
+            return []
+        params = list(sig.parameters.values())
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
+        var_pos = any(p.kind is p.VAR_POSITIONAL for p in params)
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        by_name = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        problems = []
+        where = f"{op.where} (x-bind-server '{op.handler}')"
+
+        def problem(msg, fix):
+            problems.append(SpecProblem(doc.file, op.line, where, msg, fix))
+
+        sent = [p.name for p in op.parameters if p.location in ("path", "query", "formData")]
+        headers = [p.name for p in op.parameters if p.location == "header"]
+        self.header_kwargs = var_kw or all(h in by_name for h in headers)
+        self._accepted_headers = None if var_kw else {h for h in headers if h in by_name}
+        consumed = 0
+        if self.body is not None:
+            if not positional and not var_pos:
+                problem("the handler takes no positional argument, but the operation has a body "
+                        f"('{self.body.name}') that is passed as the first argument",
+                        f"def {func.__name__}({self.body.name}, ...)")
+            consumed = 1
+        for name in sent:
+            if name in by_name:
+                continue
+            if not var_kw:
+                problem(f"the handler has no argument {name!r}, but the operation passes it as a keyword",
+                        f"add '{name}=None' to the handler's arguments (or **kwargs)")
+        names_given = set(sent) | set(self._accepted_headers or ())
+        for p in positional[consumed:]:
+            if p.default is p.empty and p.name not in names_given:
+                problem(f"the handler requires an argument {p.name!r} that the operation never passes",
+                        f"give {p.name!r} a default value, or declare it as a parameter in the spec")
+        for p in params:
+            if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in names_given:
+                problem(f"the handler requires a keyword argument {p.name!r} that the operation never passes",
+                        f"give {p.name!r} a default value, or declare it as a parameter in the spec")
+        return problems
+
+    def extract(self, request, view_args):
+        """-> (args, kwargs) for the handler; raises ValidationError with every problem."""
+        errors = []
+        kwargs = {}
+        for r in self.path_readers:
+            kwargs[r.name] = r.read(view_args, errors)
+        if self.query_readers:
+            args = request.args
+            for r in self.query_readers:
+                kwargs[r.name] = r.read(args, errors)
+        if self.header_readers:
+            headers = request.headers
+            accepted = getattr(self, "_accepted_headers", None)
+            for r in self.header_readers:
+                value = r.read(headers, errors)
+                if accepted is None or r.name in accepted:
+                    kwargs[r.name] = value
+        if self.form_readers:
+            form, files = request.form, request.files
+            for r in self.form_readers:
+                if r.kind == "file":
+                    storage = files.get(r.name)
+                    value = None
+                    if storage is not None:
+                        value = UploadedFile(storage.read(), storage.filename, storage.content_type)
+                    kwargs[r.name] = r.read({r.name: value} if value is not None else {}, errors)
+                else:
+                    kwargs[r.name] = r.read(form, errors)
+        args = ()
+        if self.body is not None:
+            try:
+                data = read_body(request, self.body.schema, self.definitions)
+            except ValidationError as e:
+                errors.extend((("body",), p.rule, p.message) if p.location == "body" else
+                              ((p.location,), p.rule, p.message) for p in e.problems)
+                data = EMPTY
+            if data is EMPTY:
+                if self.body.required and not any(e[0] == ("body",) and e[1] == "json" for e in errors):
+                    errors.append((("body",), "required", "a request body is required"))
+                args = (None,)
+            else:
+                before = len(errors)
+                try:
+                    self.body_validator._func(data, ("body",), errors)
+                except RecursionError:
+                    errors.append((("body",), "depth", "the body is nested too deeply"))
+                if len(errors) == before:
+                    args = (self.body_build(data) if self.body_build is not None else data,)
+        if errors:
+            problems = [Problem(format_location(p), rule, msg) for p, rule, msg in errors]
+            raise ValidationError(problems=problems)
+        return args, kwargs
+
+
+def _param_schema(schema):
+    return {k: v for k, v in schema.items() if k != "default"}
+
+
+class ResponsePlan:
+    """Turn what a handler returned into a validated Flask response."""
+
+    def __init__(self, operation, compiler, factory, response_class):
+        self.operation = operation
+        self.response_class = response_class
+        self.json = any(p == _JSON_MIME or p.endswith("+json") for p in operation.produces) or \
+            not operation.produces
+        self.mimetype = operation.produces[0] if operation.produces else _JSON_MIME
+        self.by_model = {}
+        self.validators = {}
+        self.array_status = None
+        self.array_marshal = None
+        self.declared = []
+        for code, schema in operation.responses.items():
+            if not isinstance(schema, dict):
+                continue
+            name = _ref_name(schema)
+            status = int(code) if code.isdigit() else None
+            self.declared.append(f"{code} -> {name or schema.get('type', 'schema')}")
+            if name is not None:
+                self.by_model.setdefault(name, []).append(status)
+            elif schema.get("type") == "array" and status and 200 <= status < 300:
+                self.array_status = status
+                self.array_marshal = factory.to_wire(schema)
+            key = status if status is not None else "default"
+            self.validators[key] = compiler.compile(schema, f"{operation.where} response {code}")
+        for name, codes in self.by_model.items():
+            ok = sorted(c for c in codes if c and 200 <= c < 300)
+            self.by_model[name] = (200 if 200 in ok else ok[0]) if ok else \
+                (sorted(c for c in codes if c)[0] if any(codes) else None)
+        self.has_schemas = bool(self.validators)
+
+    def respond(self, result):
+        if isinstance(result, WerkzeugResponse):
+            return result
+        status = None
+        if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
+            if len(result) == 3 or not isinstance(result[0], (PyMacaronModel, list)):
+                return result  # a Flask-style (body, status[, headers]) tuple
+            result, status = result
+        if isinstance(result, PyMacaronModel):
+            return self._model_response(result, status)
+        if hasattr(result, "http_reply") and not isinstance(result, type):
+            return result.http_reply()
+        if isinstance(result, list) and self.array_status is not None:
+            data = self.array_marshal(result)
+            self._validate(data, status or self.array_status)
+            return self.response_class(dumps(data), status or self.array_status, mimetype=_JSON_MIME)
+        if not self.json and isinstance(result, (str, bytes)):
+            return self.response_class(result, status or 200, mimetype=self.mimetype)
+        if not result:
+            raise PyMacaronCoreException("Have nothing to send in response")
+        raise PyMacaronCoreException(
+            f"Method {self.operation.handler} did not return a class instance but a {type(result).__name__}")
+
+    def _model_response(self, model, status):
+        cls = type(model)
+        name = cls._pym_name
+        data = cls._pym_marshal(model, False)
+        is_error = _is_error_model(cls)
+        if status is None:
+            model_status = data.get("status") if is_error else None
+            if isinstance(model_status, int) and 100 <= model_status <= 599:
+                status = model_status
+            else:
+                status = self.by_model.get(name)
+                if status is None:
+                    if self.has_schemas and not is_error:
+                        raise ResponseValidationError(
+                            f"{self.operation.where} ({self.operation.handler}) returned a {name}, "
+                            f"but the spec declares: {', '.join(self.declared)}")
+                    status = 200
+        validator = self.validators.get(status)
+        if validator is None and name in self.by_model:
+            validator = self.validators.get("default")
+        if validator is None:
+            validator = cls._pym_validator
+        if validator is not None:
+            self._check(validator.raw(data, ("response",)), status)
+        return self.response_class(dumps(data), status, mimetype=_JSON_MIME)
+
+    def _validate(self, data, status):
+        validator = self.validators.get(status) or self.validators.get("default")
+        if validator is not None:
+            self._check(validator.raw(data, ("response",)), status)
+
+    def _check(self, errors, status):
+        if errors:
+            problems = [Problem(format_location(p), rule, msg) for p, rule, msg in errors]
+            raise ResponseValidationError(
+                f"{self.operation.where} ({self.operation.handler}): the response does not match the spec: "
+                + "; ".join(str(p) for p in problems), problems)
+
+
+def _ref_name(schema):
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/definitions/"):
+        return ref[len("#/definitions/"):]
+    return None
+
+
+def _is_error_model(cls):
+    props = cls._pym_prop_set
+    return "error" in props and "status" in props and "error_description" in props

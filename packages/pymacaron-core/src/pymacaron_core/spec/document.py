@@ -1,0 +1,222 @@
+"""A loaded, checked Swagger 2.0 document.
+
+``load_document`` reads the yaml, normalises what old specs commonly got
+loosely right (numeric ``info.version``), pulls definitions referenced from
+other files into this one, checks the structure, and checks that every
+``$ref`` resolves. Every problem found is reported at once, with its line.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+
+from pymacaron_core.exceptions import SpecError, SpecProblem, format_location
+from pymacaron_core.spec.structure import check_structure
+from pymacaron_core.spec.yamlfile import load_yaml
+
+
+class SpecDocument:
+    """The spec of one API: its data, the file it came from, line numbers."""
+
+    def __init__(self, data, locs, file, name=None):
+        self.data = data
+        self.locs = locs
+        self.file = file
+        self.name = name
+
+    @property
+    def definitions(self):
+        return self.data.get("definitions") or {}
+
+    def line(self, path):
+        return self.locs.line(path)
+
+    def problem(self, path, message, fix="", where=None):
+        if where is None:
+            where = format_location(path)
+        return SpecProblem(self.file, self.line(path), where, message, fix)
+
+    def resolve_pointer(self, ref):
+        """'#/a/b' -> the node, or raise KeyError."""
+        if not ref.startswith("#"):
+            raise KeyError(ref)
+        node = self.data
+        for part in ref[1:].split("/")[1:] if ref != "#" else []:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, list):
+                node = node[int(part)]
+            else:
+                node = node[part]
+        return node
+
+
+def _display_path(path):
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def load_document(yaml_path=None, yaml_str=None, name=None) -> SpecDocument:
+    if yaml_path is None and yaml_str is None:
+        raise SpecError(SpecProblem("", None, "", "no spec given", "pass yaml_path= or yaml_str="))
+    if yaml_path is not None:
+        file = _display_path(str(yaml_path))
+        try:
+            with open(yaml_path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            raise SpecError(SpecProblem(file, None, "", "spec file not found",
+                                        "check the path (it is relative to the current directory)")) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError(SpecProblem(file, None, "", f"cannot read the spec: {e}", "")) from None
+        base_dir = os.path.dirname(os.path.abspath(yaml_path))
+    else:
+        file = f"<yaml_str {name}>" if name else "<yaml_str>"
+        text = yaml_str
+        base_dir = os.getcwd()
+
+    data, locs = load_yaml(text, file)
+    doc = SpecDocument(data, locs, file, name)
+    _check_version(doc)
+    _normalise(doc)
+    problems = []
+    _import_external_refs(doc, base_dir, problems)
+    problems.extend(check_structure(doc.data, locs))
+    problems.extend(_check_refs(doc))
+    if problems:
+        raise SpecError(problems)
+    for def_name, schema in doc.definitions.items():
+        if isinstance(schema, dict):
+            schema.setdefault("x-model", def_name)
+    return doc
+
+
+def _check_version(doc):
+    data = doc.data
+    if "openapi" in data:
+        raise SpecError(doc.problem(("openapi",), f"OpenAPI {data['openapi']} is not supported yet",
+                                    "write the spec in Swagger 2.0 ('swagger: \"2.0\"')"))
+    if str(data.get("swagger")) not in ("2.0", "2"):
+        raise SpecError(doc.problem(("swagger",), "not a Swagger 2.0 spec: 'swagger: \"2.0\"' is missing",
+                                    "add 'swagger: \"2.0\"' at the top of the file"))
+    data["swagger"] = "2.0"
+
+
+def _normalise(doc):
+    info = doc.data.get("info")
+    if isinstance(info, dict) and isinstance(info.get("version"), (int, float)):
+        info["version"] = str(info["version"])
+
+
+def _walk_refs(node, path=()):
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield path, node
+        for k, v in node.items():
+            if k != "$ref":
+                yield from _walk_refs(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk_refs(v, path + (i,))
+
+
+def _import_external_refs(doc, base_dir, problems, _cache=None):
+    """Turn 'other.yaml#/definitions/X' into '#/definitions/X', importing X."""
+    cache = {} if _cache is None else _cache
+    queue = [(doc.data, (), base_dir, doc)]
+    while queue:
+        root, root_path, rdir, origin = queue.pop()
+        for path, node in list(_walk_refs(root, root_path)):
+            ref = node["$ref"]
+            if ref.startswith("#"):
+                if origin is not doc and ref.startswith("#/definitions/"):
+                    # a local ref inside an imported file: import its target too
+                    ref = f"{os.path.join(rdir, origin.file)}{ref}"
+                else:
+                    continue
+            file_part, _, pointer = ref.partition("#")
+            target = os.path.normpath(os.path.join(rdir, file_part))
+            other = cache.get(target)
+            if other is None:
+                try:
+                    with open(target, encoding="utf-8") as f:
+                        data, locs = load_yaml(f.read(), _display_path(target))
+                except FileNotFoundError:
+                    problems.append(doc.problem(path + ("$ref",), f"$ref {node['$ref']!r}: file {file_part!r} not found",
+                                                "paths in $ref are relative to the spec that contains them"))
+                    continue
+                except SpecError as e:
+                    problems.extend(e.problems)
+                    continue
+                other = SpecDocument(data, locs, os.path.basename(target))
+                cache[target] = other
+            try:
+                value = other.resolve_pointer("#" + pointer)
+            except (KeyError, IndexError, ValueError, TypeError):
+                problems.append(doc.problem(path + ("$ref",), f"$ref {node['$ref']!r} cannot be resolved",
+                                            f"check that {file_part} defines #{pointer}"))
+                continue
+            parts = pointer.split("/")
+            if len(parts) == 3 and parts[1] == "definitions":
+                def_name = parts[2]
+                defs = doc.data.setdefault("definitions", {})
+                if def_name not in defs:
+                    imported = copy.deepcopy(value)
+                    defs[def_name] = imported
+                    queue.append((imported, ("definitions", def_name), os.path.dirname(target), other))
+                elif _strip_docs(defs[def_name]) != _strip_docs(value):
+                    problems.append(doc.problem(
+                        path + ("$ref",),
+                        f"$ref {node['$ref']!r}: a different definition named {def_name!r} already exists",
+                        "rename one of the two definitions"))
+                    continue
+                node.clear()
+                node["$ref"] = f"#/definitions/{def_name}"
+            else:
+                inlined = copy.deepcopy(value)
+                node.clear()
+                node.update(inlined)
+                queue.append((node, path, os.path.dirname(target), other))
+
+
+_DOC_KEYS = {"description", "title", "example", "x-scope", "x-model", "externalDocs"}
+
+
+def _strip_docs(node):
+    if isinstance(node, dict):
+        return {k: _strip_docs(v) for k, v in node.items() if k not in _DOC_KEYS}
+    if isinstance(node, list):
+        return [_strip_docs(v) for v in node]
+    return node
+
+
+def strip_docs(node):
+    """The schema without documentation-only keys (for comparing definitions)."""
+    return _strip_docs(node)
+
+
+def _check_refs(doc):
+    problems = []
+    for path, node in _walk_refs(doc.data):
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            continue
+        try:
+            doc.resolve_pointer(ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            fix = "define it, or correct the $ref"
+            parts = ref.split("/")
+            if len(parts) == 3 and parts[1] in ("definitions", "parameters", "responses"):
+                known = list((doc.data.get(parts[1]) or {}).keys())
+                close = difflib.get_close_matches(parts[2], known, n=1)
+                if close:
+                    fix = f"did you mean '#/{parts[1]}/{close[0]}'?"
+                elif known:
+                    fix = f"known {parts[1]}: {', '.join(sorted(known)[:20])}"
+            problems.append(doc.problem(path + ("$ref",), f"$ref {ref!r} cannot be resolved", fix))
+    return problems

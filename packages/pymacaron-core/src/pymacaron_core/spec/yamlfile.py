@@ -1,0 +1,108 @@
+"""Load a YAML spec while remembering the line of every node.
+
+The result is plain JSON-like data (dict keys are strings, dates become ISO
+strings) plus a :class:`Locations` map from JSON paths to line numbers, so
+that start-up errors can point at the line to fix.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import yaml
+
+from pymacaron_core.exceptions import SpecError, SpecProblem
+
+
+class Locations:
+    """JSON path (tuple of keys) -> 1-based line number."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self._lines: dict[tuple, int] = {}
+
+    def set(self, path, line):
+        self._lines[tuple(path)] = line
+
+    def line(self, path):
+        """Line of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return self._lines.get((), None)
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _scalar(loader, node):
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _build(loader, node, path, locs, seen):
+    locs.set(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out = {}
+        for key_node, value_node in node.value:
+            key = _scalar(loader, key_node)
+            key = key if isinstance(key, str) else _key_to_str(key)
+            out[key] = _build(loader, value_node, path + (key,), locs, seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if id(node) in seen:
+            raise yaml.YAMLError("recursive YAML alias")
+        seen.add(id(node))
+        try:
+            return [
+                _build(loader, item, path + (i,), locs, seen)
+                for i, item in enumerate(node.value)
+            ]
+        finally:
+            seen.discard(id(node))
+    return _scalar(loader, node)
+
+
+def _key_to_str(key):
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def load_yaml(text: str, file: str):
+    """Parse ``text`` (the content of ``file``) -> (data, Locations).
+
+    Raises SpecError naming the file and line on a YAML syntax error.
+    """
+    locs = Locations(file)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(SpecProblem(file, 1, "", "the file is empty",
+                                        "write a Swagger 2.0 spec in it"))
+        data = _build(loader, node, (), locs, set())
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise SpecError(SpecProblem(
+            file, line, "", f"YAML syntax error: {what}",
+            "fix the indentation or quoting on that line (tabs are not allowed in YAML)",
+        )) from None
+    except yaml.YAMLError as e:
+        raise SpecError(SpecProblem(file, None, "", f"YAML error: {e}", "")) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SpecError(SpecProblem(file, 1, "", "the spec is not a YAML mapping",
+                                    "start the file with 'swagger: \"2.0\"'"))
+    return data, locs
