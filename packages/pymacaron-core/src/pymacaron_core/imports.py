@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
+import sysconfig
 import traceback
 
 
@@ -48,8 +49,9 @@ def resolve_dotted(dotted):
 
 
 def _where_raised(exc):
-    frames = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in frames if "importlib" not in f.filename]
+    stdlib = sysconfig.get_paths()["stdlib"]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith("<") and not f.filename.startswith(stdlib)]
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"fix the syntax error in {exc.filename} line {exc.lineno}"
     if frames:

@@ -32,6 +32,9 @@ RETRY_STATUSES = {502, 503, 504}
 MAGIC = ("max_attempts", "read_timeout", "connect_timeout", "request_headers")
 
 
+_sleep = time.sleep  # the one place clients wait (tests record it)
+
+
 def retry_delay(attempt):
     """Seconds to wait after failed attempt number ``attempt`` (0-based): 0.5, 1.5, 2.5..."""
     return 0.5 + attempt
@@ -134,9 +137,7 @@ class ClientMethod:
             try:
                 resp = self.send(url, method=self.method, headers=headers, params=params or None, data=data,
                                  timeout=timeout, verify=self.api.verify_ssl, files=files or None)
-            except requests.exceptions.ConnectionError as e:
-                if isinstance(e, requests.exceptions.ReadTimeout):  # defensive: not a ConnectionError subclass
-                    raise
+            except requests.exceptions.ConnectionError as e:  # ConnectTimeout included
                 last = e
                 retry = True
             except requests.exceptions.Timeout as e:
@@ -145,13 +146,13 @@ class ClientMethod:
             else:
                 if resp.status_code in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
                     log.info("%s %s returned %s: retrying", self.method, url, resp.status_code)
-                    time.sleep(self.api.retry_delay(attempt))
+                    _sleep(self.api.retry_delay(attempt))
                     continue
                 return resp
             if not retry or attempt + 1 >= attempts:
                 break
             log.info("%s %s failed (%s): retrying", self.method, url, last.__class__.__name__)
-            time.sleep(self.api.retry_delay(attempt))
+            _sleep(self.api.retry_delay(attempt))
         kind = "timed out" if isinstance(last, requests.exceptions.Timeout) else "failed"
         tried = f"after {attempt + 1} attempt{'s' if attempt else ''}"
         raise ClientError(f"Call to {self.method} {url} {kind} {tried}: {last.__class__.__name__}: {last}")

@@ -31,21 +31,24 @@ class PyMacaronModel:
     _pym_prop_set = frozenset()
     _pym_additional = True
     _pym_validator = None
+    _pym_storage = {}  # property -> __dict__ key, for properties named like a method
+    _pym_fast_set = frozenset()  # properties stored under their own name
     __persistence_class__ = None
 
     def __init__(self, **kwargs):
         if kwargs:
-            if kwargs.keys() <= self._pym_prop_set:
+            if kwargs.keys() <= self._pym_fast_set:
                 self.__dict__.update(kwargs)
             else:
                 self._pym_set_many(kwargs)
 
     def _pym_set_many(self, values):
         props = self._pym_prop_set
+        storage = self._pym_storage
         d = self.__dict__
         for key, value in values.items():
             if key in props:
-                d[key] = value
+                d[storage.get(key, key)] = value
             elif self._pym_additional:
                 d.setdefault("_pym_extra", {})[key] = value
             else:
@@ -65,7 +68,7 @@ class PyMacaronModel:
         raise AttributeError(f"Model '{self._pym_name}' has no attribute {name}")
 
     def __delattr__(self, name):
-        if name in self._pym_prop_set:
+        if name in self._pym_prop_set and name not in self._pym_storage:
             self.__dict__.pop(name, None)
             return
         extra = self.__dict__.get("_pym_extra")
@@ -76,21 +79,18 @@ class PyMacaronModel:
 
     def __getitem__(self, key):
         if key in self._pym_prop_set:
-            return self.__dict__.get(key)
+            return self.__dict__.get(self._pym_storage.get(key, key))
         extra = self.__dict__.get("_pym_extra")
         if extra and key in extra:
             return extra[key]
         raise ModelAttributeError(f"Model '{self._pym_name}' has no property {key!r}")
 
     def __setitem__(self, key, value):
-        if key in self._pym_prop_set:
-            self.__dict__[key] = value
-        else:
-            self._pym_set_many({key: value})
+        self._pym_set_many({key: value})
 
     def __delitem__(self, key):
         if key in self._pym_prop_set:
-            self.__dict__.pop(key, None)
+            self.__dict__.pop(self._pym_storage.get(key, key), None)
             return
         extra = self.__dict__.get("_pym_extra")
         if extra and key in extra:
@@ -106,7 +106,8 @@ class PyMacaronModel:
 
     def _pym_values(self):
         d = self.__dict__
-        values = {k: d[k] for k in self._pym_props if d.get(k) is not None}
+        storage = self._pym_storage
+        values = {k: d[storage.get(k, k)] for k in self._pym_props if d.get(storage.get(k, k)) is not None}
         extra = d.get("_pym_extra")
         if extra:
             values.update((k, v) for k, v in extra.items() if v is not None)
@@ -175,12 +176,28 @@ class PyMacaronModel:
     def get_model_name(cls):
         return cls._pym_name
 
-    def _pym_local_attrs(self):
-        return {k: v for k, v in self.__dict__.items()
-                if k not in self._pym_prop_set and k != "_pym_extra"}
+    def __deepcopy__(self, memo):
+        import copy
 
-    def __getstate__(self):
-        return self.__dict__.copy()
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
+    def __copy__(self):
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __reduce__(self):
+        # pickled by model name: the class is generated, so it is found again in the registry
+        return (_unpickle_model, (self._pym_name, self.__dict__.copy()))
+
+
+def _unpickle_model(name, state):
+    from pymacaron_core.models import get_model
+
+    cls = get_model(name)
+    obj = cls.__new__(cls)
+    obj.__dict__.update(state)
+    return obj

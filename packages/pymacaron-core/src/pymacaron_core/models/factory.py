@@ -126,8 +126,11 @@ class ModelFactory:
         reserved = set(dir(PyMacaronModel))
         for base in bases[1:]:
             reserved |= set(dir(base))
+        storage = {prop: f"_pym:{prop}" for prop in props if prop in reserved or prop.startswith("_pym")}
+        attrs["_pym_storage"] = storage
+        attrs["_pym_fast_set"] = frozenset(p for p in props if p not in storage)
         for prop in props:
-            if prop in reserved or not prop.isidentifier():
+            if prop in storage or not prop.isidentifier():
                 continue
             attrs[prop] = None
         try:
@@ -153,24 +156,31 @@ class ModelFactory:
         safe = re.sub(r"\W", "_", name)
         cname = self._const(cls, "cls")
         prop_set = self._const(cls._pym_prop_set, "props")
+        fast_set = self._const(cls._pym_fast_set, "fast")
+        storage = cls._pym_storage
         build_name, marshal_name = f"build_{safe}", f"marshal_{safe}"
 
         lines = [f"def {build_name}(j):",
                  f"    o = {cname}.__new__({cname})",
                  "    d = o.__dict__",
-                 f"    if j.keys() <= {prop_set}:",
+                 f"    if j.keys() <= {fast_set}:",
                  "        d.update(j)",
                  "    else:",
-                 f"        d.update((k, v) for k, v in j.items() if k in {prop_set})",
-                 f"        d['_pym_extra'] = {{k: _generic_copy(v) for k, v in j.items() if k not in {prop_set}}}"]
+                 f"        d.update((k, v) for k, v in j.items() if k in {fast_set})",
+                 f"        extra = {{k: _generic_copy(v) for k, v in j.items() if k not in {prop_set}}}",
+                 "        if extra:",
+                 "            d['_pym_extra'] = extra"]
+        for prop, key in storage.items():
+            lines += [f"        if {prop!r} in j:", f"            d[{key!r}] = j[{prop!r}]"]
         for prop, schema in props.items():
             conv = self.to_python(schema)
             if conv is None:
                 continue
             fname = self._const(conv, "py")
-            lines += [f"    v = d.get({prop!r})",
+            key = storage.get(prop, prop)
+            lines += [f"    v = d.get({key!r})",
                       "    if v is not None:",
-                      f"        d[{prop!r}] = {fname}(v)"]
+                      f"        d[{key!r}] = {fname}(v)"]
         lines.append("    return o")
 
         m = [f"def {marshal_name}(o, keep_datetime=False):",
@@ -179,7 +189,7 @@ class ModelFactory:
         for prop, schema in props.items():
             conv = self.to_wire(schema)
             keep_null = prop in required or _nullable(schema)
-            m += [f"    v = d.get({prop!r})", "    if v is not None:"]
+            m += [f"    v = d.get({storage.get(prop, prop)!r})", "    if v is not None:"]
             if conv is None:
                 m.append(f"        out[{prop!r}] = v")
             else:

@@ -54,6 +54,7 @@ def _build(loader, node, path, locs, seen):
             key = _scalar(loader, key_node)
             key = key if isinstance(key, str) else _key_to_str(key)
             out[key] = _build(loader, value_node, path + (key,), locs, seen)
+            locs.set(path + (key,), key_node.start_mark.line + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
         if id(node) in seen:

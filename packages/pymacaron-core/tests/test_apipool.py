@@ -1,0 +1,104 @@
+"""ApiPool: global for compatibility, resettable, models shared across APIs."""
+
+import pytest
+from flask import Flask
+
+from core_testing import PETSTORE
+from pymacaron_core import ApiPool, MergeApisException, get_model
+
+OTHER = """\
+swagger: '2.0'
+info: {title: other, version: 9.9}
+host: other.example.com
+schemes: [http, https]
+paths: {}
+definitions:
+  Owner:
+    type: object
+    description: documentation differs, structure does not
+    required: [email]
+    properties:
+      email: {type: string, format: email, description: an e-mail}
+      name: {type: string}
+"""
+
+
+def test_compat_import_paths():
+    from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError  # noqa: F401
+    from pymacaron_core.models import PyMacaronModel, get_model  # noqa: F401
+    from pymacaron_core.swagger import ApiPool as A1
+    from pymacaron_core.swagger.apipool import ApiPool as A2
+
+    assert A1 is A2 is ApiPool
+
+
+def test_public_api_is_explicit_and_sorted():
+    import pymacaron_core
+
+    assert pymacaron_core.__all__ == sorted(pymacaron_core.__all__)
+    for name in pymacaron_core.__all__:
+        assert hasattr(pymacaron_core, name)
+    assert pymacaron_core.__version__ == "3.0.0"
+
+
+def test_add_sets_attribute_and_reset_forgets():
+    api = ApiPool.add("petstore", yaml_path=PETSTORE)
+    assert ApiPool.petstore is api and ApiPool.has("petstore")
+    assert api.get_version() == "1.2.3"
+    assert get_model("Pet") is api.model.Pet
+    ApiPool.reset()
+    assert not ApiPool.has("petstore")
+    with pytest.raises(AttributeError, match=r"ApiPool has no API 'petstore' \(loaded: none\)"):
+        ApiPool.petstore
+    with pytest.raises(Exception, match="no definition for model Pet"):
+        get_model("Pet")
+
+
+def test_same_models_are_shared_between_apis():
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    ApiPool.add("other", yaml_str=OTHER)
+    assert ApiPool.other.model.Owner is ApiPool.petstore.model.Owner
+
+
+def test_different_same_named_models_are_refused():
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    with pytest.raises(MergeApisException, match="model 'Owner' is defined differently in API 'petstore'"):
+        ApiPool.add("other", yaml_str=OTHER.replace("name: {type: string}", "name: {type: integer}"))
+
+
+def test_host_port_proto_from_spec():
+    api = ApiPool.add("other", yaml_str=OTHER)
+    assert (api.api_spec.host, api.api_spec.port, api.api_spec.proto) == ("other.example.com", 443, "https")
+    assert api.base_url == "https://other.example.com"
+    api = ApiPool.add("other", yaml_str=OTHER, host="h", port=8443, proto="https")
+    assert api.base_url == "https://h:8443"
+    api = ApiPool.add("other", yaml_str=OTHER.replace("[http, https]", "[http]").replace(
+        "other.example.com", "x.org:8080"))
+    assert api.base_url == "http://x.org:8080"
+
+
+def test_current_server_name_and_api():
+    app = Flask("t")
+    ApiPool.add("other", yaml_str=OTHER)
+    assert ApiPool.current_server_name == "" and ApiPool().current_server_api is None
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    ApiPool.petstore.spawn_api(app)
+    assert ApiPool().current_server_name == "petstore"
+    assert ApiPool.current_server_api is ApiPool.petstore
+
+
+def test_json_to_model_and_validate():
+    api = ApiPool.add("petstore", yaml_path=PETSTORE)
+    pet = api.json_to_model("Pet", {"name": "x"})
+    assert pet.name == "x"
+    with pytest.raises(Exception, match="'name' is a required property"):
+        api.api_spec.validate("Pet", {})
+    assert api.model_to_json(pet) == {"name": "x", "weight": None}
+
+
+def test_unknown_model_on_api_namespace():
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    with pytest.raises(AttributeError, match="API 'petstore' has no model 'Nope'"):
+        ApiPool.petstore.model.Nope
+    with pytest.raises(AttributeError, match="x-bind-client: nope"):
+        ApiPool.petstore.client.nope

@@ -1,0 +1,155 @@
+"""Broken specs stop start-up with a message naming file, line, place and fix."""
+
+import textwrap
+
+import pytest
+
+from pymacaron_core import ApiPool, SpecError
+from pymacaron_core.spec.document import load_document
+
+GOOD = """\
+swagger: '2.0'
+info: {title: t, version: '1'}
+host: localhost
+paths:
+  /a:
+    get:
+      x-bind-server: x.y
+      responses:
+        200:
+          description: ok
+          schema:
+            $ref: '#/definitions/Foo'
+definitions:
+  Foo:
+    type: object
+    properties:
+      a: {type: string}
+"""
+
+
+def write(tmp_path, text, name="api.yaml"):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def problems_of(excinfo):
+    return excinfo.value.problems
+
+
+def test_good_spec_loads(tmp_path):
+    doc = load_document(yaml_path=write(tmp_path, GOOD))
+    assert doc.definitions["Foo"]["x-model"] == "Foo"
+    assert doc.line(("paths", "/a", "get")) == 6
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    p = write(tmp_path, GOOD.replace("    get:\n", "    get:\n   bad: [\n"))
+    with pytest.raises(SpecError) as e:
+        load_document(yaml_path=p)
+    msg = str(e.value)
+    assert "api.yaml line" in msg and "YAML syntax error" in msg
+    assert problems_of(e)[0].line in (7, 8, 9)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SpecError, match="spec file not found"):
+        load_document(yaml_path=tmp_path / "nope.yaml")
+
+
+def test_openapi3_is_refused_clearly(tmp_path):
+    with pytest.raises(SpecError, match="OpenAPI 3.0.0 is not supported"):
+        load_document(yaml_str="openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+
+
+def test_not_swagger(tmp_path):
+    with pytest.raises(SpecError, match="swagger: \"2.0\""):
+        load_document(yaml_str="info: {title: t}\n")
+
+
+def test_unresolvable_ref_names_line_and_suggests(tmp_path):
+    p = write(tmp_path, GOOD.replace("#/definitions/Foo", "#/definitions/Fooo"))
+    with pytest.raises(SpecError) as e:
+        load_document(yaml_path=p)
+    [problem] = problems_of(e)
+    assert problem.line == 12
+    assert "'#/definitions/Fooo' cannot be resolved" in problem.message
+    assert "did you mean '#/definitions/Foo'" in problem.fix
+    assert "paths./a.get.responses.200.schema" in str(e.value)
+
+
+def test_invalid_spec_reports_every_problem_with_lines(tmp_path):
+    text = GOOD.replace("      a: {type: string}", "      a: {type: string}\n    required: true")
+    text = text.replace("      x-bind-server: x.y", "      x-bind-server: x.y\n      parameters:\n"
+                        "        - {in: query, name: q, type: strin}")
+    with pytest.raises(SpecError) as e:
+        load_document(yaml_path=write(tmp_path, text))
+    probs = problems_of(e)
+    where = {p.where: p for p in probs}
+    assert "definitions.Foo.required" in where
+    assert where["definitions.Foo.required"].line == 20
+    assert "required: [name]" in where["definitions.Foo.required"].fix
+    param = [p for p in probs if p.where.startswith("paths./a.get.parameters[0]")]
+    assert param and "'strin' is not one of" in param[0].message
+    assert param[0].line == 9
+
+
+def test_numeric_info_version_is_accepted(tmp_path):
+    doc = load_document(yaml_str=GOOD.replace("version: '1'", "version: 1.0"))
+    assert doc.data["info"]["version"] == "1.0"
+
+
+def test_external_file_refs_are_imported(tmp_path):
+    write(tmp_path, """\
+        definitions:
+          Shared:
+            type: object
+            properties:
+              inner: {$ref: '#/definitions/Inner'}
+          Inner:
+            type: object
+            properties:
+              n: {type: integer}
+        """, name="common.yaml")
+    p = write(tmp_path, GOOD.replace("#/definitions/Foo", "common.yaml#/definitions/Shared"))
+    doc = load_document(yaml_path=p)
+    assert doc.data["paths"]["/a"]["get"]["responses"]["200"]["schema"] == {"$ref": "#/definitions/Shared"}
+    assert set(doc.definitions) >= {"Foo", "Shared", "Inner"}
+
+
+def test_external_ref_to_missing_file(tmp_path):
+    p = write(tmp_path, GOOD.replace("#/definitions/Foo", "nothere.yaml#/definitions/Shared"))
+    with pytest.raises(SpecError, match="file 'nothere.yaml' not found"):
+        load_document(yaml_path=p)
+
+
+def test_operation_problems_are_reported(tmp_path):
+    text = GOOD.replace("  /a:\n", "  /a/{id}:\n")
+    with pytest.raises(SpecError) as e:
+        ApiPool.add("t", yaml_path=write(tmp_path, text))
+    assert "the path uses {id} but no 'in: path' parameter named 'id' is declared" in str(e.value)
+    assert "api.yaml line 6" in str(e.value)
+
+
+def test_two_bodies_refused(tmp_path):
+    text = GOOD.replace("      x-bind-server: x.y", """      x-bind-server: x.y
+      parameters:
+        - {in: body, name: a, schema: {type: object}}
+        - {in: body, name: b, schema: {type: object}}""")
+    with pytest.raises(SpecError, match="only one 'in: body'"):
+        ApiPool.add("t", yaml_path=write(tmp_path, text))
+
+
+def test_bad_decorator_path_in_spec(tmp_path):
+    text = GOOD.replace("      x-bind-server: x.y", "      x-bind-server: x.y\n      x-decorate-server: nodots")
+    with pytest.raises(SpecError, match="x-decorate-server must be one dotted path"):
+        ApiPool.add("t", yaml_path=write(tmp_path, text))
+
+
+def test_x_parent_that_does_not_import(tmp_path):
+    text = GOOD.replace("    type: object\n", "    type: object\n    x-parent: nowhere.Mixin\n")
+    with pytest.raises(SpecError) as e:
+        ApiPool.add("t", yaml_path=write(tmp_path, text))
+    assert "x-parent 'nowhere.Mixin' cannot be imported" in str(e.value)
+    assert "line 16" in str(e.value)
