@@ -22,6 +22,14 @@ def test_base_path_can_be_overridden():
     assert app.test_client().get("/pets/3").status_code == 200
 
 
+def test_base_path_aliases_keep_v1_routes():
+    app = Flask("t")
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    ApiPool.petstore.spawn_api(app, base_path_aliases=True)
+    c = app.test_client()
+    assert c.get("/v1/pets/3").json == c.get("/pets/3").json
+
+
 def test_path_query_header_params_are_cast_and_passed(client):
     petstore_handlers.CALLS.clear()
     r = client.get("/v1/pets/3?verbose=true&fields=name,tags", headers={"X-Trace": "abc"})

@@ -228,8 +228,12 @@ class API:
 
     # -- server -----------------------------------------------------------
 
-    def spawn_api(self, app, decorator=None):
-        """Add one Flask route per bound operation of this API to ``app``."""
+    def spawn_api(self, app, decorator=None, base_path_aliases=False):
+        """Add one Flask route per bound operation of this API to ``app``.
+
+        ``base_path_aliases``: also answer each route without the spec's
+        ``basePath`` (pymacaron v1 ignored basePath; old clients call those).
+        """
         problems, routes = [], []
         state = app.extensions.setdefault(APP_EXTENSION, {"routes": {}, "apis": {}})
         for op in self.operations:
@@ -273,6 +277,12 @@ class API:
                 view = decorator(view)
             app.add_url_rule(op.flask_rule, endpoint=op.endpoint_name, view_func=view, methods=[op.method])
             state["routes"][(op.method, op.flask_rule)] = self.name
+            if base_path_aliases and op.base_path:
+                alias = op.flask_rule[len(op.base_path.rstrip("/")):] or "/"
+                if (op.method, alias) not in state["routes"]:
+                    app.add_url_rule(alias, endpoint=op.endpoint_name + ":alias", view_func=view,
+                                     methods=[op.method])
+                    state["routes"][(op.method, alias)] = self.name
         state["apis"][self.name] = self
         self.is_server = True
         self.app = app
