@@ -1,0 +1,274 @@
+"""Bootstrapping a service: ``API(app, ...)``, ``load_apis``, ``start``, ``letsgo``.
+
+A service's ``server.py`` (unchanged since pymacaron v1)::
+
+    app = Flask(__name__)
+
+    def start(port=8080, debug=False):
+        api = API(app, port=port, debug=debug, error_reporter=report)
+        api.load_apis("apis")
+        api.start(serve="myservice")
+
+    letsgo(__name__, callback=start)
+
+``python server.py --port 8080`` runs the development server; imported by
+gunicorn (``server:app``) or a worker, the same code only builds the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from pymacaron_core import ApiPool, SpecError
+
+from pymacaron import builtins
+from pymacaron.config import ConfigError, PyMacaronConfig, config_loaded, get_config, load_config
+from pymacaron.crash import generate_crash_handler_decorator, set_error_reporter
+from pymacaron.exceptions import format_error
+from pymacaron.http import setup_app
+
+log = logging.getLogger("pymacaron")
+
+BUILTIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apis")
+BUILTIN_APIS = ("ping", "crash")
+DEFAULT_PORT = 8080
+
+
+class _Runtime:
+    """How letsgo was invoked: serve HTTP here, or only build the app."""
+
+    serve = False
+    host = None
+
+
+runtime = _Runtime()
+
+
+def get_port():
+    """$PORT, else $PYM_SERVER_PORT, else 8080 (as an int)."""
+    for var in ("PORT", "PYM_SERVER_PORT"):
+        value = os.environ.get(var)
+        if value:
+            try:
+                return int(value)
+            except ValueError:
+                raise ConfigError(f"${var} must be a port number, got {value!r}") from None
+    return DEFAULT_PORT
+
+
+def _load_config_or_defaults():
+    if config_loaded():
+        return get_config()
+    try:
+        return get_config()
+    except ConfigError as e:
+        if str(e).startswith("Failed to find pym-config"):
+            log.warning("no pym-config.yaml found: using defaults")
+            return load_config(data={})
+        raise
+
+
+class API:
+    def __init__(self, app, host=None, port=None, debug=False, log_level=None, formats=None, timeout=20,
+                 error_reporter=None, default_user_id=None, error_callback=format_error, error_decorator=None,
+                 ping_hook=None):
+        if app is None:
+            raise ValueError("API(app): pass the service's Flask app")
+        self.app = app
+        self.host = host or runtime.host or "127.0.0.1"
+        self.port = int(port) if port else get_port()
+        self.debug = bool(debug)
+        self.formats = formats
+        self.timeout = timeout
+        self.error_callback = error_callback
+        self.error_decorator = error_decorator
+        self.default_user_id = default_user_id
+        self.apis = {}
+        self._published = None
+        if log_level is not None:
+            logging.getLogger().setLevel(log_level)
+        if error_reporter is not None:
+            set_error_reporter(error_reporter)
+        builtins.clear_ping_hooks()
+        hooks = ping_hook if isinstance(ping_hook, (list, tuple)) else [ping_hook]
+        for hook in hooks:
+            if hook is not None:
+                if not callable(hook):
+                    raise ValueError(f"ping_hook must be a function, got {hook!r}")
+                builtins.add_ping_hook(hook)
+        self.config = _load_config_or_defaults()
+        if default_user_id:
+            self.config.default_user_id = default_user_id
+
+    # -- loading ----------------------------------------------------------
+
+    def load_apis(self, path, ignore=None, include_crash_api=False):
+        """Register every ``*.yaml`` under ``path`` (the file name is the API name)."""
+        ignore = set(ignore or ())
+        if not os.path.isdir(path):
+            raise ConfigError(
+                f"load_apis({path!r}): no such folder (the specs are usually in apis/ next to server.py)")
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for filename in sorted(files):
+                if not filename.endswith((".yaml", ".yml")) or filename.startswith(("#", ".#", ".")):
+                    continue
+                name = filename.rsplit(".", 1)[0]
+                if name in ignore or name.startswith("pym-config"):
+                    continue
+                self.apis[name] = os.path.join(root, filename)
+        self.apis["ping"] = os.path.join(BUILTIN_DIR, "ping.yaml")
+        if include_crash_api:
+            self.apis["crash"] = os.path.join(BUILTIN_DIR, "crash.yaml")
+        return self
+
+    def load_clients(self, path=None, apis=None):
+        """Load ``<path>/<name>.yaml`` as remote clients (path defaults to ./apis)."""
+        load_clients(path=path, apis=apis, timeout=self.timeout, error_callback=self.error_callback,
+                     formats=self.formats)
+        return self
+
+    def publish_apis(self, path="doc"):
+        """Serve each API's spec (yaml, json) and a Swagger UI page under /<path>/<api>."""
+        if not self.apis:
+            raise ConfigError("publish_apis() must be called after load_apis()")
+        from pymacaron.docs import publish_specs
+
+        self._published = path
+        publish_specs(self.app, {n: p for n, p in self.apis.items() if n not in BUILTIN_APIS or n == "ping"},
+                      path=path)
+        return self
+
+    # -- serving ----------------------------------------------------------
+
+    def start(self, serve=None):
+        """Load every API (served ones get routes), then serve HTTP when run by letsgo."""
+        if isinstance(serve, str):
+            serve = [serve]
+        elif serve is None:
+            serve = [n for n in self.apis if n not in BUILTIN_APIS]
+        elif isinstance(serve, (list, tuple)):
+            serve = list(serve)
+        else:
+            raise ValueError(f"start(serve=...) takes an API name or a list of names, got {serve!r}")
+        unknown = [n for n in serve if n not in self.apis]
+        if unknown:
+            known = ", ".join(sorted(self.apis)) or "none (call load_apis first)"
+            raise ConfigError(f"start(serve=...): no API named {', '.join(unknown)} was loaded "
+                              f"(expected {unknown[0]}.yaml in the apis folder; loaded: {known})")
+        if "ping" not in serve:
+            serve.append("ping")
+            self.apis.setdefault("ping", os.path.join(BUILTIN_DIR, "ping.yaml"))
+        self.config.check_mandatory()
+        if not self.app.secret_key:
+            self.app.secret_key = os.urandom(24)
+        setup_app(self.app, self.config, self.error_decorator)
+        decorator = generate_crash_handler_decorator(self.error_decorator)
+        aliases = self.config.get("base_path_aliases", True)
+        ordered = [n for n in self.apis if n not in serve] + [n for n in self.apis if n in serve]
+        for name in ordered:
+            served = name in serve
+            ApiPool.add(name, yaml_path=self.apis[name], timeout=self.timeout, error_callback=self.error_callback,
+                        formats=self.formats, do_persist=served, host=self.host if served else None,
+                        port=self.port if served else None, local=served)
+        for name in serve:
+            ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases)
+        self._log_start(serve)
+        self._start_async_if_configured()
+        if runtime.serve:
+            self.app.debug = self.debug
+            log.info("Serving on http://%s:%s", self.host, self.port)
+            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False)
+        return self.app
+
+    def _log_start(self, serve):
+        jwt = "configured" if self.config.get("jwt_secret") else "not configured"
+        log.info("PyMacaron: serving %s (env %r, JWT %s, issuer %r)", ", ".join(serve),
+                 self.config.pym_env or "", jwt, self.config.get("jwt_issuer"))
+
+    def _start_async_if_configured(self):
+        if not self.config.get("with_async"):
+            return
+        try:
+            import pymacaron_async  # noqa: F401  (registers tasks' app; the worker is started by letsgo)
+        except ImportError:
+            raise ConfigError("with_async is set in pym-config.yaml but pymacaron-async is not installed: "
+                              "pip install pymacaron-async (or pymacaron[async])") from None
+
+
+def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, formats=None):
+    """Load ``apis`` (names of ``<path>/<name>.yaml``) as clients of remote services."""
+    if not apis or not isinstance(apis, (list, tuple)):
+        raise ValueError("load_clients(apis=[...]) needs a list of API names")
+    if path is None:
+        path = "apis"
+        here = os.path.dirname(os.path.abspath(sys.argv[0])) if sys.argv and sys.argv[0] else os.getcwd()
+        if not os.path.isdir(path) and os.path.isdir(os.path.join(here, "apis")):
+            path = os.path.join(here, "apis")
+    for name in apis:
+        yaml_path = os.path.join(path, f"{name}.yaml")
+        if not os.path.isfile(yaml_path):
+            raise ConfigError(f"load_clients: {yaml_path} not found")
+        ApiPool.add(name, yaml_path=yaml_path, timeout=timeout, error_callback=error_callback, formats=formats,
+                    do_persist=False, local=False)
+    return [ApiPool.get(n) for n in apis]
+
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(prog=os.path.basename(sys.argv[0]) or "server.py",
+                                     description="Start this PyMacaron service.")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default: $PORT or 8080)")
+    parser.add_argument("--host", default=None, help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--env", default=None, help="set PYM_ENV (selects pym-config.<env>.yaml)")
+    parser.add_argument("--debug", dest="debug", action="store_true", default=False,
+                        help="Flask debug mode (never in production)")
+    parser.add_argument("--no-debug", dest="debug", action="store_false")
+    return parser.parse_args(argv)
+
+
+def _fail(message):
+    sys.stderr.write(f"PyMacaron could not start:\n{message}\n")
+    sys.exit(1)
+
+
+def letsgo(name, callback=None):
+    """Entry point of server.py: run it as a script, or build the app when imported."""
+    if callback is None:
+        raise ValueError("letsgo(__name__, callback=start): the callback is required")
+    if name != "__main__":
+        runtime.serve = False
+        callback(port=get_port())
+        return
+    args = _parse_args(sys.argv[1:])
+    if args.env:
+        os.environ["PYM_ENV"] = args.env
+    from pymacaron.log import setup_logger
+
+    setup_logger(level=logging.DEBUG if args.debug else logging.INFO)
+    try:
+        config = get_config()
+        port = args.port or get_port()
+        runtime.serve = True
+        runtime.host = args.host or "127.0.0.1"
+        worker = _maybe_start_worker(config, port, args.debug)
+        try:
+            callback(port=port, debug=args.debug)
+        finally:
+            if worker is not None:
+                worker.stop()
+    except (ConfigError, SpecError) as e:
+        _fail(str(e))
+
+
+def _maybe_start_worker(config, port, debug):
+    if not isinstance(config, PyMacaronConfig) or not config.get("with_async"):
+        return None
+    try:
+        from pymacaron_async.supervise import start_local_worker
+    except ImportError:
+        raise ConfigError("with_async is set in pym-config.yaml but pymacaron-async is not installed: "
+                          "pip install pymacaron-async (or pymacaron[async])") from None
+    return start_local_worker(port=port, debug=debug)

@@ -1,0 +1,24 @@
+"""``from pymacaron.models import Hello``: every model of every loaded spec.
+
+The names resolve when asked for (PEP 562), to the generated classes
+themselves, so ``isinstance(x, Hello)`` works.
+"""
+
+from pymacaron_core.models import PyMacaronModel, get_model, registered_models
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    models = registered_models()
+    if name in models:
+        return models[name]
+    loaded = ", ".join(sorted(models)) or "none: call api.load_apis() and api.start() first"
+    raise ImportError(f"pymacaron.models has no model {name!r} (loaded models: {loaded})")
+
+
+def __dir__():
+    return sorted(set(registered_models()) | {"PyMacaronModel", "get_model"})
+
+
+__all__ = ["PyMacaronModel", "get_model"]
