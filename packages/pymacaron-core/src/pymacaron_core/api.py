@@ -110,7 +110,7 @@ def _host_port_proto(data, host, port, proto):
 class API:
     def __init__(self, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None,
                  formats=None, do_persist=True, host=None, port=None, local=False, proto=None,
-                 verify_ssl=True, base_path=None):
+                 verify_ssl=True, base_path=None, default_definitions=None):
         self.name = name
         self.local = local
         self.is_server = False
@@ -121,7 +121,8 @@ class API:
         self.verify_ssl = verify_ssl
         self.do_persist = do_persist
         self.yaml_path = yaml_path
-        self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name)
+        self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
+                                 default_definitions=default_definitions)
         host, port, proto = _host_port_proto(self.doc.data, host, port, proto)
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)

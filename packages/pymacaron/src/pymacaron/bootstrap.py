@@ -47,6 +47,21 @@ class _Runtime:
 runtime = _Runtime()
 
 
+_builtin_definitions = None
+
+
+def builtin_definitions():
+    """Error and Ok from the built-in spec: user specs may reference them without defining them."""
+    global _builtin_definitions
+    if _builtin_definitions is None:
+        import yaml
+
+        with open(os.path.join(BUILTIN_DIR, "ping.yaml"), encoding="utf-8") as f:
+            defs = yaml.safe_load(f)["definitions"]
+        _builtin_definitions = {k: defs[k] for k in ("Error", "Ok")}
+    return _builtin_definitions
+
+
 def get_port():
     """$PORT, else $PYM_SERVER_PORT, else 8080 (as an int)."""
     for var in ("PORT", "PYM_SERVER_PORT"):
@@ -173,7 +188,8 @@ class API:
             served = name in serve
             ApiPool.add(name, yaml_path=self.apis[name], timeout=self.timeout, error_callback=self.error_callback,
                         formats=self.formats, do_persist=served, host=self.host if served else None,
-                        port=self.port if served else None, local=served)
+                        port=self.port if served else None, local=served,
+                        default_definitions=builtin_definitions())
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases)
         self._log_start(serve)

@@ -112,4 +112,5 @@ def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_c
             return handle_error(exc)
 
     view.handle_error = handle_error
+    view.handler = handler
     return view

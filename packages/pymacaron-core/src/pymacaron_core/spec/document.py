@@ -60,7 +60,9 @@ def _display_path(path):
     return rel if not rel.startswith("..") else path
 
 
-def load_document(yaml_path=None, yaml_str=None, name=None) -> SpecDocument:
+def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None) -> SpecDocument:
+    """Load and check a spec. ``default_definitions`` fill in definitions the spec
+    references but does not define (pymacaron passes its Error and Ok)."""
     if yaml_path is None and yaml_str is None:
         raise SpecError(SpecProblem("", None, "", "no spec given", "pass yaml_path= or yaml_str="))
     if yaml_path is not None:
@@ -83,6 +85,8 @@ def load_document(yaml_path=None, yaml_str=None, name=None) -> SpecDocument:
     doc = SpecDocument(data, locs, file, name)
     _check_version(doc)
     _normalise(doc)
+    if default_definitions:
+        _add_default_definitions(doc, default_definitions)
     problems = []
     _import_external_refs(doc, base_dir, problems)
     problems.extend(check_structure(doc.data, locs))
@@ -110,6 +114,17 @@ def _normalise(doc):
     info = doc.data.get("info")
     if isinstance(info, dict) and isinstance(info.get("version"), (int, float)):
         info["version"] = str(info["version"])
+
+
+def _add_default_definitions(doc, defaults):
+    wanted = {node["$ref"][len("#/definitions/"):] for _, node in _walk_refs(doc.data)
+              if node["$ref"].startswith("#/definitions/")}
+    defs = doc.data.get("definitions")
+    for name, schema in defaults.items():
+        if name in wanted and (not isinstance(defs, dict) or name not in defs):
+            if not isinstance(defs, dict):
+                defs = doc.data["definitions"] = {}
+            defs[name] = copy.deepcopy(schema)
 
 
 def _walk_refs(node, path=()):
