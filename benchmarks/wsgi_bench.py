@@ -45,7 +45,7 @@ def measure(apps, rounds=7, requests=3000):
     for method in ("GET", "POST"):
         runners = {name: _runner(app, method) for name, app in apps.items()}
         samples = {name: [] for name in apps}
-        for name, run in runners.items():  # warm-up
+        for run in runners.values():  # warm-up
             for _ in range(500):
                 run()
         for _ in range(rounds):

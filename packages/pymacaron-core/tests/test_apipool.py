@@ -49,7 +49,7 @@ def test_add_sets_attribute_and_reset_forgets():
     ApiPool.reset()
     assert not ApiPool.has("petstore")
     with pytest.raises(AttributeError, match=r"ApiPool has no API 'petstore' \(loaded: none\)"):
-        ApiPool.petstore
+        _ = ApiPool.petstore
     with pytest.raises(Exception, match="no definition for model Pet"):
         get_model("Pet")
 
@@ -99,6 +99,6 @@ def test_json_to_model_and_validate():
 def test_unknown_model_on_api_namespace():
     ApiPool.add("petstore", yaml_path=PETSTORE)
     with pytest.raises(AttributeError, match="API 'petstore' has no model 'Nope'"):
-        ApiPool.petstore.model.Nope
+        _ = ApiPool.petstore.model.Nope
     with pytest.raises(AttributeError, match="x-bind-client: nope"):
-        ApiPool.petstore.client.nope
+        _ = ApiPool.petstore.client.nope

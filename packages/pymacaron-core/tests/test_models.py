@@ -87,7 +87,7 @@ def test_keyword_construction_and_attributes(zoo):
 
 def test_unknown_attribute_raises_clearly(zoo):
     with pytest.raises(AttributeError, match="Model 'Foo' has no attribute nope"):
-        zoo.Foo(name="a").nope
+        _ = zoo.Foo(name="a").nope
 
 
 def test_local_attributes_are_not_serialised(zoo):
