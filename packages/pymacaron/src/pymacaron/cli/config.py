@@ -1,0 +1,237 @@
+"""``pymacaron config`` (alias ``pymconfig``): print one pym-config value, for shell scripts.
+
+    NAME=$(pymconfig --name)
+    for s in $(pymconfig --env-secrets); do ...; done
+
+The file is ``pym-config.<env>.yaml`` (``--env``, else ``$PYM_ENV``) or ``pym-config.yaml``, in the
+current folder or a parent up to the git root. Values are printed as written in the file: an
+``env_secrets`` variable is never substituted, so secret values are never printed
+(``--env-secrets`` prints the variable NAMES, one per line). Without a flag, the file is only
+checked (exit 0 when it is usable). A missing file prints ``ERROR: cannot find config file``
+and exits 1; so does a missing required key, naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from pymacaron.cli._common import CommandError, find_config_file, git_root, read_config_file, summary
+from pymacaron.cli._plugins import DEPLOY_TARGETS_GROUP, entry_points
+
+COMMAND = "config"
+BUILTIN_DEPLOY_TARGETS = ("aws-beanstalk", "gcp-cloud-run", "gke")
+REQUIRED = object()  # no default: a missing key is an error
+EMPTY = ""           # printed as an empty line when unset
+
+# flag -> (key, default): the value is printed as written in the file, else the default.
+PLAIN = {
+    "--name": ("name", REQUIRED),
+    "--docker-repo": ("docker_repo", REQUIRED),
+    "--docker-bucket": ("docker_bucket", REQUIRED),
+    "--docker-base": ("docker_base", EMPTY),
+    "--aws-user": ("aws_user", REQUIRED),
+    "--aws-region": ("aws_region", REQUIRED),
+    "--aws-keypair": ("aws_keypair", REQUIRED),
+    "--aws-instance-type": ("aws_instance_type", REQUIRED),
+    "--aws-cert-arn": ("aws_cert_arn", EMPTY),
+    "--aws-zone-id": ("aws_zone_id", EMPTY),
+    "--aws-hosts-min": ("aws_hosts_min", 1),
+    "--aws-hosts-max": ("aws_hosts_max", 4),
+    "--gcp-region": ("gcp_region", "europe-west1"),
+    "--gcp-memory": ("gcp_memory", "512Mi"),
+    "--gcp-request-concurrency": ("gcp_request_concurrency", 10),
+}
+LISTS = {"--env-secrets": "env_secrets", "--include-links": "include_links"}
+COMPUTED_HELP = {
+    "--host": "the live host: host of live_url, else live_host",
+    "--port": "the live port: live_url's (443 for https, 80 for http); without live_url 443 if aws_cert_arn is set, "
+              "else 80",
+    "--git-root": "the top folder of the git clone",
+    "--deploy-target": f"deploy_target (default aws-beanstalk; one of {', '.join(BUILTIN_DEPLOY_TARGETS)} or an "
+                       "installed target)",
+    "--with-async": "'true' when with_async is set, else an empty line",
+    "--env-jwt-secret": "the variable holding the JWT secret (legacy env_jwt_secret, else jwt_secret's variable "
+                        "if listed in env_secrets)",
+    "--env-jwt-audience": "the variable holding the JWT audience (legacy env_jwt_audience, else jwt_audience's "
+                          "variable if listed in env_secrets)",
+    "--memory-limit": "memory in MiB for the web and Celery workers (from worker_count and cpu_count)",
+    "--gunicorn-worker-count": "web workers: cpu_count * 2 + 1",
+    "--celery-worker-count": "Celery workers: worker_count, else cpu_count * 2 (at least 2)",
+    "--cpu-count": "cpu_count (default 1)",
+}
+
+
+def register(subparsers):
+    p = subparsers.add_parser(COMMAND, help="print one pym-config value (for shell scripts)",
+                              usage="%(prog)s [-h] [--env ENV] [--name | --host | --port | ... (one value flag)]",
+                              description=summary(__doc__),
+                              epilog="Give at most one of the value flags.")
+    p.add_argument("--env", default=None, metavar="ENV",
+                   help="read pym-config.<ENV>.yaml (default: $PYM_ENV; falls back to pym-config.yaml)")
+    flags = p.add_mutually_exclusive_group()
+    for flag, (key, default) in PLAIN.items():
+        note = "required" if default is REQUIRED else f"default {default!r}"
+        flags.add_argument(flag, dest="what", action="store_const", const=flag, help=f"{key} ({note})")
+    for flag, key in LISTS.items():
+        flags.add_argument(flag, dest="what", action="store_const", const=flag, help=f"{key}, one per line")
+    for flag, text in COMPUTED_HELP.items():
+        flags.add_argument(flag, dest="what", action="store_const", const=flag, help=text)
+    p.set_defaults(func=run, what=None)
+    return p
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Config:
+    """The raw yaml of one file, with errors that name the file and the key."""
+
+    def __init__(self, path):
+        self.path = path
+        self.data = read_config_file(path)
+
+    def get(self, key, default=None):
+        value = self.data.get(key)
+        if value is None:
+            if default is REQUIRED:
+                raise CommandError(f"{self.path} has no '{key}' key: add '{key}: ...' to it")
+            return default
+        if isinstance(value, (dict, list)):
+            raise CommandError(f"{self.path}: '{key}' must be a single value, not a {type(value).__name__}")
+        return value
+
+    def names(self, key):
+        value = self.data.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise CommandError(f"{self.path}: '{key}' must be a list of names, e.g. {key}: [A, B]")
+        return value
+
+    def live_url(self):
+        url = self.get("live_url")
+        if url is None:
+            return None
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CommandError(f"{self.path}: live_url {url!r} is not an http(s) URL "
+                               "(e.g. live_url: https://api.example.com)")
+        return parts
+
+    def count(self, key, what):
+        from pymacaron.resources import ResourceConfigError, as_positive_int
+
+        value = self.get(key)
+        try:
+            return None if value is None else as_positive_int(value, what)
+        except ResourceConfigError as e:
+            raise CommandError(f"{self.path}: {e}") from None
+
+
+def deploy_targets():
+    """The accepted deploy_target values: the built-in names plus installed targets."""
+    names = list(BUILTIN_DEPLOY_TARGETS)
+    names += [ep.name for ep in entry_points(DEPLOY_TARGETS_GROUP) if ep.name not in names]
+    return names
+
+
+def _deploy_target(conf):
+    target = _text(conf.get("deploy_target", "aws-beanstalk"))
+    allowed = deploy_targets()
+    if target not in allowed:
+        raise CommandError(f"{conf.path}: deploy_target {target!r} is not supported; use one of: {', '.join(allowed)}")
+    return target
+
+
+def _host(conf):
+    url = conf.live_url()
+    if url is not None:
+        return url.hostname
+    host = conf.get("live_host")
+    if not host:
+        raise CommandError(f"{conf.path} has neither 'live_url' nor 'live_host': add e.g. "
+                           "'live_url: https://api.example.com'")
+    return host
+
+
+def _port(conf):
+    url = conf.live_url()
+    if url is not None:
+        return url.port or (443 if url.scheme == "https" else 80)
+    return 443 if conf.get("aws_cert_arn") else 80
+
+
+def _env_variable(conf, legacy_key, key):
+    legacy = conf.get(legacy_key)
+    if legacy is not None:
+        return _text(legacy)
+    value = conf.get(key)
+    return value if isinstance(value, str) and value in conf.names("env_secrets") else ""
+
+
+def _resources(conf, what):
+    from pymacaron import resources
+
+    cpu = conf.count("cpu_count", "cpu_count") or 1
+    workers = conf.count("worker_count", "worker_count")
+    celery = resources.get_celery_worker_count(cpu_count=cpu, config={"worker_count": workers})
+    if what == "--memory-limit":
+        return resources.get_memory_limit(default_celery_worker_count=celery, cpu_count=cpu)
+    if what == "--gunicorn-worker-count":
+        return resources.get_gunicorn_worker_count(cpu)
+    if what == "--celery-worker-count":
+        return celery
+    return cpu
+
+
+COMPUTED = {
+    "--host": _host,
+    "--port": _port,
+    "--git-root": lambda conf: git_root(os.path.dirname(conf.path)),
+    "--deploy-target": _deploy_target,
+    "--with-async": lambda conf: "true" if conf.get("with_async") is True else _text(conf.get("with_async") or ""),
+    "--env-jwt-secret": lambda conf: _env_variable(conf, "env_jwt_secret", "jwt_secret"),
+    "--env-jwt-audience": lambda conf: _env_variable(conf, "env_jwt_audience", "jwt_audience"),
+    "--memory-limit": lambda conf: _resources(conf, "--memory-limit"),
+    "--gunicorn-worker-count": lambda conf: _resources(conf, "--gunicorn-worker-count"),
+    "--celery-worker-count": lambda conf: _resources(conf, "--celery-worker-count"),
+    "--cpu-count": lambda conf: _resources(conf, "--cpu-count"),
+}
+
+
+def config_value(what, env=None, cwd=None):
+    """What ``pymconfig <what>`` prints: a text, a list (one line each), or None (check only)."""
+    conf = _Config(find_config_file(env=env, cwd=cwd))
+    if what is None:
+        conf.get("name", REQUIRED)
+        _deploy_target(conf)
+        return None
+    if what in PLAIN:
+        key, default = PLAIN[what]
+        return _text(conf.get(key, default))
+    if what in LISTS:
+        return conf.names(LISTS[what])
+    return _text(COMPUTED[what](conf))
+
+
+def run(args):
+    value = config_value(args.what, env=args.env)
+    if isinstance(value, list):
+        for line in value:
+            print(line)
+    elif value is not None:
+        print(value)
+    return 0
+
+
+def main(argv=None):
+    """Console script ``pymconfig``."""
+    from pymacaron.cli import alias_main
+
+    return alias_main(COMMAND, "pymconfig", argv=argv, register=register)
