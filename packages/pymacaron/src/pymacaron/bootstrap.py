@@ -115,6 +115,10 @@ class API:
                     raise ValueError(f"ping_hook must be a function, got {hook!r}")
                 builtins.add_ping_hook(hook)
         self.config = _load_config_or_defaults()
+        if error_reporter is None and self.config.get("crash_reports"):
+            from pymacaron.crash.reporters import reporter_from_config
+
+            set_error_reporter(reporter_from_config(self.config))
         if default_user_id:
             self.config.default_user_id = default_user_id
 
