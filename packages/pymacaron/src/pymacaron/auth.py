@@ -2,11 +2,21 @@
 
 Endpoints opt in with ``x-decorate-server: pymacaron.auth.requires_auth``.
 The token comes from ``Authorization: Bearer <jwt>`` or a ``token`` cookie
-holding ``Bearer <jwt>``. Tokens are checked for signature (algorithms
-pinned, ``jwt_algorithms``, default HS256, never ``none``), expiry, audience
-and issuer (``jwt_issuer``; a token may also name an issuer listed in
-``jwt_trusted_issuers``), with ``jwt_leeway`` seconds of clock skew.
-Tokens are never logged.
+holding ``Bearer <jwt>`` (URL-quoted). Tokens are checked for signature,
+expiry, audience and issuer, with ``jwt_leeway`` seconds of clock skew
+(default 30). Algorithms are pinned by ``jwt_algorithms`` (default
+``[HS256]``; ``none`` is never accepted, and HMAC and public-key algorithms
+cannot be mixed, which rules out RS256/HS256 confusion). With a public-key
+algorithm (RS256, ES256...) tokens are verified with ``jwt_public_key`` and
+signed with ``jwt_secret`` (the private key, PEM). A token may also name an
+issuer listed in ``jwt_trusted_issuers``. Tokens are never logged.
+
+Errors (all Error JSON through ``requires_auth``)::
+
+    AuthMissingHeaderError  401 AUTHORIZATION_HEADER_MISSING  no header, no cookie
+    AuthInvalidTokenError   401 TOKEN_INVALID                 malformed, bad signature/audience/issuer...
+    AuthTokenExpiredError   401 TOKEN_EXPIRED                 exp passed (beyond the leeway)
+    AuthConfigError         500 AUTH_NOT_CONFIGURED           pym-config lacks the JWT settings
 """
 
 from __future__ import annotations
@@ -15,33 +25,100 @@ import functools
 import logging
 import time
 from contextlib import contextmanager
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 import jwt
 from flask import has_request_context, request
 
-from pymacaron.config import get_config
-from pymacaron.exceptions import AuthInvalidTokenError, AuthMissingHeaderError, AuthTokenExpiredError
+from pymacaron.config import config_loaded, get_config
+from pymacaron.exceptions import (
+    AuthInvalidTokenError,
+    AuthMissingHeaderError,
+    AuthTokenExpiredError,
+    PyMacaronException,
+)
 
 log = logging.getLogger(__name__)
 
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+PUBLIC_KEY_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+                         "EdDSA")
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss")
+RESERVED_CLAIMS = frozenset(REQUIRED_CLAIMS + ("nbf", "token"))
 _ENV_KEY = "pymacaron.current_user"
-_FORBIDDEN_ALGORITHMS = {"none", ""}
 
 
-def _settings():
+class AuthConfigError(PyMacaronException):
+    """The service is not configured for JWT: a deployment error, answered as a 500."""
+
+    code = "AUTH_NOT_CONFIGURED"
+    status = 500
+
+
+class JwtSettings(NamedTuple):
+    algorithms: list
+    signing_key: str | None
+    verify_key: str | None
+    issuer: str
+    audience: str
+    issuers: frozenset
+    leeway: float
+    token_timeout: int
+
+
+def _algorithms(conf):
+    algorithms = conf.get("jwt_algorithms") or ["HS256"]
+    if isinstance(algorithms, str):
+        algorithms = [algorithms]
+    bad = [a for a in algorithms if a not in HMAC_ALGORITHMS + PUBLIC_KEY_ALGORITHMS]
+    if bad:
+        never = " ('none' is never accepted)" if any(str(a).lower() == "none" for a in bad) else ""
+        raise AuthConfigError(f"jwt_algorithms in pym-config.yaml: {', '.join(map(repr, bad))} not supported"
+                              f"{never}; use one of {', '.join(HMAC_ALGORITHMS + PUBLIC_KEY_ALGORITHMS)}")
+    families = {a in HMAC_ALGORITHMS for a in algorithms}
+    if len(families) > 1:
+        raise AuthConfigError("jwt_algorithms in pym-config.yaml mixes HMAC (HS*) and public-key algorithms: "
+                              "a public key could then sign HMAC tokens; list algorithms of one kind only")
+    if families == {False} and not jwt.algorithms.has_crypto:
+        raise AuthConfigError(f"jwt_algorithms {algorithms} needs the cryptography library: "
+                              "pip install 'pyjwt[crypto]'")
+    return list(algorithms)
+
+
+def missing_jwt_settings(conf=None, signing=False):
+    """The pym-config keys JWT needs and lacks (signing: also the key that signs tokens)."""
+    conf = conf if conf is not None else get_config()
+    algorithms = _algorithms(conf)
+    keys = ["jwt_issuer", "jwt_audience"]
+    if algorithms[0] in HMAC_ALGORITHMS:
+        keys.insert(0, "jwt_secret")
+    else:
+        keys.insert(0, "jwt_public_key")
+        if signing:
+            keys.insert(0, "jwt_secret")
+    return [k for k in keys if not conf.get(k)]
+
+
+def jwt_settings(signing=False):
+    """The current JWT settings; AuthConfigError (500) naming the missing keys if incomplete."""
     conf = get_config()
-    secret, issuer, audience = conf.get("jwt_secret"), conf.get("jwt_issuer"), conf.get("jwt_audience")
-    missing = [k for k, v in (("jwt_secret", secret), ("jwt_issuer", issuer), ("jwt_audience", audience)) if not v]
+    missing = missing_jwt_settings(conf, signing=signing)
     if missing:
-        raise AuthConfigError(f"JWT settings missing from pym-config.yaml: {', '.join(missing)}")
-    algorithms = [a for a in (conf.get("jwt_algorithms") or ["HS256"]) if a.lower() not in _FORBIDDEN_ALGORITHMS]
+        raise AuthConfigError(f"JWT authentication is not configured: pym-config.yaml lacks {', '.join(missing)}")
+    algorithms = _algorithms(conf)
+    leeway = conf.get("jwt_leeway", 30)
+    if isinstance(leeway, bool) or not isinstance(leeway, (int, float)) or leeway < 0:
+        raise AuthConfigError(f"jwt_leeway in pym-config.yaml must be a number of seconds >= 0, got {leeway!r}")
+    hmac = algorithms[0] in HMAC_ALGORITHMS
+    secret = conf.get("jwt_secret")
     trusted = conf.get("jwt_trusted_issuers") or []
-    return conf, secret, issuer, audience, algorithms or ["HS256"], [issuer] + list(trusted)
-
-
-class AuthConfigError(RuntimeError):
-    """The service is not configured for JWT (a deployment error, answered as a 500)."""
+    issuer = conf.get("jwt_issuer")
+    return JwtSettings(algorithms=algorithms, signing_key=secret,
+                       verify_key=secret if hmac else conf.get("jwt_public_key"), issuer=issuer,
+                       audience=conf.get("jwt_audience"),
+                       issuers=frozenset([issuer] + ([trusted] if isinstance(trusted, str) else list(trusted))),
+                       leeway=leeway, token_timeout=int(conf.get("jwt_token_timeout") or 86400))
 
 
 def _current():
@@ -56,43 +133,53 @@ def _store(payload):
 
 
 def generate_token(user_id, expire_in=None, data=None, issuer=None, iat=None):
-    """A signed JWT for ``user_id`` (valid ``jwt_token_timeout`` seconds, 24 h by default)."""
-    if not user_id:
+    """A signed JWT for ``user_id`` (valid ``jwt_token_timeout`` seconds, 24 h by default).
+
+    Claims: ``iss`` (``issuer`` or ``jwt_issuer``), ``sub`` (``str(user_id)``), ``aud``,
+    ``iat`` (now, or ``iat``), ``exp`` (``iat + expire_in``), plus the keys of ``data``.
+    """
+    if user_id is None or user_id == "":
         raise ValueError("generate_token() needs a user_id")
-    conf, secret, default_issuer, audience, algorithms, _ = _settings()
+    clash = sorted(RESERVED_CLAIMS.intersection(data or {}))
+    if clash:
+        raise ValueError(f"generate_token(data=...): {', '.join(clash)} are set by generate_token itself "
+                         "(use user_id=, issuer=, expire_in=, iat=)")
+    settings = jwt_settings(signing=True)
     now = int(iat if iat is not None else time.time())
-    expire_in = int(expire_in if expire_in is not None else conf.get("jwt_token_timeout", 86400))
+    expire_in = int(expire_in if expire_in is not None else settings.token_timeout)
     claims = dict(data or {})
-    claims.update({"iss": issuer or default_issuer, "sub": user_id, "aud": audience, "iat": now,
+    claims.update({"iss": issuer or settings.issuer, "sub": str(user_id), "aud": settings.audience, "iat": now,
                    "exp": now + expire_in})
-    return jwt.encode(claims, secret, algorithm=algorithms[0], headers={"typ": "JWT"})
+    return jwt.encode(claims, settings.signing_key, algorithm=settings.algorithms[0], headers={"typ": "JWT"})
+
+
+_INVALID = "token signature is invalid"
 
 
 def load_auth_token(token, load=True):
-    """Verify ``token`` and return its claims; raise a 401 PyMacaronException if it is not valid."""
-    conf, secret, issuer, audience, algorithms, issuers = _settings()
+    """Verify ``token`` and return its claims (plus ``token``); raise a 401 PyMacaronException if invalid."""
+    settings = jwt_settings()
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise AuthInvalidTokenError("token signature is invalid") from None
-    if str(header.get("alg", "")).lower() not in {a.lower() for a in algorithms}:
-        raise AuthInvalidTokenError("token signature is invalid")
+        raise AuthInvalidTokenError(_INVALID) from None
+    if header.get("alg") not in settings.algorithms:  # pinned: 'none' and the other key family never pass
+        raise AuthInvalidTokenError(_INVALID)
     try:
-        payload = jwt.decode(token, secret, algorithms=algorithms, audience=audience, issuer=issuers,
-                             leeway=conf.get("jwt_leeway", 30),
-                             options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+        payload = jwt.decode(token, settings.verify_key, algorithms=settings.algorithms, audience=settings.audience,
+                             leeway=settings.leeway, options={"require": list(REQUIRED_CLAIMS)})
     except jwt.ExpiredSignatureError:
         raise AuthTokenExpiredError("Auth token is expired") from None
     except jwt.InvalidAudienceError:
         raise AuthInvalidTokenError("incorrect audience") from None
-    except jwt.InvalidIssuerError:
-        raise AuthInvalidTokenError("incorrect issuer") from None
     except jwt.ImmatureSignatureError:
-        raise AuthInvalidTokenError("token is not valid yet (issued in the future)") from None
+        raise AuthInvalidTokenError("token is not valid yet (its iat or nbf is in the future)") from None
     except jwt.MissingRequiredClaimError as e:
         raise AuthInvalidTokenError(f"token lacks the '{e.claim}' claim") from None
     except jwt.PyJWTError:
-        raise AuthInvalidTokenError("token signature is invalid") from None
+        raise AuthInvalidTokenError(_INVALID) from None
+    if payload.get("iss") not in settings.issuers:
+        raise AuthInvalidTokenError("incorrect issuer")
     payload["token"] = token
     if load:
         _store(payload)
@@ -100,7 +187,7 @@ def load_auth_token(token, load=True):
 
 
 def authenticate_http_request(token=None):
-    """Find the token (argument, Authorization header, 'token' cookie) and load it."""
+    """Find the token (``token`` as a raw header value, Authorization header, 'token' cookie) and load it."""
     if token:
         value = token
     elif has_request_context() and request.headers.get("Authorization"):
@@ -119,14 +206,30 @@ def authenticate_http_request(token=None):
     return load_auth_token(parts[1])
 
 
+def _warn_if_unconfigured(f):
+    """At start-up (when core decorates the endpoint): say so if JWT settings are missing."""
+    if not config_loaded() or getattr(f, "__module__", "").startswith("pymacaron."):
+        return  # pymacaron's own /auth/version would warn every service that does not use JWT
+    name = f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', getattr(f, '__name__', '?'))}"
+    try:
+        missing = missing_jwt_settings(get_config())
+    except AuthConfigError as e:
+        log.warning("%s uses pymacaron.auth.requires_auth, but %s", name, e)
+        return
+    if missing:
+        log.warning("%s uses pymacaron.auth.requires_auth, but pym-config.yaml lacks %s: its calls will fail "
+                    "with 500 AUTH_NOT_CONFIGURED until they are set", name, ", ".join(missing))
+
+
 def requires_auth(f):
     """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along."""
+    _warn_if_unconfigured(f)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
             authenticate_http_request()
-        except (AuthMissingHeaderError, AuthInvalidTokenError, AuthTokenExpiredError) as e:
+        except PyMacaronException as e:
             return e.http_reply()
         return f(*args, **kwargs)
 
@@ -134,20 +237,23 @@ def requires_auth(f):
 
 
 def get_user_token_data():
-    """The claims of the current request's token ({} without one)."""
+    """The verified claims of the current request's token ({} without one, or outside a request)."""
     payload = _current()
     return payload if payload else {}
 
 
 def get_userid():
+    """The current request's user id (the token's ``sub``), or ''."""
     return get_user_token_data().get("sub", "")
 
 
 def get_user_token():
+    """The current request's raw token (what add_auth forwards), or ''."""
     return get_user_token_data().get("token", "")
 
 
 def get_token_issuer():
+    """The verified ``iss`` of the current token, else the configured ``jwt_issuer``."""
     iss = get_user_token_data().get("iss")
     if iss:
         return iss
@@ -156,9 +262,11 @@ def get_token_issuer():
 
 @contextmanager
 def backend_token(issuer=None, user_id=None, data=None):
-    """Within the block, calls made with add_auth carry a fresh token for ``user_id``."""
+    """Within the block, calls made with add_auth carry a fresh token for ``user_id``
+    (default: ``default_user_id``); the previous token is restored afterwards, even on errors."""
     if not has_request_context():
-        raise RuntimeError("backend_token() needs a request context")
+        raise RuntimeError("backend_token() must be used while handling a request: it replaces, for the "
+                           "duration of the block, the token that add_auth forwards")
     user_id = user_id or get_config().get("default_user_id")
     token = generate_token(user_id, data=data, issuer=issuer)
     previous = _current()
@@ -172,15 +280,14 @@ def backend_token(issuer=None, user_id=None, data=None):
 
 
 def add_auth(f):
-    """Decorator for a client's request function (x-decorate-request): forward the user's token."""
+    """Decorator for a client's send function (x-decorate-request): forward the current user's token."""
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         token = get_user_token()
-        if token:
-            headers = dict(kwargs.get("headers") or {})
-            headers["Authorization"] = f"Bearer {token}"
-            kwargs["headers"] = headers
+        headers = kwargs.get("headers") or {}
+        if token and not any(k.lower() == "authorization" for k in headers):  # an explicit header wins
+            kwargs["headers"] = {**headers, "Authorization": f"Bearer {token}"}
         return f(*args, **kwargs)
 
     return wrapper
