@@ -56,8 +56,8 @@ from pymacaron.cli._plugins import COMMANDS_GROUP, DEPLOY_TARGETS_GROUP, entry_p
 __all__ = [
     "BUILTIN_COMMANDS",
     "COMMANDS_GROUP",
-    "DEPLOY_TARGETS_GROUP",
     "CommandError",
+    "DEPLOY_TARGETS_GROUP",
     "alias_main",
     "build_parser",
     "entry_points",

@@ -29,13 +29,14 @@ def make_token(user_id=DEFAULT_USER_ID, env=None, cwd=None):
     if not user_id or not user_id.strip():
         raise CommandError("--user-id must not be empty")
     path = find_config_file(env=env, cwd=cwd)
-    from pymacaron.auth import AuthConfigError, generate_token
     from pymacaron.config import ConfigError, load_config
 
     try:
         load_config(path=path, env=env)
     except ConfigError as e:
         raise CommandError(str(e)) from None
+    from pymacaron.auth import AuthConfigError, generate_token  # Flask and the core: only when needed
+
     try:
         return generate_token(user_id)
     except AuthConfigError as e:
