@@ -60,9 +60,43 @@ def _display_path(path):
     return rel if not rel.startswith("..") else path
 
 
+_cache: dict = {}
+_CACHE_SIZE = 64
+
+
 def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None) -> SpecDocument:
     """Load and check a spec. ``default_definitions`` fill in definitions the spec
-    references but does not define (pymacaron passes its Error and Ok)."""
+    references but does not define (pymacaron passes its Error and Ok).
+
+    Checked documents are cached by file identity (path, size, mtime) and content,
+    so loading the same spec again (tests, reloads) skips the checks.
+    """
+    key = _cache_key(yaml_path, yaml_str, name, default_definitions)
+    cached = _cache.get(key) if key is not None else None
+    if cached is not None:
+        data, locs, file = cached
+        return SpecDocument(copy.deepcopy(data), locs, file, name)
+    doc = _load_document(yaml_path, yaml_str, name, default_definitions)
+    if key is not None:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = (copy.deepcopy(doc.data), doc.locs, doc.file)
+    return doc
+
+
+def _cache_key(yaml_path, yaml_str, name, default_definitions):
+    try:
+        defaults = repr(sorted((default_definitions or {}).items()))
+        if yaml_path is not None:
+            st = os.stat(yaml_path)
+            return ("path", os.path.abspath(yaml_path), os.path.relpath(yaml_path) if not os.path.isabs(
+                str(yaml_path)) else str(yaml_path), st.st_size, st.st_mtime_ns, defaults)
+        return ("str", yaml_str, name, defaults)
+    except (OSError, TypeError, ValueError):
+        return None
+
+
+def _load_document(yaml_path, yaml_str, name, default_definitions):
     if yaml_path is None and yaml_str is None:
         raise SpecError(SpecProblem("", None, "", "no spec given", "pass yaml_path= or yaml_str="))
     if yaml_path is not None:

@@ -34,8 +34,8 @@ class Locations:
         return self._lines.get((), None)
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+# libyaml's parser when available (several times faster), the pure-Python one otherwise
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scalar(loader, node):
