@@ -214,6 +214,7 @@ def test_computed_values(tmp_path, config, flag, expected):
     ("live_host: a.com\n", None, "has no 'name' key"),
     ("name: a\n", "--host", "has neither 'live_url' nor 'live_host'"),
     ("name: a\nlive_url: api.a.com\n", "--host", "live_url 'api.a.com' is not an http(s) URL"),
+    ("name: a\nlive_url: 'https://a.com:port'\n", "--port", "live_url 'https://a.com:port' is not an http(s) URL"),
     ("name: a\ncpu_count: many\n", "--memory-limit", "cpu_count must be a positive integer, got 'many'"),
     ("name: a\nworker_count: 0\n", "--celery-worker-count", "worker_count must be a positive integer, got 0"),
     ("name: a\nenv_secrets: 12\n", "--env-secrets", "'env_secrets' must be a list of names"),

@@ -119,7 +119,11 @@ class _Config:
         if url is None:
             return None
         parts = urlsplit(str(url))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts.port  # noqa: B018  (raises ValueError for a bad port)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise CommandError(f"{self.path}: live_url {url!r} is not an http(s) URL "
                                "(e.g. live_url: https://api.example.com)")
         return parts
