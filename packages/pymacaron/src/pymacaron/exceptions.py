@@ -63,14 +63,17 @@ class PyMacaronException(PyMacaronCoreException):
         return self
 
     def to_dict(self):
+        """The Error JSON of this exception (server secrets masked in the texts)."""
+        from pymacaron.crash.redact import mask_config_secrets
+
         body = {"status": int(self.status), "error": str(self.code).upper(),
-                "error_description": str(self)}
+                "error_description": mask_config_secrets(str(self))}
         if self.error_id:
             body["error_id"] = self.error_id
         if self.user_message:
             body["user_message"] = self.user_message
         if self.error_caught is not None:
-            body["error_caught"] = pprint.pformat(self.error_caught)
+            body["error_caught"] = mask_config_secrets(pprint.pformat(self.error_caught))
         if self.errors:
             body["errors"] = list(self.errors)
         return body
@@ -83,19 +86,46 @@ class PyMacaronException(PyMacaronCoreException):
         return Response(dumps(body), status=body["status"], mimetype="application/json")
 
     def to_model(self):
-        """The same content as an ``Error`` model."""
-        from pymacaron_core.models import get_model
+        """The same content as an ``Error`` model (needs a loaded API: they all define Error)."""
+        from pymacaron_core.models import registered_models
 
-        return get_model("Error")._pym_build(self.to_dict())
+        model = registered_models().get("Error")
+        if model is None:
+            raise RuntimeError("to_model() needs the Error model, defined once an API is loaded "
+                               "(API(app).load_apis(...).start(...)); use to_dict() or http_reply() before that")
+        return model._pym_build(self.to_dict())
 
 
 def add_error(name=None, code=None, status=None):
-    """Create (and register) a PyMacaronException subclass; returns the class."""
-    if not name or not code or not status:
-        raise ValueError("add_error() needs name, code and status")
-    if code in code_to_class:
-        raise ValueError(f"Error code {code} is already defined by {code_to_class[code].__name__}")
-    cls = type(name, (PyMacaronException,), {"code": code, "status": status})
+    """Create, register and return a PyMacaronException subclass.
+
+    ``add_error(name="InvalidUser", code="INVALID_USER", status=401)``; the class is also
+    importable as ``pymacaron.exceptions.InvalidUser``. Declaring the same error again
+    (same name, code and status, e.g. when a module is reloaded) returns the same class;
+    a code already used by another error is refused.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"add_error(name=...) must be a Python class name such as 'InvalidUser', got {name!r}")
+    if not isinstance(code, str) or not code:
+        raise ValueError(f"add_error(name={name!r}): code must be a non-empty string such as 'INVALID_USER', "
+                         f"got {code!r}")
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise ValueError(f"add_error(name={name!r}, code={code!r}): status must be an HTTP status code "
+                         f"(an integer from 100 to 599), got {status!r}")
+    existing = code_to_class.get(code)
+    if existing is not None:
+        if existing.__name__ == name and existing.status == status:
+            return existing
+        raise ValueError(f"add_error(name={name!r}, code={code!r}, status={status}): the error code {code!r} is "
+                         f"already used by {existing.__module__}.{existing.__name__} (status {existing.status}); "
+                         "give this error another code, or use that class")
+    taken = globals().get(name)
+    if isinstance(taken, type) and issubclass(taken, PyMacaronException) and taken.__module__ == __name__ \
+            and not getattr(taken, "_pym_added", False):
+        raise ValueError(f"add_error(name={name!r}): pymacaron.exceptions already defines {name} "
+                         f"(code {taken.code}); choose another class name")
+    cls = type(name, (PyMacaronException,), {"code": code, "status": status, "_pym_added": True,
+                                             "__module__": __name__})
     globals()[name] = cls
     code_to_class[code] = cls
     return cls
@@ -162,20 +192,30 @@ def _from_exception(e):
     """Any exception -> the PyMacaronException that describes it."""
     if isinstance(e, PyMacaronException):
         return e
-    problems = getattr(e, "problems", None)
     if isinstance(e, CoreValidationError) or type(e).__name__ == "ValidationError":
-        err = ValidationError(str(e))
+        err = ValidationError(str(e) or "Invalid data")
+    elif isinstance(e, PyMacaronCoreException):
+        err = _from_core_exception(e)
     else:
-        code = getattr(e, "code", None)
-        status = getattr(e, "status_code", None)
-        if isinstance(e, PyMacaronCoreException) and isinstance(code, str) and isinstance(status, int) \
-                and code != "UNHANDLED_SERVER_ERROR":
-            err = PyMacaronException(str(e))
-            err.code, err.status = code, status
-        else:
-            err = UnhandledServerError(str(e) or e.__class__.__name__)
-    if problems:
+        err = UnhandledServerError(str(e) or e.__class__.__name__)
+    problems = getattr(e, "problems", None)
+    if problems and isinstance(problems, (list, tuple)):
         err.errors = [p.to_dict() if hasattr(p, "to_dict") else str(p) for p in problems]
+    return err
+
+
+def _from_core_exception(e):
+    """A pymacaron-core exception keeps its code and status (BAD_RESPONSE, REQUEST_TOO_LARGE...)."""
+    code, status = getattr(e, "code", None), getattr(e, "status_code", None)
+    message = str(e) or e.__class__.__name__
+    if not isinstance(code, str) or isinstance(status, bool) or not isinstance(status, int) \
+            or not 100 <= status <= 599:
+        return UnhandledServerError(message)
+    cls = code_to_class.get(code)
+    if cls is not None and cls.status == status:
+        return cls(message)
+    err = PyMacaronException(message)
+    err.code, err.status = code, status
     return err
 
 
@@ -184,28 +224,33 @@ def format_error(e):
     return _from_exception(e).to_model()
 
 
-def responsify(error):
-    """An Error model (or dict) -> the Flask response of its mapped exception class."""
-    data = error.to_json() if hasattr(error, "to_json") else dict(error)
+def _error_data(error):
+    if hasattr(error, "to_json"):
+        return error.to_json()
+    if isinstance(error, dict):
+        return dict(error)
+    raise TypeError(f"expected an Error model or an Error dict, got {type(error).__name__}")
+
+
+def _mapped_exception(data, default):
     cls = code_to_class.get(data.get("error"))
     if cls is None:
-        exc = UnhandledServerError(f"Caught un-mapped error: {data.get('error')}: {data.get('error_description')}")
-        exc.status = data.get("status") if isinstance(data.get("status"), int) else 500
+        exc = default(f"Caught un-mapped error: {data.get('error')}: {data.get('error_description', '')}")
     else:
         exc = cls(data.get("error_description", ""))
     exc.error_id = data.get("error_id")
     exc.user_message = data.get("user_message")
-    return exc.http_reply()
+    return exc
+
+
+def responsify(error):
+    """An Error model (or dict) -> the Flask response of its exception class (unknown code: a 500)."""
+    return _mapped_exception(_error_data(error), UnhandledServerError).http_reply()
 
 
 def raise_error(error):
-    """Raise the exception class mapped to an Error model's code."""
-    data = error.to_json() if hasattr(error, "to_json") else dict(error)
-    cls = code_to_class.get(data.get("error"), InternalServerError)
-    exc = cls(data.get("error_description", ""))
-    exc.error_id = data.get("error_id")
-    exc.user_message = data.get("user_message")
-    raise exc
+    """Raise the exception class mapped to an Error model's code (unknown code: InternalServerError)."""
+    raise _mapped_exception(_error_data(error), InternalServerError)
 
 
 def exception_to_error(e):

@@ -42,7 +42,7 @@ def read_body(request, body_schema, definitions):
     ctype = content_type_of(request.environ)
     if ctype in FORM_TYPES:
         return _form_body(request, body_schema, definitions)
-    data = request.get_data(cache=False)
+    data = request.get_data(cache=True)  # kept: crash reports and redaction read it again
     if not data or data.isspace():
         return EMPTY
     return parse_json_bytes(data)

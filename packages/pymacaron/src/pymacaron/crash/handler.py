@@ -1,22 +1,23 @@
-"""The crash handler: wraps every served endpoint.
+"""The crash handler: wraps every served endpoint (and any Flask view given to it).
 
-After the endpoint answers: an error body gets an ``error_id`` and goes
-through the ``error_decorator``; a status >= 500 sends a FATAL report (with
-the trace of the exception core caught); a call slower than
-``report_call_exceeding_ms`` (or its ``@report_slow(max_ms=)``) sends a
-NON-FATAL report. A successful, fast call costs one clock read and a
-status check.
+After the endpoint answers: an exception becomes its Error JSON; an error body
+(status >= 400) gets an ``error_id`` and goes through the ``error_decorator``; a
+status >= 500 sends a FATAL report (with the trace of the exception caught); a
+call slower than ``report_call_exceeding_ms`` (read at each call, so it can be
+changed at runtime through ``get_config()``), or than its own
+``@report_slow(max_ms=)``, sends a NON-FATAL report. A successful, fast call
+costs one clock read and a status check.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import json
 import logging
 import pprint
 import time
-import traceback
 import uuid
 
 from flask import current_app, has_request_context, request
@@ -24,12 +25,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from pymacaron_core.server.plan import dumps
 
-from pymacaron.crash.reporting import report_error
+from pymacaron import config as _config_module
+from pymacaron.crash.redact import format_exception
+from pymacaron.crash.reporting import capture_trace, report_error, send_report
 from pymacaron.exceptions import exception_to_error
 
 log = logging.getLogger("pymacaron.crash")
 
 EXCEPTION_KEY = "pymacaron.exception"  # where pymacaron-core leaves the exception it caught
+DEFAULT_SLOW_MS = 1000
+SLOW_ATTR = "_pym_report_slow_ms"
 _slow_reports_enabled = True
 
 
@@ -39,59 +44,73 @@ def set_slow_call_reporting(enabled):
     _slow_reports_enabled = bool(enabled)
 
 
-def _slow_limit_ms(func):
-    limit = getattr(func, "_pym_report_slow_ms", None) if func is not None else None
-    if limit is not None:
-        return limit
-    try:
-        from pymacaron.config import config_loaded, get_config
-
-        if config_loaded():
-            return get_config().get("report_call_exceeding_ms", 1000)
-    except Exception:
-        pass
-    return 1000
+def slow_call_limit_ms():
+    """The global slow-call threshold: ``report_call_exceeding_ms`` of pym-config (1000 by default)."""
+    config = _config_module._config
+    if config is None:
+        return DEFAULT_SLOW_MS
+    limit = getattr(config, "report_call_exceeding_ms", DEFAULT_SLOW_MS)
+    return limit if isinstance(limit, (int, float)) and not isinstance(limit, bool) else DEFAULT_SLOW_MS
 
 
 def _handler_name(f):
     op = getattr(f, "operation", None)
-    if op is not None and op.handler:
+    if op is not None and getattr(op, "handler", None):
         return op.handler
     return f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', getattr(f, '__name__', '?'))}"
 
 
-def _decorate_error_body(response, error_decorator):
-    """Give an error body its error_id and pass it through the error decorator."""
-    if response.mimetype != "application/json":
-        return None
+def decorate_error_body(response, error_decorator=None):
+    """Give a JSON error body its ``error_id``, pass it through ``error_decorator``.
+
+    Returns the body as a dict (``{}`` for a body that is not a JSON object); the
+    response status follows the body's ``status``. Never raises.
+    """
+    if response.is_streamed or response.mimetype != "application/json":
+        return {}
     try:
         body = json.loads(response.get_data())
     except ValueError:
-        return None
+        body = None
     if not isinstance(body, dict) or "error" not in body:
-        return body
-    changed = False
+        return body if isinstance(body, dict) else {}
     if not body.get("error_id"):
         body["error_id"] = str(uuid.uuid4())
-        changed = True
     if error_decorator is not None:
-        try:
-            body = error_decorator(body)
-            changed = True
-        except Exception:
-            log.exception("the error_decorator failed; the error body is sent undecorated")
-    if changed:
-        response.set_data(dumps(body))
-    status = body.get("status") if isinstance(body, dict) else None
-    if isinstance(status, int) and 100 <= status <= 599 and status != response.status_code:
+        body = _apply_decorator(error_decorator, body)
+    response.set_data(dumps(body))
+    status = body.get("status")
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
         response.status_code = status
     return body
 
 
+def _apply_decorator(error_decorator, body):
+    try:
+        result = error_decorator(copy.deepcopy(body))
+    except Exception as e:
+        log.error("the error_decorator %s failed, the error body is sent undecorated:\n%s",
+                  getattr(error_decorator, "__name__", error_decorator), format_exception(e))
+        return body
+    if not isinstance(result, dict):
+        log.error("the error_decorator %s returned %s instead of the error dict: the body is sent undecorated",
+                  getattr(error_decorator, "__name__", error_decorator), type(result).__name__)
+        return body
+    try:
+        dumps(result)
+    except (TypeError, ValueError) as e:
+        log.error("the error_decorator returned a dict that is not JSON (%s): the body is sent undecorated", e)
+        return body
+    return result
+
+
 def generate_crash_handler_decorator(error_decorator=None):
+    """The decorator put around each served endpoint (``error_decorator(dict) -> dict`` rewrites error bodies)."""
+
     def decorator(f):
         handler_name = _handler_name(f)
-        own_limit = getattr(getattr(f, "handler", None) or f, "_pym_report_slow_ms", None)
+        function_name = handler_name.rsplit(".", 1)[-1]
+        own_limit = getattr(getattr(f, "handler", None) or f, SLOW_ATTR, None)
 
         @functools.wraps(f)
         def wrapper(*args, **kwargs):
@@ -103,20 +122,15 @@ def generate_crash_handler_decorator(error_decorator=None):
                 caught = e
                 result = exception_to_error(e).http_reply()
             elapsed_ms = (time.perf_counter() - t0) * 1000
-            slow_limit = own_limit if own_limit is not None else _slow_limit_ms(None)
+            limit = own_limit if own_limit is not None else slow_call_limit_ms()
             response = result if isinstance(result, WerkzeugResponse) else current_app.make_response(result)
-            status = response.status_code
-            if status < 400 and elapsed_ms <= slow_limit:
+            if response.status_code < 400 and elapsed_ms <= limit:
                 return response
-            body = _decorate_error_body(response, error_decorator) if status >= 400 else None
-            if caught is None and has_request_context():
-                caught = request.environ.get(EXCEPTION_KEY)
-            status = response.status_code
-            if status >= 500:
-                _report(handler_name, response, body, caught, t0, elapsed_ms, args, kwargs, fatal=True)
-            elif elapsed_ms > slow_limit and _slow_reports_enabled:
-                _report(handler_name, response, body, None, t0, elapsed_ms, args, kwargs, fatal=False,
-                        title=f"{handler_name}() calltime exceeded {int(slow_limit)} millisec!")
+            try:
+                _after_error_or_slow_call(response, error_decorator, caught, handler_name, function_name,
+                                          elapsed_ms, limit, args, kwargs)
+            except Exception as e:  # the response must go out whatever happens here
+                log.error("the crash handler failed on %s:\n%s", handler_name, format_exception(e))
             return response
 
         wrapper.__wrapped__ = f
@@ -125,41 +139,60 @@ def generate_crash_handler_decorator(error_decorator=None):
     return decorator
 
 
+def _after_error_or_slow_call(response, error_decorator, caught, handler_name, function_name, elapsed_ms, limit,
+                              args, kwargs):
+    body = decorate_error_body(response, error_decorator) if response.status_code >= 400 else {}
+    if caught is None and has_request_context():
+        caught = request.environ.get(EXCEPTION_KEY)
+    if response.status_code >= 500:
+        detail = (str(caught) or type(caught).__name__) if caught is not None else body.get("error_description", "")
+        report_response(response, body, caught, elapsed_ms, title=f"{handler_name}(): {detail}",
+                        params=[list(args), kwargs])
+    elif elapsed_ms > limit and _slow_reports_enabled:
+        report_response(response, body, None, elapsed_ms, fatal=False, function=function_name,
+                        params=[list(args), kwargs],
+                        title=f"{handler_name}() calltime exceeded {limit:g} millisec! (took {elapsed_ms:.0f} ms)")
+
+
 def crash_handler(f):
     """The crash handler without error decorator, usable on any Flask view."""
     return generate_crash_handler_decorator()(f)
 
 
-def _report(handler_name, response, body, caught, t0, elapsed_ms, args, kwargs, fatal, title=None):
-    try:
-        end = datetime.datetime.now(datetime.timezone.utc)
-        start = end - datetime.timedelta(milliseconds=elapsed_ms)
-        body = body if isinstance(body, dict) else {}
-        data = {
-            "error_id": body.get("error_id", ""),
-            "time": {"start": start.isoformat(), "end": end.isoformat(), "microsecs": elapsed_ms * 1000},
-            "response": {
-                "type": type(response).__name__,
-                "status": str(response.status_code),
-                "is_error": 1 if response.status_code >= 400 else 0,
-                "error_code": body.get("error", ""),
-                "error_description": body.get("error_description", ""),
-                "user_message": body.get("user_message", ""),
-            },
-            "request": {"params": pprint.pformat([list(args), kwargs])},
-        }
-        if caught is not None:
-            data["trace"] = traceback.format_exception(type(caught), caught, caught.__traceback__, limit=30)
-        if title is None:
-            detail = str(caught) if caught is not None else body.get("error_description", "")
-            title = f"{handler_name}(): {detail}"
-        report_error(title=title, data=data, is_fatal=fatal)
-    except Exception:
-        log.exception("could not build the crash report")
+def report_response(response, body, caught, elapsed_ms, title, fatal=True, function=None, params=None):
+    """Report ``response`` (its error ``body``, the exception ``caught``); FATAL unless ``fatal=False``."""
+    end = datetime.datetime.now(datetime.timezone.utc)
+    start = end - datetime.timedelta(milliseconds=elapsed_ms)
+    data = {
+        "error_id": str(body.get("error_id", "") or ""),
+        "time": {"start": start.isoformat(), "end": end.isoformat(), "microsecs": elapsed_ms * 1000},
+        "response": {
+            "type": type(response).__name__,
+            "status": str(response.status_code),
+            "is_error": 1 if response.status_code >= 400 else 0,
+            "error_code": body.get("error", "") or "",
+            "error_description": body.get("error_description", "") or "",
+            "user_message": body.get("user_message", "") or "",
+        },
+        "request": {"params": pprint.pformat(params if params is not None else [])[:10000]},
+    }
+    if function:
+        data["function"] = function
+    if caught is not None:
+        data["trace"] = capture_trace(caught)
+    send_report(title, data, is_fatal=fatal)
 
 
 def report_slow(max_ms=None):
-    """Report a call of the decorated function slower than ``max_ms`` (NON-FATAL)."""
+    """Report calls of the decorated function slower than ``max_ms`` (default: report_call_exceeding_ms).
+
+    ``@report_slow``, ``@report_slow()`` and ``@report_slow(max_ms=200)`` all work. On an
+    endpoint, its limit replaces the global one.
+    """
+    if callable(max_ms):  # used bare: @report_slow
+        return report_slow()(max_ms)
+    if max_ms is not None and (isinstance(max_ms, bool) or not isinstance(max_ms, (int, float)) or max_ms < 0):
+        raise ValueError(f"report_slow(max_ms=...) takes a number of milliseconds >= 0, got {max_ms!r}")
 
     def decorator(f):
         @functools.wraps(f)
@@ -169,16 +202,18 @@ def report_slow(max_ms=None):
                 return f(*args, **kwargs)
             finally:
                 elapsed_ms = (time.perf_counter() - t0) * 1000
-                limit = max_ms if max_ms is not None else _slow_limit_ms(None)
+                limit = max_ms if max_ms is not None else slow_call_limit_ms()
                 if elapsed_ms > limit and _slow_reports_enabled:
-                    report_error(title=f"{f.__module__}.{f.__qualname__}() calltime exceeded {int(limit)} millisec!",
-                                 data={"time": {"microsecs": elapsed_ms * 1000}}, is_fatal=False)
+                    try:
+                        report_error(
+                            title=f"{f.__module__}.{f.__qualname__}() calltime exceeded {limit:g} millisec! "
+                                  f"(took {elapsed_ms:.0f} ms)",
+                            data={"function": f.__name__, "time": {"microsecs": elapsed_ms * 1000}})
+                    except Exception as e:
+                        log.error("could not report a slow call of %s:\n%s", f.__qualname__, format_exception(e))
 
-        # the endpoint's own limit replaces the global one in the crash handler
-        wrapper._pym_report_slow_ms = float("inf")
+        # the crash handler leaves slow-call reports of this function to this wrapper
+        setattr(wrapper, SLOW_ATTR, float("inf"))
         return wrapper
 
-    if callable(max_ms):  # used bare: @report_slow
-        f, max_ms = max_ms, None
-        return decorator(f)
     return decorator

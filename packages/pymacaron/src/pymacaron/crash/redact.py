@@ -1,55 +1,164 @@
-"""Remove secrets from anything that leaves the process (reports, logs).
+"""Remove secrets from anything that leaves the process (reports, logs, error bodies).
 
-Masked: values under keys that name a secret (password, token, secret...),
-Authorization and Cookie headers, bearer tokens and JWTs inside strings, and
-every secret value the configuration holds (env_secrets, jwt_secret...).
+Masked, by value wherever they appear (titles, traces, messages):
+- every secret value the configuration holds (``env_secrets``, ``jwt_secret``...);
+- within a request: the Authorization header (and its token), every cookie value,
+  and the values of secret-named fields (password, token, secret...) of the JSON
+  or form body and of the query string.
+Masked by shape: values under secret-named keys of structured data, ``Bearer``/
+``Basic`` credentials, JWTs, and ``password=...``/``"token": "..."`` pairs in text.
+
+Values shorter than ``MIN_SECRET_LEN`` are only masked by key or shape (masking
+every "a" of a report would destroy it). Redaction never raises.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import traceback
 
 MASK = "****"
-_SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|authorization|cookie|api[_-]?key|private|credential",
-                         re.IGNORECASE)
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
+MIN_SECRET_LEN = 4
+MAX_BODY_SCAN = 1024 * 1024  # bytes of request body searched for secret fields
+
+_SECRET_WORDS = r"pass(?:word|wd|phrase)?|secret|token|authorization|cookie|api[_-]?key|private[_-]?key|credential"
+_SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
+_CREDENTIALS = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
-_KV_SECRET = re.compile(r"(?i)((?:pass(?:word|wd)?|secret|token|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)")
+# key, then a quoted value (may hold spaces) or a bare one
+_KV_SECRET = re.compile(
+    r"(?i)((?:%s)[A-Za-z0-9_\-]*[\"']?\s*[:=]\s*)(?!(?:bearer|basic)\s)(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\"'&\s,;}\])]+)"
+    % _SECRET_WORDS)
+_ENV_KEY = "pymacaron.request_secrets"
 
 
-def _secret_values():
+def is_secret_key(key):
+    """True for a field name that holds a secret (password, api_key, Authorization...)."""
+    return isinstance(key, str) and _SECRET_KEY.search(key) is not None
+
+
+def _mask_kv(match):
+    head, value = match.group(1), match.group(2)
+    key = head.rstrip(" \t\"':=")
+    if key.isupper() and "=" not in head:
+        return match.group(0)  # an error code ("500 INVALID_TOKEN: ..."), not a key/value pair
+    if value[:1] in ("'", '"'):
+        return f"{head}{value[0]}{MASK}{value[0]}"
+    return head + MASK
+
+
+def _config_secrets():
     try:
         from pymacaron.config import config_loaded, get_config
 
         if config_loaded():
-            return sorted((v for v in get_config().secret_values if len(v) >= 4), key=len, reverse=True)
+            return get_config().secret_values
     except Exception:  # redaction must never fail
         pass
-    return []
+    return frozenset()
+
+
+def _collect_fields(obj, out, depth=0):
+    """Values of secret-named keys anywhere in ``obj``."""
+    if depth > 30:
+        return
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if is_secret_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                out.add(str(value))
+            else:
+                _collect_fields(value, out, depth + 1)
+    elif isinstance(obj, list):
+        for value in obj:
+            _collect_fields(value, out, depth + 1)
+
+
+def _read_request_secrets(request):
+    found = set()
+    auth = request.headers.get("Authorization")
+    if auth:
+        found.add(auth)
+        found.update(auth.split())
+    cookie = request.headers.get("Cookie")
+    if cookie:
+        found.add(cookie)
+        found.update(v for v in request.cookies.values() if v)
+    for key, values in request.args.lists():
+        if is_secret_key(key):
+            found.update(values)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, values in request.form.lists():
+            if is_secret_key(key):
+                found.update(values)
+    else:
+        raw = request.get_data(cache=True)
+        if raw and len(raw) <= MAX_BODY_SCAN:
+            try:
+                _collect_fields(json.loads(raw), found)
+            except (ValueError, RecursionError):
+                pass
+    return frozenset(v for v in found if isinstance(v, str) and len(v) >= MIN_SECRET_LEN
+                     and v.lower() not in ("bearer", "basic"))
+
+
+def request_secrets():
+    """Secret values sent with the current request (none outside a request)."""
+    try:
+        from flask import has_request_context, request
+
+        if not has_request_context():
+            return frozenset()
+        environ = request.environ
+        cached = environ.get(_ENV_KEY)
+        if cached is None:
+            cached = environ[_ENV_KEY] = _read_request_secrets(request)
+        return cached
+    except Exception:
+        return frozenset()
+
+
+def secret_values():
+    """Every value to mask now, longest first (so a secret containing another is masked whole)."""
+    values = _config_secrets() | request_secrets()
+    return sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
 
 
 def redact_text(text, secrets=None):
+    """``text`` with known secret values and credential-shaped substrings masked."""
     if not isinstance(text, str) or not text:
         return text
-    for value in secrets if secrets is not None else _secret_values():
-        if value in text:
+    try:
+        for value in secrets if secrets is not None else secret_values():
+            if value in text:
+                text = text.replace(value, MASK)
+        text = _CREDENTIALS.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+        text = _JWT.sub(MASK, text)
+        return _KV_SECRET.sub(_mask_kv, text)
+    except Exception:
+        return MASK
+
+
+def mask_config_secrets(text):
+    """``text`` with the configuration's secret values masked (for Error JSON sent to callers)."""
+    if not isinstance(text, str) or not text:
+        return text
+    for value in _config_secrets():
+        if len(value) >= MIN_SECRET_LEN and value in text:
             text = text.replace(value, MASK)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
-    text = _JWT.sub(MASK, text)
-    text = _KV_SECRET.sub(lambda m: m.group(1) + MASK, text)
     return text
 
 
 def redact(obj, secrets=None, _depth=0):
     """A copy of ``obj`` (dicts, lists, strings) with secrets masked."""
     if secrets is None:
-        secrets = _secret_values()
+        secrets = secret_values()
     if _depth > 50:
         return MASK
     if isinstance(obj, dict):
         out = {}
         for key, value in obj.items():
-            if isinstance(key, str) and _SECRET_KEY.search(key) and value not in (None, "", [], {}):
+            if is_secret_key(key) and value not in (None, "", [], {}):
                 out[key] = MASK
             else:
                 out[key] = redact(value, secrets, _depth + 1)
@@ -59,3 +168,9 @@ def redact(obj, secrets=None, _depth=0):
     if isinstance(obj, str):
         return redact_text(obj, secrets)
     return obj
+
+
+def format_exception(exc, limit=30):
+    """The traceback of ``exc`` as text, secrets masked (for log lines)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=limit))
+    return redact_text(text)

@@ -1,45 +1,56 @@
-"""Crash reports: build them, redact them, and send them off the request path.
+"""Crash reports: what they hold, their titles, and the gate that turns them off.
 
-``report_error()`` builds a report and hands it to a background sender; the
-``error_reporter(title, message)`` callback runs in that thread, so a slow
-or crashing reporter never delays or breaks a response. Reports still queued
-at exit are flushed (bounded wait). ``NO_ERROR_REPORTING=1`` or
-``report_errors: false`` in pym-config turns reporting off.
+``report_error(title, caught=...)`` sends a NON-FATAL report; the crash handler
+sends FATAL ones (status >= 500) and NON-FATAL slow-call ones. Each report goes,
+redacted, to ``error_reporter(title, message)`` (``message``: the report as
+indented JSON) on the background sender (:mod:`pymacaron.crash.sender`).
+
+Titles::
+
+    FATAL BACKEND ERROR <name> <status> <code>: <module.func>(): <text>
+    NON-FATAL BACKEND ERROR <name> <func>(): <title>
+
+``NO_ERROR_REPORTING=1`` or ``report_errors: false`` in pym-config turns
+reporting off (``DO_REPORT_ERROR`` set forces it on); the error is still logged.
 """
 
 from __future__ import annotations
 
-import atexit
-import datetime
+import copy
 import json
 import logging
 import os
-import queue
 import socket
-import threading
+import sys
 import traceback
 
 from flask import has_request_context, request
 
-from pymacaron.crash.redact import redact, redact_text
+from pymacaron.crash import sender
+from pymacaron.crash.redact import MAX_BODY_SCAN, redact, redact_text, secret_values
 
 log = logging.getLogger("pymacaron.crash")
 
 FATAL_PREFIX = "FATAL BACKEND ERROR"
 NON_FATAL_PREFIX = "NON-FATAL BACKEND ERROR"
+CLAIMS_IN_REPORT = ("name", "email", "is_expert", "is_admin", "is_support", "is_tester", "language")
 
 
 def default_reporter(title, message):
+    """Log the report (the reporter used unless API(error_reporter=...) names another)."""
     log.error("error: %s", title)
     log.error("details:\n%s", message)
 
 
 _reporter = default_reporter
+_sync = False
 
 
 def set_error_reporter(callback=None):
-    """Install ``callback(title, message)`` as the crash reporter (None: log only)."""
+    """Install ``callback(title, message)`` as the crash reporter (None: the default, which logs)."""
     global _reporter
+    if callback is not None and not callable(callback):
+        raise TypeError(f"the error reporter must be a function reporter(title, message), got {callback!r}")
     _reporter = callback or default_reporter
 
 
@@ -47,111 +58,37 @@ def get_error_reporter():
     return _reporter
 
 
-class _Sender:
-    """One daemon thread draining a bounded queue of reports."""
-
-    def __init__(self, maxsize=1000):
-        self.queue = queue.Queue(maxsize=maxsize)
-        self.thread = None
-        self.lock = threading.Lock()
-        self.dropped = 0
-
-    def _run(self):
-        while True:
-            item = self.queue.get()
-            try:
-                if item is None:
-                    return
-                title, message = item
-                reporter = _reporter
-                try:
-                    reporter(title, message)
-                except Exception:
-                    log.exception("the error reporter failed (report titled %r was lost)", title)
-            finally:
-                self.queue.task_done()
-
-    def submit(self, title, message):
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="pymacaron-crash-reporter", daemon=True)
-                self.thread.start()
-        try:
-            self.queue.put_nowait((title, message))
-        except queue.Full:
-            self.dropped += 1
-            log.error("crash report queue full: dropped report %r", title)
-
-    def flush(self, timeout=5.0):
-        """Wait until every queued report was handed to the reporter (bounded)."""
-        done = threading.Event()
-
-        def waiter():
-            self.queue.join()
-            done.set()
-
-        threading.Thread(target=waiter, daemon=True).start()
-        return done.wait(timeout)
-
-
-_sender = _Sender()
-
-
-def _reset_after_fork():
-    global _sender
-    _sender = _Sender()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
-
-
-def flush_reports(timeout=5.0):
-    """Block until queued reports are sent (at most ``timeout`` seconds)."""
-    return _sender.flush(timeout)
-
-
-atexit.register(lambda: _sender.flush(5.0))
-
-_sync = False
-
-
 def set_synchronous_reporting(enabled):
-    """Send reports in the calling thread (for scripts and workers that exit right away)."""
+    """Call the reporter in the reporting thread (e.g. in a worker that must not exit early)."""
     global _sync
     _sync = bool(enabled)
 
 
 def reporting_enabled():
+    if os.environ.get("DO_REPORT_ERROR"):
+        return True
     if os.environ.get("NO_ERROR_REPORTING") == "1":
         return False
+    config = _config()
+    return config is None or config.get("report_errors", True) is not False
+
+
+def _config():
     try:
         from pymacaron.config import config_loaded, get_config
 
-        if config_loaded() and get_config().get("report_errors", True) is False:
-            return False
+        return get_config() if config_loaded() else None
     except Exception:
-        pass
-    return True
+        return None
 
 
 def _app_name():
-    try:
-        from pymacaron.config import config_loaded, get_config
-
-        if config_loaded():
-            return get_config().get("name", "") or ""
-    except Exception:
-        pass
-    return ""
-
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    config = _config()
+    return (config.get("name", "") or "") if config is not None else ""
 
 
 def populate_error_report(data):
-    """Add what is known about the current request, user and server to ``data``."""
+    """Add what is known about the current call, user, endpoint and server to ``data``."""
     from pymacaron_core.context import get_call_id, get_call_path
 
     data.setdefault("call_id", get_call_id() or "")
@@ -166,9 +103,7 @@ def populate_error_report(data):
     if claims:
         user["id"] = claims.get("sub", "")
         user["is_auth"] = 1
-        for key in ("name", "email", "is_expert", "is_admin", "is_support", "is_tester", "language"):
-            if key in claims:
-                user[key] = claims[key]
+        user.update({k: claims[k] for k in CLAIMS_IN_REPORT if k in claims})
     if has_request_context():
         user["ip"] = request.remote_addr or ""
         if request.headers.get("X-Forwarded-For"):
@@ -178,90 +113,161 @@ def populate_error_report(data):
         view = request.url_rule.endpoint if request.url_rule is not None else ""
         api_name = view.split(":", 1)[0] if ":" in view else ""
         data["endpoint"] = {
-            "id": f"{api_name} {request.method} {request.path}",
+            "id": f"{api_name} {request.method} {request.path}".replace("  ", " "),
             "url": request.url,
             "base_url": request.base_url,
             "path": request.path,
             "method": request.method,
             "data": _body_for_report(),
         }
-        data["server"] = _server_info(api_name)
+        server = _server_info(api_name)
+        if server:
+            data["server"] = server
     data["user"] = user
     return data
 
 
 def _body_for_report(limit=10000):
+    """The request body (secret fields masked), as text, at most ``limit`` characters."""
     try:
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = {k: v if len(v) > 1 else v[0] for k, v in request.form.lists()}
+            files = sorted(request.files)
+            return json.dumps(redact(dict(form, **({"files": files} if files else {}))))[:limit]
         raw = request.get_data(cache=True)
     except Exception:
         return ""
     if not raw:
         return ""
-    text = raw[:limit].decode("utf-8", "replace")
-    try:
-        return json.dumps(redact(json.loads(text)))
-    except ValueError:
-        return redact_text(text)
+    if len(raw) <= MAX_BODY_SCAN:
+        try:
+            return json.dumps(redact(json.loads(raw)))[:limit]
+        except (ValueError, RecursionError):
+            pass
+    return redact_text(raw[:limit].decode("utf-8", "replace"))
 
 
 def _server_info(api_name):
+    if not api_name:
+        return None
     info = {"fqdn": socket.getfqdn(), "port": request.environ.get("SERVER_PORT", ""), "api_name": api_name,
             "api_version": ""}
     try:
         from pymacaron_core import ApiPool
 
-        if api_name and ApiPool.has(api_name):
+        if ApiPool.has(api_name):
             info["api_version"] = ApiPool.get(api_name).get_version()
     except Exception:
         pass
     return info
 
 
-def format_title(title, data, is_fatal):
+def format_title(title, data, is_fatal, secrets=None):
+    """The one-line title of a report (``title`` is redacted, the rest is ours)."""
     prefix = FATAL_PREFIX if is_fatal else NON_FATAL_PREFIX
     name = _app_name()
     response = data.get("response")
-    if isinstance(response, dict):
-        detail = f"{name} {response.get('status', '')} {response.get('error_code', '')}".strip()
+    if is_fatal and isinstance(response, dict):
+        detail = " ".join(str(p) for p in (name, response.get("status", ""), response.get("error_code", "")) if p)
     else:
-        detail = f"{name} {data.get('function', '')}()".strip()
-    return f"{prefix} {detail}: {title}"
+        detail = " ".join(p for p in (name, f"{data.get('function') or '?'}()") if p)
+    return f"{prefix} {detail}: {redact_text(str(title), secrets)}"
 
 
 def report_error(title=None, data=None, caught=None, is_fatal=False):
-    """Send a crash report (NON-FATAL unless ``is_fatal``) through the error reporter."""
-    data = dict(data or {})
+    """Send a report (NON-FATAL unless ``is_fatal``); returns its title, or None if reporting is off.
+
+    ``data`` is copied, never changed. ``caught``: the exception (or object) behind the report.
+    """
+    return send_report(title, _own_copy(data) if data else {}, caught, is_fatal)
+
+
+def send_report(title, data, caught=None, is_fatal=False):
+    """report_error() on a ``data`` dict the caller hands over (it must not change it afterwards)."""
     if title is None:
         title = str(caught) if caught is not None else "error"
-    log.warning("Caught error: %s", redact_text(str(title)))
+    secrets = secret_values()
     if not reporting_enabled():
+        log.warning("Caught error (reporting is off): %s", redact_text(str(title), secrets))
         return None
+    if "function" not in data and not (is_fatal and "response" in data):
+        data["function"] = _calling_function()
+    full_title = format_title(title, data, is_fatal, secrets)
+    log.warning("Caught error: %s", full_title)
     if "user" not in data:
         try:
             populate_error_report(data)
         except Exception:
             log.exception("could not describe the request in the crash report")
-    if "function" not in data and "response" not in data:
-        data["function"] = _calling_function()
     data["title"] = title
     data["is_fatal_error"] = bool(is_fatal)
     if caught is not None:
         data["error_caught"] = str(caught.to_json() if hasattr(caught, "to_json") else caught)
-    data.setdefault("stack", traceback.format_stack()[:-1])
-    full_title = redact_text(format_title(title, data, is_fatal))
-    message = json.dumps(redact(data), sort_keys=True, indent=4, default=str)
+        if getattr(caught, "__traceback__", None) is not None and "trace" not in data:
+            data["trace"] = capture_trace(caught)
+    if "stack" not in data:
+        data["stack"] = _capture_stack()
+
+    def message():  # built by the sender, off the request path
+        return json.dumps(redact(_render(data), secrets), sort_keys=True, indent=4, default=str)
+
     if _sync:
-        try:
-            _reporter(full_title, message)
-        except Exception:
-            log.exception("the error reporter failed")
+        sender.deliver(_reporter, full_title, message)
     else:
-        _sender.submit(full_title, message)
+        sender.submit(_reporter, full_title, message)
     return full_title
 
 
+_PLAIN = (str, int, float, bool, type(None), traceback.TracebackException, traceback.StackSummary)
+
+
+def _own_copy(data):
+    """A copy the caller cannot change while the report waits in the queue."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, _PLAIN):
+            out[key] = value
+        else:
+            try:
+                out[key] = copy.deepcopy(value)
+            except Exception:
+                out[key] = repr(value)
+    return out
+
+
+def capture_trace(exc, limit=30):
+    """The traceback of ``exc``, captured now, formatted later (off the request path)."""
+    return traceback.TracebackException(type(exc), exc, exc.__traceback__, limit=limit, lookup_lines=False)
+
+
+def _in_crash_package(frame):
+    return "pymacaron/crash/" in frame.f_code.co_filename.replace(os.sep, "/")
+
+
+def _capture_stack(limit=30):
+    """Where report_error was called from (the frames of pymacaron.crash left out)."""
+    frame = sys._getframe(1)
+    while frame is not None and _in_crash_package(frame):
+        frame = frame.f_back
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=limit, lookup_lines=False)
+    stack.reverse()
+    return stack
+
+
+def _render(data):
+    """Captured traces and stacks -> lists of lines, as in v1's reports."""
+    out = dict(data)
+    for key, value in data.items():
+        if isinstance(value, traceback.TracebackException):
+            out[key] = list(value.format())
+        elif isinstance(value, traceback.StackSummary):
+            out[key] = value.format()
+    return out
+
+
 def _calling_function():
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        if "pymacaron/crash" not in frame.filename.replace(os.sep, "/"):
-            return frame.name
-    return ""
+    """Name of the function that called report_error (first frame outside pymacaron.crash)."""
+    frame = sys._getframe(1)
+    while frame is not None and _in_crash_package(frame):
+        frame = frame.f_back
+    return frame.f_code.co_name if frame is not None else ""
