@@ -35,7 +35,7 @@ _TYPE_TESTS = {
 
 _STRING_KEYS = ("minLength", "maxLength", "pattern")
 _NUMBER_KEYS = ("minimum", "maximum", "multipleOf")
-_ARRAY_KEYS = ("items", "minItems", "maxItems", "uniqueItems")
+_ARRAY_KEYS = ("items", "minItems", "maxItems", "uniqueItems", "additionalItems")
 _OBJECT_KEYS = ("properties", "required", "additionalProperties", "minProperties",
                 "maxProperties", "discriminator", "patternProperties")
 
@@ -93,9 +93,10 @@ def _safe(name):
 class SchemaCompiler:
     """Compiles the schemas of one API (sharing its definitions and formats)."""
 
-    def __init__(self, definitions, formats, label="api"):
+    def __init__(self, definitions, formats, label="api", check_formats=True):
         self.definitions = definitions
         self.formats = formats
+        self.check_formats = check_formats
         self.label = label
         self._ids = itertools.count()
         self._def_funcs = {}
@@ -154,7 +155,8 @@ class SchemaCompiler:
             self._exec(fname, src, f"{self.label}:definitions/{name}")
 
     def _const(self, value, prefix="c"):
-        key = (prefix, repr(value))
+        plain = isinstance(value, (str, int, float, tuple, frozenset, re.Pattern))
+        key = (prefix, repr(value)) if plain else (prefix, id(value))
         if key not in self._consts:
             cname = f"_{prefix}{len(self._consts)}"
             self._consts[key] = cname
@@ -236,37 +238,61 @@ class SchemaCompiler:
     def _checks(self, src, schema, v, path, depth, types):
         if "enum" in schema:
             self._enum(src, schema, v, path, types)
-        if any(k in schema for k in _STRING_KEYS):
-            opened = self._guard(src, types, "string", v, _TYPE_TESTS["string"])
-            self._string(src, schema, v, path)
+        families = (
+            (_STRING_KEYS, "string", lambda: self._string(src, schema, v, path)),
+            (_NUMBER_KEYS, "number", lambda: self._number(src, schema, v, path)),
+            (_ARRAY_KEYS, "array", lambda: self._array(src, schema, v, path, depth)),
+            (_OBJECT_KEYS, "object", lambda: self._object(src, schema, v, path, depth)),
+        )
+        for keys, kind, emit in families:
+            if not any(k in schema for k in keys):
+                continue
+            opened = self._guard(src, types, kind, v, _TYPE_TESTS[kind])
+            mark = len(src.lines)
+            emit()
             if opened:
+                if len(src.lines) == mark:
+                    src.line("pass")
                 src.dedent()
-        if any(k in schema for k in _NUMBER_KEYS):
-            opened = self._guard(src, types, "number", v, _TYPE_TESTS["number"])
-            self._number(src, schema, v, path)
-            if opened:
-                src.dedent()
-        if "format" in schema:
-            check = self.formats.validator(schema["format"])
-            if check is not None:
-                cname = self._const(check, "fmt")
-                src.line(f"m = {cname}({v})")
-                src.line("if m is not None:")
-                src.indent()
-                self._err(src, path, "format", "m")
-                src.dedent()
-        if any(k in schema for k in _ARRAY_KEYS):
-            opened = self._guard(src, types, "array", v, _TYPE_TESTS["array"])
-            self._array(src, schema, v, path, depth)
-            if opened:
-                src.dedent()
-        if any(k in schema for k in _OBJECT_KEYS):
-            opened = self._guard(src, types, "object", v, _TYPE_TESTS["object"])
-            self._object(src, schema, v, path, depth)
-            if opened:
-                src.dedent()
+            if kind == "string" and "format" in schema and self.check_formats:
+                self._format(src, schema, v, path)
+        if "format" in schema and self.check_formats and not any(k in schema for k in _STRING_KEYS):
+            self._format(src, schema, v, path)
         for sub in schema.get("allOf") or ():
             self._emit(src, sub, v, path, depth)
+        for keyword in ("anyOf", "oneOf"):
+            if isinstance(schema.get(keyword), list):
+                self._combinator(src, keyword, schema[keyword], v, path)
+        if isinstance(schema.get("not"), dict):
+            check = self._const(self.compile(schema["not"], "not"), "sub")
+            src.line(f"if not {check}.raw({v}):")
+            src.indent()
+            self._err(src, path, "not", f"'%r should not be valid under %r' % ({v}, {schema['not']!r})")
+            src.dedent()
+
+    def _format(self, src, schema, v, path):
+        check = self.formats.validator(schema["format"])
+        if check is not None:
+            cname = self._const(check, "fmt")
+            src.line(f"m = {cname}({v})")
+            src.line("if m is not None:")
+            src.indent()
+            self._err(src, path, "format", "m")
+            src.dedent()
+
+    def _combinator(self, src, keyword, branches, v, path):
+        checks = [self._const(self.compile(b, keyword), "sub") for b in branches]
+        src.line(f"n = sum(1 for b in ({', '.join(checks)},) if not b.raw({v}))")
+        if keyword == "anyOf":
+            src.line("if n == 0:")
+            message = "'%r is not valid under any of the given schemas' % (" + v + ",)"
+        else:
+            src.line("if n != 1:")
+            message = ("('%r is not valid under any of the given schemas' if n == 0 else "
+                       "'%r is valid under each of several of the given schemas') % (" + v + ",)")
+        src.indent()
+        self._err(src, path, keyword, message)
+        src.dedent()
 
     def _enum(self, src, schema, v, path, types):
         options = schema["enum"]
@@ -369,6 +395,20 @@ class SchemaCompiler:
                 src.indent()
                 src.line(f"{x} = {v}[{n}]")
                 self._emit(src, sub, x, path + [repr(n)], depth + 1)
+                src.dedent()
+            extra = schema.get("additionalItems", True)
+            if extra is False:
+                src.line(f"if len({v}) > {len(items)}:")
+                src.indent()
+                self._err(src, path, "additionalItems",
+                          f"'Additional items are not allowed (%r)' % ({v}[{len(items)}:],)")
+                src.dedent()
+            elif isinstance(extra, dict) and extra:
+                i, x = f"i{depth}", f"x{depth}"
+                src.line(f"for {i}, {x} in enumerate({v}[{len(items)}:], {len(items)}):")
+                src.indent()
+                src.line("pass")
+                self._emit(src, extra, x, path + [i], depth + 1)
                 src.dedent()
 
     def _object(self, src, schema, v, path, depth):

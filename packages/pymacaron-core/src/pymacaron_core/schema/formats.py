@@ -1,7 +1,9 @@
 """String formats: how each is validated, read from the wire and written to it.
 
-Validation uses jsonschema's FormatChecker (the checker bravado-core uses),
-so what we accept is what bravado accepts. Conversions follow bravado-core's
+Validation accepts what jsonschema's FormatChecker (the checker bravado-core
+uses) accepts, for the formats a Swagger spec uses; :mod:`.checkers` holds
+our own implementations, so start-up never imports jsonschema (whose
+optional format plug-ins take seconds to import). Conversions follow bravado-core's
 DEFAULT_FORMATS: ``date`` <-> ``datetime.date``, ``date-time`` <->
 ``datetime.datetime`` (naive values are written as UTC). User formats are
 bravado ``SwaggerFormat`` tuples (format, to_python, to_wire, validate, ...).
@@ -12,9 +14,8 @@ from __future__ import annotations
 import datetime
 
 from dateutil import parser as _dateparser
-from jsonschema import FormatChecker
 
-_CHECKER = FormatChecker()
+from pymacaron_core.schema.checkers import CHECKERS
 
 # Formats whose conversion is the identity (or a plain int()/float() cast) in
 # bravado-core: nothing to do per value.
@@ -55,8 +56,8 @@ class FormatRegistry:
         self._validators = {}
         self._to_python = {"date": _date_to_python, "date-time": _datetime_to_python}
         self._to_wire = {"date": _date_to_wire, "date-time": _datetime_to_wire}
-        for name, (func, raises) in _CHECKER.checkers.items():
-            self._validators[name] = _checker_validator(name, func, raises)
+        for name, func in CHECKERS.items():
+            self._validators[name] = _checker_validator(name, func)
         for fmt in user_formats or ():
             self.add(fmt)
 
@@ -84,13 +85,10 @@ class FormatRegistry:
         return self._to_wire.get(name)
 
 
-def _checker_validator(name, func, raises):
+def _checker_validator(name, func):
     def check(value):
-        try:
-            if func(value):
-                return None
-        except raises:
-            pass
+        if not isinstance(value, str) or func(value):
+            return None
         return f"{value!r} is not a {name!r}"
 
     check.__name__ = f"check_format_{name.replace('-', '_')}"
