@@ -38,7 +38,6 @@ nox.options.reuse_existing_virtualenvs = False
 ROOT = Path(__file__).resolve().parent
 PACKAGES_DIR = ROOT / "packages"
 DIST_DIR = ROOT / "dist"
-WHEELHOUSE_DIR = ROOT / ".nox" / "wheelhouse"  # third-party wheels only, never ours
 TEST_REQUIREMENTS = ROOT / "requirements" / "test.txt"
 LINT_REQUIREMENTS = ROOT / "requirements" / "lint.txt"
 EXAMPLE_DIR = ROOT / "examples" / "helloworld"
@@ -98,22 +97,6 @@ def local_packages() -> dict[str, LocalPackage]:
     return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], 2), kv[0])))
 
 
-def local_closure(names: list[str], packages: dict[str, LocalPackage]) -> list[LocalPackage]:
-    """The given packages plus the local packages they depend on (not their extras)."""
-    todo = [canonicalize_name(n) for n in names]
-    seen: set[str] = set()
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        for req in packages[key].dependencies:
-            dep = canonicalize_name(req.name)
-            if dep in packages:
-                todo.append(dep)
-    return [pkg for key, pkg in packages.items() if key in seen]
-
-
 def editable_install_args(packages: dict[str, LocalPackage]) -> list[str]:
     """`-e packages/<pkg>[<all its extras>]` for every local package, for ONE install command.
 
@@ -132,6 +115,11 @@ def editable_install_args(packages: dict[str, LocalPackage]) -> list[str]:
 def install_local(session: nox.Session, *extra: str) -> None:
     """Install every local package editable, plus `extra` args, in one single install command."""
     session.install(*editable_install_args(local_packages()), *extra)
+
+
+def nox_dir(session: nox.Session) -> Path:
+    """The folder holding the session envs (.nox, or the one given with `nox --envdir`)."""
+    return Path(session.virtualenv.location).resolve().parent
 
 
 def example_requirements() -> list[str]:
@@ -180,7 +168,12 @@ def build(session: nox.Session) -> None:
     unknown = [n for n in wanted if n not in packages]
     if unknown:
         session.error(f"unknown package(s) {unknown}; known: {list(packages)}")
-    to_build = local_closure(wanted, packages)
+    # each wanted package alone; with all of them, also the meta-distribution with every extension
+    checks = [packages[key].name for key in wanted]
+    if set(wanted) == set(packages) and "all" in getattr(packages.get("pymacaron"), "extras", {}):
+        checks.append("pymacaron[all]")
+    closures = [requirement_closure(Requirement(check), packages) for check in checks]
+    to_build = [pkg for key, pkg in packages.items() if any(key in ours for ours, _ in closures)]
 
     session.install("build", "pip", "virtualenv")
     DIST_DIR.mkdir(exist_ok=True)
@@ -195,22 +188,19 @@ def build(session: nox.Session) -> None:
             session.run("python", "-m", "build", "--outdir", str(DIST_DIR), pkg.rel)
 
     # 2. a wheelhouse with the third-party dependencies only (from PyPI), never our names
-    third_party = sorted(
-        {str(req) for pkg in to_build for req in pkg.dependencies if canonicalize_name(req.name) not in packages}
-    )
-    WHEELHOUSE_DIR.mkdir(parents=True, exist_ok=True)
+    third_party = sorted(set().union(*(deps for _, deps in closures)))
+    # third-party wheels only, never ours; next to the session envs (honours `nox --envdir`)
+    wheelhouse = nox_dir(session) / "wheelhouse"
+    wheelhouse.mkdir(parents=True, exist_ok=True)
     if third_party:
-        session.run("python", "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELHOUSE_DIR), *third_party)
-    ours = [p.name for p in WHEELHOUSE_DIR.iterdir() if canonicalize_name(p.name.split("-")[0]) in packages]
-    if ours:
-        session.error(f"the third-party wheelhouse contains our own packages: {ours}")
+        session.run("python", "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheelhouse), *third_party)
+    leaked = [p.name for p in wheelhouse.iterdir() if canonicalize_name(p.name.split("-")[0]) in packages]
+    if leaked:
+        session.error(f"the third-party wheelhouse contains our own packages: {leaked}")
 
-    # 3. each wanted package alone, in a fresh venv, from the two wheelhouses only
-    checks = [[packages[key].name] for key in wanted]
-    if set(wanted) == set(packages) and "pymacaron" in packages and packages["pymacaron"].extras:
-        checks.append(["pymacaron[all]"])  # the meta-distribution: every extension through extras
-    for requirements in checks:
-        check_install(session, requirements, packages)
+    # 3. each check in its own fresh venv, from the two wheelhouses only
+    for check, (ours, _) in zip(checks, closures, strict=True):
+        check_install(session, check, sorted(ours), packages, wheelhouse)
 
 
 # Run inside each fresh venv: all our installed distributions are EXPECTED_VERSION and import.
@@ -233,27 +223,35 @@ print("OK, installed and imported:", ", ".join(f"{k}=={v}" for k, v in sorted(fo
 """
 
 
-def local_requirements(req: Requirement, packages: dict[str, LocalPackage], seen=None) -> set[str]:
-    """The local packages that installing `req` must bring in (dependencies and requested extras)."""
+def requirement_closure(
+    req: Requirement, packages: dict[str, LocalPackage], seen: set | None = None
+) -> tuple[set[str], set[str]]:
+    """What installing `req` pulls in: (our distributions, the third-party requirements they declare),
+    following dependencies and the requested extras through our packages."""
     seen = set() if seen is None else seen
     key = canonicalize_name(req.name)
-    if key not in packages or (key, frozenset(req.extras)) in seen:
-        return set()
+    if key not in packages:
+        return set(), {str(req)}
+    if (key, frozenset(req.extras)) in seen:
+        return set(), set()
     seen.add((key, frozenset(req.extras)))
-    found = {key}
+    ours, third_party = {key}, set()
     pkg = packages[key]
     for dep in pkg.dependencies + [d for extra in sorted(req.extras) for d in pkg.extras.get(extra, [])]:
-        found |= local_requirements(dep, packages, seen)
-    return found
+        dep_ours, dep_third_party = requirement_closure(dep, packages, seen)
+        ours |= dep_ours
+        third_party |= dep_third_party
+    return ours, third_party
 
 
-def check_install(session: nox.Session, requirements: list[str], packages: dict[str, LocalPackage]) -> None:
-    label = " ".join(requirements)
-    venv = ROOT / ".nox" / "build-check" / canonicalize_name(Requirement(requirements[0]).name)
-    if "[" in requirements[0]:
-        venv = venv.with_name(venv.name + "-extras")
+def check_install(
+    session: nox.Session, requirement: str, must_have: list[str], packages: dict[str, LocalPackage], wheelhouse: Path
+) -> None:
+    label = requirement
+    req = Requirement(requirement)
+    venv = nox_dir(session) / "build-check" / (canonicalize_name(req.name) + ("-extras" if req.extras else ""))
     shutil.rmtree(venv, ignore_errors=True)
-    session.log(f"checking `pip install {label}` in a fresh venv {venv.relative_to(ROOT)}")
+    session.log(f"checking `pip install {label}` in a fresh venv {venv}")
     session.run("python", "-m", "virtualenv", "--quiet", str(venv))
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     python = str(bindir / "python")
@@ -267,15 +265,14 @@ def check_install(session: nox.Session, requirements: list[str], packages: dict[
         "--find-links",
         str(DIST_DIR),
         "--find-links",
-        str(WHEELHOUSE_DIR),
-        *requirements,
+        str(wheelhouse),
+        requirement,
         external=True,
         # no config/env may add an index or other find-links behind our back
         env={"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": None, "PIP_INDEX_URL": None, "PIP_EXTRA_INDEX_URL": None},
     )
     checker = venv / "check_install.py"
     checker.write_text(CHECKER, encoding="utf-8")
-    must_have = sorted(set().union(*(local_requirements(Requirement(r), packages) for r in requirements)))
     session.run(
         python,
         str(checker),
