@@ -27,7 +27,7 @@ import traceback
 from flask import has_request_context, request
 
 from pymacaron.crash import sender
-from pymacaron.crash.redact import MAX_BODY_SCAN, redact, redact_text, secret_values
+from pymacaron.crash.redact import MAX_BODY_SCAN, format_exception, redact, redact_text, secret_values
 
 log = logging.getLogger("pymacaron.crash")
 
@@ -197,8 +197,8 @@ def send_report(title, data, caught=None, is_fatal=False):
     if "user" not in data:
         try:
             populate_error_report(data)
-        except Exception:
-            log.exception("could not describe the request in the crash report")
+        except Exception as e:
+            log.error("could not describe the request in the crash report:\n%s", format_exception(e))
     data["title"] = title
     data["is_fatal_error"] = bool(is_fatal)
     if caught is not None:
