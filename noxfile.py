@@ -5,7 +5,7 @@
     nox -s build [-- <dist>...]   wheels + sdists into dist/, each checked in a fresh venv without PyPI
     nox -s demo                   run examples/helloworld on http://127.0.0.1:8080 (docs at /doc/helloworld)
     nox -s bench [-- args]        benchmarks/run.py
-    nox -s acceptance             `pymacaron test --local` in examples/helloworld
+    nox -s acceptance             `pymacaron test --local --gen-token --fuzz` in examples/helloworld
 
 Dev installs always install ALL local packages together (editable), so none of our names
 (pymacaron*, whose old 2.x releases exist on PyPI) can ever resolve from PyPI.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import secrets
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -309,10 +310,14 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def acceptance(session: nox.Session) -> None:
-    """Run the example's black-box acceptance tests: `pymacaron test --local` in examples/helloworld."""
+    """Run the example's black-box acceptance tests and fuzzing: `pymacaron test --local --fuzz` in examples/helloworld."""
     require_path(session, EXAMPLE_DIR, "the example service")
     install_local(session, *example_requirements())
     if not shutil.which("pymacaron", path=session.bin):
         session.error("the `pymacaron` command is not installed (no console script in packages/pymacaron yet).")
     session.chdir(EXAMPLE_DIR)
-    session.run("pymacaron", "test", "--local", *session.posargs)
+    # The runner starts the example on a free port, with its JWT secret (a throwaway one unless set),
+    # makes a test token, and also fuzzes its spec (GET /die crashes on purpose: not fuzzed).
+    env = {"PYM_JWT_SECRET": os.environ.get("PYM_JWT_SECRET") or secrets.token_urlsafe(32)}
+    session.run("pymacaron", "test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-exclude", "/die",
+                *session.posargs, env=env)

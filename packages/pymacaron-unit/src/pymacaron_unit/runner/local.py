@@ -1,0 +1,198 @@
+"""The local target: use the service already answering on 127.0.0.1:P, or start it for the tests.
+
+``LocalService(folder, host, port).__enter__`` checks ``GET /ping``:
+- 200: a service is there; it is used and left running;
+- no connection: ``python server.py --port P`` is started in ``folder`` (own process group, output
+  in a log file), waited for (bounded, until /ping answers 200), and stopped on exit (SIGTERM,
+  then SIGKILL);
+- anything else: something else holds the port, which is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+from pymacaron_unit._http import base_url
+from pymacaron_unit.runner.errors import RunnerError
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+PING_TIMEOUT = 3.0
+POLL_INTERVAL = 0.2
+STOP_TIMEOUT = 15.0
+LOG_TAIL = 40
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def ping(url, timeout=PING_TIMEOUT):
+    """The status of GET <url>/ping, or None when nothing answers (connection refused, timeout)."""
+    try:
+        return requests.get(f"{url}/ping", timeout=timeout).status_code
+    except requests.RequestException:
+        return None
+
+
+def port_in_use(host, port):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(PING_TIMEOUT)
+        return s.connect_ex((host, port)) == 0
+
+
+def _die_with_parent():
+    """In the service's process (Linux): get SIGTERM if the runner dies without stopping it (SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def tail(path, lines=LOG_TAIL):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read().rstrip().splitlines()
+    except OSError:
+        return "(no output)"
+    return "\n".join(text[-lines:]) or "(no output)"
+
+
+class LocalService:
+    """Context manager -> ``self`` with ``host``, ``port``, ``started`` (True when we started it)."""
+
+    def __init__(self, folder, host="127.0.0.1", port=8080, environ=None, start_timeout=60.0, debug=False,
+                 out=None):
+        if host not in LOCAL_HOSTS:
+            raise RunnerError(f"--local tests a service on this machine, but the host is {host!r} "
+                              "(from PYM_SERVER_HOST): use --host for a remote service, or unset PYM_SERVER_HOST")
+        self.folder = os.path.abspath(folder)
+        self.host = host
+        self.port = port or free_port(host)
+        self.environ = dict(os.environ if environ is None else environ)
+        self.start_timeout = start_timeout
+        self.debug = debug
+        self.out = out or sys.stdout
+        self.started = False
+        self.proc = None
+        self.log_path = None
+        self._failed = False
+
+    @property
+    def url(self):
+        return base_url(self.host, self.port)
+
+    def __enter__(self):
+        status = ping(self.url)
+        if status == 200:
+            self._say(f"using the service already answering {self.url}/ping")
+            return self
+        if status is not None or port_in_use(self.host, self.port):
+            what = f"answers GET /ping with {status}" if status is not None else "does not answer GET /ping"
+            raise RunnerError(f"port {self.port} on {self.host} is taken by a program that {what}: it is not a "
+                              "PyMacaron service. Stop it, or choose another port with --port")
+        try:
+            self.start()
+        except BaseException:  # including Ctrl-C while waiting: never leave the service behind
+            self._failed = True
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self._failed = True
+        self.stop()
+        return False
+
+    def command(self):
+        return [sys.executable, "server.py", "--port", str(self.port)]
+
+    def start(self):
+        server_py = os.path.join(self.folder, "server.py")
+        if not os.path.isfile(server_py):
+            raise RunnerError(f"nothing answers {self.url}/ping, and there is no server.py in {self.folder} to start "
+                              "the service: start it yourself, or run this from the service's folder (or --path DIR)")
+        fd, self.log_path = tempfile.mkstemp(prefix="pymtest-server-", suffix=".log")
+        env = dict(self.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self._say(f"starting the service: {' '.join(self.command()[1:])} (in {self.folder})")
+        with os.fdopen(fd, "wb") as log:
+            try:
+                self.proc = subprocess.Popen(self.command(), cwd=self.folder, env=env, stdin=subprocess.DEVNULL,
+                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            except OSError as e:
+                raise RunnerError(f"cannot start {sys.executable} server.py in {self.folder}: {e}") from None
+        self.started = True
+        self._wait()
+
+    def _wait(self):
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self.proc.poll() is not None:
+                self._failed = True
+                raise RunnerError(f"the service exited with status {self.proc.returncode} before answering "
+                                  f"{self.url}/ping. Its output:\n{tail(self.log_path)}")
+            if ping(self.url, timeout=min(PING_TIMEOUT, self.start_timeout)) == 200:
+                self._say(f"the service answers {self.url}/ping")
+                return
+            if time.monotonic() > deadline:
+                self._failed = True
+                raise RunnerError(f"the service did not answer {self.url}/ping within {self.start_timeout:g} s "
+                                  f"(raise --start-timeout if it is just slow). Its output:\n{tail(self.log_path)}")
+            time.sleep(POLL_INTERVAL)
+
+    def stop(self):
+        """Stop the service we started (its whole process group); a no-op otherwise."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            self._signal(proc, signal.SIGTERM)
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._signal(proc, signal.SIGKILL)
+                proc.wait(STOP_TIMEOUT)
+        self._say("stopped the service")
+        self._forget_log()
+
+    def mark_failed(self):
+        """Keep the service's log after stopping (the tests failed: it may tell why)."""
+        self._failed = True
+
+    def _forget_log(self):
+        if not self.log_path:
+            return
+        if self._failed or self.debug:
+            self._say(f"the service's output is in {self.log_path}")
+        else:
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
+
+    @staticmethod
+    def _signal(proc, signum):
+        try:
+            os.killpg(proc.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            try:
+                proc.send_signal(signum)
+            except ProcessLookupError:
+                pass
+
+    def _say(self, text):
+        print(f"pymacaron test: {text}", file=self.out, flush=True)

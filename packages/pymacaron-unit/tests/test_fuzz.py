@@ -1,0 +1,86 @@
+"""pymacaron_unit.runner.fuzz: ``--fuzz`` finds planted bugs and passes on a correct service.
+
+- fixtures/fuzzsvc: a PyMacaron service; with FUZZSVC_BROKEN=1, its handlers crash (500) on an empty text;
+- fixtures/laxsvc: a Flask app that accepts what its spec forbids and answers what it does not allow.
+"""
+
+import importlib.util
+import re
+import shutil
+
+import pytest
+
+from unit_testing import FIXTURES, RunnerJob, ServerThread, clean_env, console_script, show
+
+SECRET = "fuzz-test-jwt-secret-0123456789abcdef"
+
+
+def lax_app():
+    spec = importlib.util.spec_from_file_location("laxsvc_server", FIXTURES / "laxsvc" / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+@pytest.fixture(scope="module")
+def lax():
+    server = ServerThread(lax_app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def jobs(lax, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    broken, correct = tmp / "broken", tmp / "correct"
+    for folder in (broken, correct):
+        shutil.copytree(FIXTURES / "fuzzsvc", folder)
+    (tmp / "lax").mkdir()
+    lax_args = ["--host", "127.0.0.1", "--port", lax.port, "--fuzz-only", "--path", tmp / "lax",
+                "--fuzz-spec", FIXTURES / "laxsvc" / "lax.yaml", "--fuzz-seed", "1"]
+    started = {
+        "broken": RunnerJob(["--local", "--port", "0", "--fuzz-only", "--fuzz-max-examples", "25", "--fuzz-seed", "1"],
+                            broken, env=clean_env(FUZZSVC_JWT_SECRET=SECRET, FUZZSVC_BROKEN="1"),
+                            command=[console_script("pymtest")]),
+        "correct": RunnerJob(["test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-max-examples", "25"],
+                             correct, env=clean_env(FUZZSVC_JWT_SECRET=SECRET), command=[console_script("pymacaron")]),
+        "lax": RunnerJob([*lax_args, "--fuzz-max-examples", "10"], tmp),
+        "slow": RunnerJob([*lax_args, "--fuzz-max-time", "1"], tmp),
+    }
+    yield started
+    for job in started.values():
+        job.kill()
+
+
+def test_finds_the_planted_500(jobs):
+    done = jobs["broken"].result()
+    assert done.returncode == 1, show(done)
+    assert "ST101 Server error" in done.stdout
+    assert "planted bug: an empty text crashes the service" in done.stdout
+    assert re.search(r"curl -X (GET|POST) .*http://127\.0\.0\.1:\d+/echo", done.stdout)  # how to reproduce
+    assert "fuzzing echo+ping FAILED" in done.stdout
+    assert "stopped the service" in done.stdout
+
+
+def test_passes_on_the_correct_service_with_its_acceptance_tests(jobs):
+    done = jobs["correct"].result()
+    assert done.returncode == 0, show(done)
+    assert "2 passed" in done.stdout  # testaccept/, with assertHasAuthVersion and the generated token
+    assert "fuzzing echo+ping (5 operations)" in done.stdout
+    assert "No issues found" in done.stdout
+    output = done.stdout + done.stderr
+    assert SECRET not in output and not re.search(r"eyJ[\w-]+\.", output)
+
+
+def test_finds_accepted_invalid_requests_and_answers_off_spec(jobs):
+    done = jobs["lax"].result()
+    assert done.returncode == 1, show(done)
+    assert "Schema-violating request accepted" in done.stdout or "ST201" in done.stdout  # GET /items?limit=0
+    assert "ST108" in done.stdout  # GET /count answers {"count": "three"}
+    assert "fuzzing lax FAILED" in done.stdout
+
+
+def test_time_limit(jobs):
+    done = jobs["slow"].result()
+    assert done.returncode == 1, show(done)
+    assert "FUZZING FAILED: lax was still being fuzzed after the time limit (1 s, --fuzz-max-time)" in done.stdout

@@ -1,0 +1,58 @@
+"""pymacaron_unit.runner.pym: what the runner asks pymacaron (installed in the test environment)."""
+
+import os
+
+import jwt
+import pytest
+
+from pymacaron_unit.runner import pym
+from pymacaron_unit.runner.errors import RunnerError
+
+CONFIG = """\
+name: svc
+live_url: https://svc.example.com
+jwt_issuer: svc.example.com
+jwt_audience: svc
+jwt_secret: SVC_JWT_SECRET
+env_secrets: [SVC_JWT_SECRET]
+"""
+
+
+def test_make_token(tmp_path):
+    (tmp_path / "pym-config.yaml").write_text(CONFIG)
+    before = dict(os.environ)
+    token = pym.make_token(str(tmp_path), environ=dict(os.environ, SVC_JWT_SECRET="k" * 32))
+    assert jwt.decode(token, "k" * 32, algorithms=["HS256"], audience="svc")["sub"] == "test-jwt-token"
+    assert dict(os.environ) == before  # the environment given was only lent to pymacaron
+    from pymacaron.config import config_loaded
+
+    assert not config_loaded()
+
+
+def test_make_token_without_the_secret(tmp_path):
+    (tmp_path / "pym-config.yaml").write_text(CONFIG)
+    with pytest.raises(RunnerError) as e:
+        pym.make_token(str(tmp_path), environ={k: v for k, v in os.environ.items() if k != "SVC_JWT_SECRET"})
+    assert str(e.value).startswith("--gen-token: ")
+    assert "SVC_JWT_SECRET" in str(e.value)
+
+
+def test_live_target(tmp_path):
+    (tmp_path / "pym-config.yaml").write_text(CONFIG)
+    (tmp_path / "pym-config.staging.yaml").write_text("name: svc\nlive_host: staging.example.com\n")
+    assert pym.live_target(str(tmp_path), None) == ("svc.example.com", 443)
+    assert pym.live_target(str(tmp_path), "staging") == ("staging.example.com", 80)
+    (tmp_path / "pym-config.yaml").write_text("name: svc\n")
+    with pytest.raises(RunnerError, match="has neither 'live_url' nor 'live_host'"):
+        pym.live_target(str(tmp_path), "live")
+
+
+def test_optional_lists(tmp_path):
+    assert pym.optional_config_list("--env-secrets", str(tmp_path)) == []  # no pym-config.yaml
+    (tmp_path / "pym-config.yaml").write_text(CONFIG)
+    assert pym.optional_config_list("--env-secrets", str(tmp_path)) == ["SVC_JWT_SECRET"]
+
+
+def test_builtin_spec():
+    assert pym.available()
+    assert pym.builtin_spec_path().endswith(os.path.join("apis", "ping.yaml"))
