@@ -39,7 +39,8 @@ def jobs(lax, tmp_path_factory):
     lax_args = ["--host", "127.0.0.1", "--port", lax.port, "--fuzz-only", "--path", tmp / "lax",
                 "--fuzz-spec", FIXTURES / "laxsvc" / "lax.yaml", "--fuzz-seed", "1"]
     started = {
-        "broken": RunnerJob(["--local", "--port", "0", "--fuzz-only", "--fuzz-max-examples", "25", "--fuzz-seed", "1"],
+        "broken": RunnerJob(["--local", "--port", "0", "--fuzz-only", "--gen-token", "--fuzz-max-examples", "25",
+                             "--fuzz-seed", "1"],
                             broken, env=clean_env(FUZZSVC_JWT_SECRET=SECRET, FUZZSVC_BROKEN="1"),
                             command=[console_script("pymtest")]),
         "correct": RunnerJob(["test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-max-examples", "25"],
@@ -47,6 +48,7 @@ def jobs(lax, tmp_path_factory):
         "lax": RunnerJob([*lax_args, "--fuzz-max-examples", "10"], tmp),
         "slow": RunnerJob([*lax_args, "--fuzz-max-time", "1"], tmp),
     }
+    started["broken"].folder = broken
     yield started
     for job in started.values():
         job.kill()
@@ -60,6 +62,14 @@ def test_finds_the_planted_500(jobs):
     assert re.search(r"curl -X (GET|POST) .*http://127\.0\.0\.1:\d+/echo", done.stdout)  # how to reproduce
     assert "fuzzing echo+ping FAILED" in done.stdout
     assert "stopped the service" in done.stdout
+    # the crash files (for 'st replay') keep the request, but never the token
+    scratch = jobs["broken"].folder / ".pym" / "fuzz"
+    crashes = list(scratch.rglob("crashes/*.json"))
+    assert crashes, sorted(str(p) for p in scratch.rglob("*"))
+    for path in scratch.rglob("*"):
+        if path.is_file() and ".hypothesis" not in path.parts:  # hypothesis keeps random bytes, no requests
+            assert not re.search(rb"eyJ[\w-]+\.", path.read_bytes()), path
+    assert not re.search(r"eyJ[\w-]+\.", done.stdout + done.stderr)
 
 
 def test_passes_on_the_correct_service_with_its_acceptance_tests(jobs):
