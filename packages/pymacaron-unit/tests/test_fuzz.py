@@ -94,3 +94,14 @@ def test_time_limit(jobs):
     done = jobs["slow"].result()
     assert done.returncode == 1, show(done)
     assert "FUZZING FAILED: lax was still being fuzzed after the time limit (1 s, --fuzz-max-time)" in done.stdout
+
+
+def test_without_schemathesis(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from pymacaron_unit.cli import main
+
+    monkeypatch.setitem(sys.modules, "schemathesis", None)  # as if it were not installed
+    assert main(["--fuzz-only", "--host", "127.0.0.1", "--port", "1", "--path", str(tmp_path)]) == 1
+    assert ("ERROR: --fuzz needs schemathesis, which is not installed: pip install 'pymacaron-unit[fuzz]'"
+            in capsys.readouterr().err)

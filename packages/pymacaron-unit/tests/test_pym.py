@@ -56,3 +56,17 @@ def test_optional_lists(tmp_path):
 def test_builtin_spec():
     assert pym.available()
     assert pym.builtin_spec_path().endswith(os.path.join("apis", "ping.yaml"))
+
+
+def test_without_pymacaron(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pymacaron", None)  # as if pymacaron were not installed
+    assert not pym.available()
+    with pytest.raises(RunnerError, match="--gen-token needs pymacaron, which is not installed: install it with: "
+                                          "pip install pymacaron"):
+        pym.make_token(str(tmp_path))
+    with pytest.raises(RunnerError, match="needs pymacaron"):
+        pym.live_target(str(tmp_path), "live")
+    assert pym.optional_config_list("--env-secrets", str(tmp_path)) == []
+    assert pym.builtin_spec_path() is None

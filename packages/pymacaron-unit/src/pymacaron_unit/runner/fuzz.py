@@ -53,7 +53,11 @@ Authorization = "Bearer ${PYM_JWT_TOKEN}"
 
 
 def check_installed():
-    if importlib.util.find_spec("schemathesis") is None:
+    try:
+        found = importlib.util.find_spec("schemathesis") is not None
+    except (ImportError, ValueError):  # a broken install, or a module blocked by sys.modules[name] = None
+        found = False
+    if not found:
         raise RunnerError(f"--fuzz needs schemathesis, which is not installed: {INSTALL_HINT}")
 
 

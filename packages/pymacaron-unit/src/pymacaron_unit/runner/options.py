@@ -82,7 +82,7 @@ def add_arguments(p):
     tests.add_argument("--no-stop", dest="no_stop", action="store_true", help="run all tests, even after a failure")
     tests.add_argument("-s", "--nocapture", action="store_true", help="show the tests' output as they run")
     tests.add_argument("--debug", action="store_true",
-                       help="verbose: every command run, the service's output, pytest -vv")
+                       help="verbose: pytest -vv, and the started service's log is kept (its path is printed)")
     tests.add_argument("--loop", action="store_true", help="run the tests again and again, until a run fails")
     tests.add_argument("--loop-count", type=_positive_int, default=None, metavar="N",
                        help="with --loop: stop after N runs")

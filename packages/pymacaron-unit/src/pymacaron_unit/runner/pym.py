@@ -20,7 +20,10 @@ def available():
     """True when pymacaron can be imported."""
     import importlib.util
 
-    return importlib.util.find_spec("pymacaron") is not None
+    try:
+        return importlib.util.find_spec("pymacaron") is not None
+    except (ImportError, ValueError):  # a broken install, or a module blocked by sys.modules[name] = None
+        return False
 
 
 def _require(feature):
