@@ -130,7 +130,7 @@ def example_requirements() -> list[str]:
 
 def require_path(session: nox.Session, path: Path, what: str) -> None:
     if not path.exists():
-        session.error(f"{what} not found: {path.relative_to(ROOT)} does not exist yet.")
+        session.error(f"{what} not found: {path.relative_to(ROOT)} does not exist yet")
 
 
 # --------------------------------------------------------------------------------------------
