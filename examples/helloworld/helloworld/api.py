@@ -10,6 +10,8 @@ import logging
 from pymacaron.auth import get_userid
 from pymacaron.models import Message
 
+from helloworld.tasks import my_task_async, my_task_async_die, new_code
+
 log = logging.getLogger(__name__)
 
 GREETING = "Hello world!"
@@ -38,3 +40,16 @@ class DeathWish(Exception):
 def do_die():
     """GET /die: crash on purpose. The caller gets a 500 Error JSON, the error_reporter a FATAL report."""
     raise DeathWish("I was asked to die (GET /die crashes on purpose)")
+
+
+def do_async():
+    """GET /async: schedule a task writing a new code to uuid_file_path; answer at once."""
+    code = new_code()
+    my_task_async(1, "2", {"3": "4"}, [5, 6, 7], code, dict_arg=code)
+    return Message(message=f"Writing code {code}")
+
+
+def do_async_die():
+    """GET /asyncdie: schedule a task that crashes in the worker (a FATAL crash report follows)."""
+    my_task_async_die()
+    return Message(message="Scheduled a task that will crash")

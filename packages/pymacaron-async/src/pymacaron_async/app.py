@@ -1,0 +1,87 @@
+"""The Celery app of the service: one per process, built from pym-config.yaml when first needed.
+
+All tasks go through one Celery task, :data:`TASK_NAME`, whose message names
+the decorated function (``module:qualname``): the worker imports it if the
+service did not, and runs only functions decorated with ``@asynctask``.
+Messages are JSON only; there is no result backend (a task's return value is
+dropped, as in pymacaron v1).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from pymacaron_async import broker as _broker
+
+log = logging.getLogger("pymacaron_async")
+
+TASK_NAME = "pymacaron_async.run"
+_lock = threading.Lock()
+_app = None
+_app_key = None
+
+
+def _service_config():
+    from pymacaron.config import get_config
+
+    return get_config()
+
+
+def build_app(brk):
+    """A Celery app sending to, and consuming from, the broker ``brk`` (:class:`~pymacaron_async.broker.Broker`)."""
+    from celery import Celery
+
+    from pymacaron_async.runner import run_envelope
+
+    app = Celery("pymacaron_async", set_as_current=False)
+    app.conf.update(
+        broker_url=brk.url,
+        broker_transport=brk.transport,
+        broker_transport_options=dict(brk.transport_options),
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        result_backend=None,
+        task_ignore_result=True,
+        task_store_errors_even_if_ignored=False,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        # the embedded broker has no broadcast worth paying for: no remote control, mingle or gossip
+        worker_enable_remote_control=not brk.embedded,
+        enable_utc=True,
+    )
+    app.pym_broker = brk
+
+    @app.task(name=TASK_NAME, ignore_result=True)
+    def run(envelope):
+        run_envelope(envelope)
+
+    return app
+
+
+def get_celery_app(config=None):
+    """The process's Celery app, (re)built when the configured broker changes."""
+    global _app, _app_key
+    brk = _broker.broker_for(config if config is not None else _service_config())
+    with _lock:
+        if _app is None or _app_key != brk.key:
+            _broker.prepare(brk)
+            _app = build_app(brk)
+            _app_key = brk.key
+            log.debug("pymacaron-async: tasks go through the %s", brk.description)
+        return _app
+
+
+def reset_celery_app():
+    """Forget the process's Celery app (tests; a new config)."""
+    global _app, _app_key
+    with _lock:
+        old, _app, _app_key = _app, None, None
+    if old is not None:
+        try:
+            old.close()
+        except Exception:  # closing pools of a broker that went away
+            pass
