@@ -66,7 +66,7 @@ def test_without_pymacaron(tmp_path, monkeypatch):
     with pytest.raises(RunnerError, match="--gen-token needs pymacaron, which is not installed: install it with: "
                                           "pip install pymacaron"):
         pym.make_token(str(tmp_path))
-    with pytest.raises(RunnerError, match="needs pymacaron"):
+    with pytest.raises(RunnerError, match="--env live \\(the live_url of pym-config.live.yaml\\) needs pymacaron"):
         pym.live_target(str(tmp_path), "live")
     assert pym.optional_config_list("--env-secrets", str(tmp_path)) == []
     assert pym.builtin_spec_path() is None

@@ -100,6 +100,7 @@ def optional_config_list(flag, folder, env_name=None):
 
 def live_target(folder, env_name):
     """(host, port) of the deployed ``env_name``: live_url (or live_host) of pym-config.<env>.yaml."""
+    _require(f"--env {env_name} (the live_url of pym-config.{env_name}.yaml)")
     host = config_value("--host", folder, env_name)
     port = config_value("--port", folder, env_name)
     return host, int(port)
