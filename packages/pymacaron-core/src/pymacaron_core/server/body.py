@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from pymacaron_core.exceptions import ValidationError, Problem
+from pymacaron_core.exceptions import Problem, ValidationError
 from pymacaron_core.server.params import UploadedFile, _CastError, cast_value
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

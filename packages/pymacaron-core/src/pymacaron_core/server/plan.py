@@ -13,8 +13,8 @@ import json
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from pymacaron_core.exceptions import (
-    PyMacaronCoreException,
     Problem,
+    PyMacaronCoreException,
     ResponseValidationError,
     SpecProblem,
     ValidationError,

@@ -196,8 +196,9 @@ def _import_external_refs(doc, base_dir, problems, _cache=None):
                     with open(target, encoding="utf-8") as f:
                         data, locs = load_yaml(f.read(), _display_path(target))
                 except FileNotFoundError:
-                    problems.append(doc.problem(path + ("$ref",), f"$ref {node['$ref']!r}: file {file_part!r} not found",
-                                                "paths in $ref are relative to the spec that contains them"))
+                    problems.append(doc.problem(
+                        path + ("$ref",), f"$ref {node['$ref']!r}: file {file_part!r} not found",
+                        "paths in $ref are relative to the spec that contains them"))
                     continue
                 except SpecError as e:
                     problems.extend(e.problems)
