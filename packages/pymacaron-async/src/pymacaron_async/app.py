@@ -32,8 +32,6 @@ def build_app(brk):
     """A Celery app sending to, and consuming from, the broker ``brk`` (:class:`~pymacaron_async.broker.Broker`)."""
     from celery import Celery
 
-    from pymacaron_async.runner import run_envelope
-
     app = Celery("pymacaron_async", set_as_current=False)
     app.conf.update(
         broker_url=brk.url,
@@ -55,11 +53,15 @@ def build_app(brk):
     )
     app.pym_broker = brk
 
-    @app.task(name=TASK_NAME, ignore_result=True)
-    def run(envelope):
-        run_envelope(envelope)
-
+    app.task(name=TASK_NAME, ignore_result=True)(run)
     return app
+
+
+def run(envelope):
+    """The Celery task: run one task message (see :func:`pymacaron_async.runner.run_envelope`)."""
+    from pymacaron_async.runner import run_envelope
+
+    run_envelope(envelope)
 
 
 def get_celery_app(config=None):
