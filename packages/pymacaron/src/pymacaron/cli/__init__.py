@@ -74,6 +74,8 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.config",
     "pymacaron.cli.version",
     "pymacaron.cli.token",
+    "pymacaron.cli.docker",
+    "pymacaron.cli.deploy",
 )
 
 

@@ -33,6 +33,7 @@ from importlib.metadata import entry_points
 log = logging.getLogger(__name__)
 
 GROUP = "pymacaron.deploy_targets"
+JWT_KEYS = ("jwt_secret", "jwt_issuer", "jwt_audience")  # all set: acceptance tests get a test token
 
 
 class DeployError(Exception):
@@ -99,6 +100,8 @@ class DeployContext:
         cmd = [sys.executable, "-m", "pymacaron", "test", "--host", parts.hostname, "--port", str(port)]
         if no_ssl_check:
             cmd.append("--no-ssl-check")
+        if getattr(self.config, "get", None) and all(self.config.get(k) for k in JWT_KEYS):
+            cmd.append("--gen-token")  # PYM_JWT_TOKEN for tests of authenticated endpoints
         self.progress.info(f"acceptance tests against {parts.hostname}:{port}")
         env = dict(os.environ)
         if self.env:

@@ -1,0 +1,247 @@
+"""The image's Python packages: a wheelhouse and a lock, made on this machine at packaging time.
+
+The image then installs with ``pip install --no-index --require-hashes -r requirements.lock``:
+no package index is reached while the image builds, and the versions are the ones this
+machine runs (and was tested with), so two builds of one commit get the same packages.
+
+- the ``pymacaron*`` distributions installed from local sources (editable installs of the
+  monorepo) are built as wheels, those installed from PyPI are pinned to their version;
+- the service's ``requirements.txt``, the pymacaron packages, the production server and, with
+  ``with_async``, pymacaron-async are resolved with ``pip wheel``, every distribution installed
+  here being a constraint (``name==installed version``);
+- third-party wheels are kept in a cache folder (``$PYM_WHEEL_CACHE``, else
+  ``~/.cache/pymacaron/wheels``), tried first without any index;
+- ``requirements.lock`` lists every wheel as ``name==version --hash=sha256:...``.
+
+Wheels are built for this machine's Python and platform: the image's base is
+``python:<this X.Y>-slim``, and packaging must run on Linux (as CI does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+
+from pymacaron.docker._errors import DockerError
+
+LOCAL_PREFIX = "pymacaron"
+LOCK_NAME = "requirements.lock"
+PIP_TIMEOUT = 900
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def cache_dir():
+    return os.environ.get("PYM_WHEEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pymacaron",
+                                                               "wheels")
+
+
+def local_source(dist):
+    """The folder a distribution was installed from (pip install [-e] <folder>), else None."""
+    try:
+        text = dist.read_text("direct_url.json")
+        info = json.loads(text) if text else {}
+    except (OSError, ValueError):
+        return None
+    url = info.get("url", "")
+    if "dir_info" not in info or not url.startswith("file://"):
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    path = unquote(urlsplit(url).path)
+    return path if os.path.isfile(os.path.join(path, "pyproject.toml")) or \
+        os.path.isfile(os.path.join(path, "setup.py")) else None
+
+
+class Installed:
+    """One installed distribution: its metadata is parsed once (there may be hundreds)."""
+
+    def __init__(self, dist, name, version):
+        self.dist, self.name, self.version = dist, name, version
+
+    @property
+    def requires(self):
+        return self.dist.requires
+
+
+def installed():
+    """{canonical name: :class:`Installed`} of this interpreter (the first found wins, as for imports)."""
+    found = {}
+    for dist in metadata.distributions():
+        meta = dist.metadata
+        name = meta["Name"] if meta else None
+        if name and canonical(name) not in found:
+            found[canonical(name)] = Installed(dist, name, meta["Version"])
+    return found
+
+
+def _requirement(text):
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+def requirement_lines(path):
+    """The requirement strings of a requirements.txt (comments, options and blank lines dropped)."""
+    if not path or not os.path.isfile(path):
+        return []
+    lines = []
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.split(" #", 1)[0].strip()
+            if line and not line.startswith(("#", "-")):
+                lines.append(line)
+    return lines
+
+
+def local_closure(roots, dists):
+    """The pymacaron* distributions installed from local folders that ``roots`` need -> {name: folder}."""
+    todo = [r for r in (_requirement(t) for t in roots) if r is not None]
+    seen, local = set(), {}
+    while todo:
+        req = todo.pop()
+        name = canonical(req.name)
+        key = (name, tuple(sorted(req.extras)))
+        if key in seen or not name.startswith(LOCAL_PREFIX) or name not in dists:
+            continue
+        seen.add(key)
+        dist = dists[name]
+        source = local_source(dist.dist)
+        if source:
+            local[name] = source
+        for text in dist.requires or []:
+            sub = _requirement(text)
+            if sub is None:
+                continue
+            if sub.marker is not None:
+                envs = [{"extra": e} for e in req.extras] or [{"extra": ""}]
+                if not any(sub.marker.evaluate(env) for env in envs):
+                    continue
+            todo.append(sub)
+    return local
+
+
+def _pip(args, quiet=False):
+    cmd = [sys.executable, "-m", "pip", *args]
+    if quiet:
+        cmd.append("--quiet")
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise DockerError(f"'pip {args[0]}' did not finish within {PIP_TIMEOUT} s") from None
+    return done
+
+
+def _fail(what, done, hint=""):
+    lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
+    detail = "\n  ".join(lines[-6:]) or f"exit status {done.returncode}"
+    raise DockerError(f"{what} failed:\n  {detail}{hint}")
+
+
+def build_local_wheels(sources, dest, say):
+    if not sources:
+        return
+    # with the build backend installed here, no index is needed to build them
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
+    say("building wheels of " + ", ".join(sorted(sources)))
+    done = _pip(["wheel", "--no-deps", *isolation, "--wheel-dir", dest, *[sources[n] for n in sorted(sources)]])
+    if done.returncode != 0:
+        _fail("building the local pymacaron wheels", done)
+
+
+def write_constraints(path, dists, local):
+    with open(path, "w", encoding="utf-8") as f:
+        for name in sorted(dists):
+            if name not in local:
+                f.write(f"{name}=={dists[name].version}\n")
+
+
+def wheel_name_version(filename):
+    parts = filename[:-len(".whl")].split("-")
+    return canonical(parts[0]), parts[1]
+
+
+def write_lock(wheelhouse, path):
+    """``requirements.lock``: every wheel of ``wheelhouse`` pinned and hashed -> {name: version}."""
+    pins = {}
+    lines = []
+    for filename in sorted(os.listdir(wheelhouse)):
+        if not filename.endswith(".whl"):
+            continue
+        name, version = wheel_name_version(filename)
+        with open(os.path.join(wheelhouse, filename), "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        pins[name] = version
+        lines.append(f"{name}=={version} --hash=sha256:{digest}\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# Generated by 'pymacaron docker': the image's packages, installed with --no-index\n")
+        f.writelines(lines)
+    return pins
+
+
+def check_platform():
+    if not sys.platform.startswith("linux"):
+        raise DockerError("the image's wheels are built on this machine for its platform, and this is not Linux "
+                          f"({sys.platform}): run 'pymacaron docker' on Linux (a CI runner, a Linux VM or container)")
+
+
+def base_image():
+    return f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
+
+
+def build_wheelhouse(context, requirements, requirements_file=None, say=lambda text: None, dists=None):
+    """Fill ``<context>/wheels`` and write ``<context>/requirements.lock`` -> {name: version} installed.
+
+    ``requirements``: strings (``pymacaron==3.0.0``, ``granian``...); ``requirements_file``: the
+    service's requirements.txt, or None.
+    """
+    check_platform()
+    dists = installed() if dists is None else dists
+    roots = list(requirements) + requirement_lines(requirements_file)
+    local = local_closure(roots, dists)
+    wheelhouse = os.path.join(context, "wheels")
+    os.makedirs(wheelhouse, exist_ok=True)
+    cache = cache_dir()
+    os.makedirs(cache, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pym-wheels-") as tmp:
+        local_dir = os.path.join(tmp, "local")
+        build_local_wheels(local, local_dir, say)
+        constraints = os.path.join(tmp, "constraints.txt")
+        write_constraints(constraints, dists, local)
+        args = ["wheel", "--wheel-dir", wheelhouse, "--find-links", local_dir, "--find-links", cache,
+                "--constraint", constraints, *requirements]
+        if requirements_file:
+            args += ["--requirement", requirements_file]
+        done = _pip([*args, "--no-index"], quiet=True)
+        if done.returncode != 0:
+            say("resolving the packages (some are not in the wheel cache yet)")
+            done = _pip(args)
+            if done.returncode != 0:
+                _fail("collecting the image's packages with pip wheel", done,
+                      "\nThe versions installed on this machine are constraints (the image runs what you tested): "
+                      "make requirements.txt agree with them (pip install -r requirements.txt).")
+    for filename in os.listdir(wheelhouse):
+        name, _ = wheel_name_version(filename) if filename.endswith(".whl") else ("", "")
+        if name and name not in local and not os.path.exists(os.path.join(cache, filename)):
+            shutil.copy2(os.path.join(wheelhouse, filename), os.path.join(cache, filename))
+    return write_lock(wheelhouse, os.path.join(context, LOCK_NAME))
+
+
+def pinned(name, dists=None):
+    """``name==<installed version>``, or ``name`` when it is not installed here."""
+    dists = installed() if dists is None else dists
+    dist = dists.get(canonical(name))
+    return f"{name}=={dist.version}" if dist is not None else name

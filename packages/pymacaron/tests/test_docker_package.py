@@ -1,0 +1,122 @@
+"""``pymacaron docker --output DIR --no-build``: a real build context from a git clone, and its image's
+start command run outside a container, in a fresh virtualenv installed from the context's wheels only."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+from importlib import metadata
+
+import pytest
+from cli_testing import cli, clean_env, free_port, get_json, stop, wait_for
+from docker_testing import service_repo, venv_from_context, wheel_cache
+from test_docker_dockerfile import hadolint
+
+VERSION = "240101-1200-3-abcdef"
+SECRET = "svc-secret-Zx81-kept-out-of-images"
+EXTRA = "# extra: nothing to install\nLABEL com.example.team=\"backend\"\n"
+TIMEOUT = 600
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("package")
+    repo = service_repo(tmp / "svc", extra_config="jwt_secret: SVC_SECRET\nenv_secrets: [SVC_SECRET]\n", files={
+        "requirements.txt": "# the service's own needs\npyyaml\n",
+        "Dockerfile.extra": EXTRA,
+        "testaccept/test_x.py": "", "test/test_y.py": "",
+    })
+    out = tmp / "context"
+    env = clean_env(SVC_SECRET=SECRET, PYM_WHEEL_CACHE=wheel_cache(tmp_path_factory))
+    done = cli("pymacaron", "docker", "--version", VERSION, "--output", str(out), "--no-build", cwd=repo, env=env,
+               timeout=TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return repo, out, done
+
+
+def lock(context):
+    pins = {}
+    for line in (context / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            m = re.match(r"^([a-z0-9-]+)==(\S+) --hash=sha256:[0-9a-f]{64}$", line)
+            assert m, line
+            pins[m.group(1)] = m.group(2)
+    return pins
+
+
+@pytest.mark.timeout(900)
+def test_the_context(built):
+    repo, context, done = built
+    assert done.stdout.strip().splitlines()[-1] == f"acme/svc:{VERSION}"
+    assert f"build context written to {context}" in done.stdout
+    assert sorted(os.listdir(context / "app")) == sorted(["VERSION", "apis", "pym-config.yaml", "server.py",
+                                                          "requirements.txt", "Dockerfile.extra", "CHANGES"])
+    assert (context / "app" / "VERSION").read_text().strip() == VERSION
+    pins = lock(context)
+    wheels = os.listdir(context / "wheels")
+    assert len(wheels) == len(pins)
+    for name in ("pymacaron", "pymacaron-core", "flask", "pyyaml", "granian"):
+        assert pins[name] == metadata.version(name), name  # what this machine runs, pinned
+    text = (context / "Dockerfile").read_text()
+    assert EXTRA.strip() in text
+    assert hadolint(context / "Dockerfile").returncode == 0
+
+
+def test_no_secret_value_in_the_context_nor_the_output(built):
+    _, context, done = built
+    assert SECRET not in done.stdout + done.stderr
+    for top, _, files in os.walk(context):
+        for f in files:
+            with open(os.path.join(top, f), "rb") as fh:
+                assert SECRET.encode() not in fh.read(), f
+
+
+@pytest.mark.timeout(600)
+def test_the_start_command_serves_ping_from_a_fresh_virtualenv(built, tmp_path):
+    _, context, _ = built
+    python = venv_from_context(context, tmp_path / "venv")
+    cmd = json.loads([ln for ln in (context / "Dockerfile").read_text().splitlines() if ln.startswith("CMD ")][-1][4:])
+    assert cmd[0] == "python"
+    port = free_port()
+    env = clean_env(PATH=os.path.dirname(python) + os.pathsep + os.environ["PATH"], PORT=str(port),
+                    PYM_HOST="127.0.0.1", SVC_SECRET=SECRET)
+    log = tmp_path / "server.log"
+    with open(log, "wb") as f:
+        proc = subprocess.Popen([python, *cmd[1:]], cwd=context / "app", env=env, stdout=f, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/ping", proc, timeout=120) == {}
+        version = get_json(f"http://127.0.0.1:{port}/version")
+        assert version["container"] == "local"  # outside a container: no /pym/VERSION
+        health = subprocess.run([python, "-m", "pymacaron.docker.healthcheck"], env=env, capture_output=True,
+                                text=True, timeout=30)
+        assert health.returncode == 0, health.stdout + health.stderr
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    finally:
+        stop(proc)
+    assert "serving server:app" in log.read_text() and SECRET not in log.read_text()
+    down = subprocess.run([python, "-m", "pymacaron.docker.healthcheck"], env=env, capture_output=True, text=True,
+                          timeout=30)
+    assert down.returncode == 1 and f"127.0.0.1:{port}/ping" in down.stdout
+
+
+def test_a_committed_secret_value_stops_packaging(tmp_path):
+    repo = service_repo(tmp_path / "svc", extra_config="env_secrets: [SVC_SECRET]\n",
+                        files={"settings.ini": f"[db]\npassword = {SECRET}\n"})
+    out = tmp_path / "context"
+    done = cli("pymacaron", "docker", "--output", str(out), "--no-build", cwd=repo, env=clean_env(SVC_SECRET=SECRET))
+    assert done.returncode == 1
+    assert "a secret value would go into the image ($SVC_SECRET in settings.ini)" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+    assert not out.exists()
+
+
+def test_output_refuses_a_folder_it_did_not_write(tmp_path):
+    repo = service_repo(tmp_path / "svc")
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "precious.txt").write_text("keep me")
+    done = cli("pymacaron", "docker", "--output", str(tmp_path / "busy"), "--no-build", cwd=repo)
+    assert done.returncode == 1 and "is not empty and was not written by 'pymacaron docker'" in done.stderr
+    assert (tmp_path / "busy" / "precious.txt").read_text() == "keep me"
