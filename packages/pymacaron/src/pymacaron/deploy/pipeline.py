@@ -130,8 +130,10 @@ class Pipeline:
         return remote_ref(self.image, self.registry()) if self.options.push else self.image
 
     def registry(self):
-        return self.options.registry or self.project.raw.get("docker_registry") or \
-            getattr(self.target, "registry", None) or None
+        target_registry = getattr(self.target, "registry", None)
+        if callable(target_registry):  # a target may pick it per service, e.g. gcr.io for a bare GCP project
+            target_registry = target_registry(self.config)
+        return self.options.registry or self.project.raw.get("docker_registry") or target_registry or None
 
     # -- the steps ---------------------------------------------------------------------------
 
