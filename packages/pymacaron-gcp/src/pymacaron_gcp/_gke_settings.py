@@ -135,13 +135,8 @@ class GkeSettings:
 def _memory(config):
     if config_value(config, "gke_memory") is not None:
         return quantity(config, "gke_memory", None, "1Gi")
-    from pymacaron.resources import ResourceConfigError, get_memory_limit
+    from pymacaron.resources import get_memory_limit
 
-    try:
-        cpu = int(str(config_value(config, "cpu_count", 1)))
-        workers = config_value(config, "worker_count")
-        mib = get_memory_limit(cpu_count=cpu, config={"worker_count": workers} if workers is not None else {})
-    except (ResourceConfigError, ValueError) as e:
-        raise SettingsError(f"{where(config, 'cpu_count')}: cannot size the pods' memory ({e}): fix cpu_count / "
-                            "worker_count, or set 'gke_memory: 1Gi'") from None
-    return f"{mib}Mi"
+    cpu = integer(config, "cpu_count", 1, 1, 256)
+    workers = integer(config, "worker_count", None, 1, 1024) if config_value(config, "worker_count") else None
+    return f"{get_memory_limit(cpu_count=cpu, config={'worker_count': workers})}Mi"

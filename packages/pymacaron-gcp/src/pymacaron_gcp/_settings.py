@@ -155,6 +155,16 @@ class Registry:
         return f"{self.root}/{self.name}:{version}"
 
 
+def push_registry(config):
+    """Where ``pymacaron deploy`` pushes ``<docker_repo>/<name>:<version>``: gcr.io when docker_repo is a bare
+    project id (DESIGN 5), else nowhere extra (docker_repo is already a registry path). Never raises."""
+    try:
+        repo = str(config_value(config, "docker_repo") or "").strip().rstrip("/")
+    except Exception:  # a config object without .get: let the pipeline's other sources decide
+        return None
+    return "gcr.io" if repo and "/" not in repo else None
+
+
 def region(config):
     value = str(config_value(config, "gcp_region", DEFAULT_REGION)).strip()
     if not _REGION.match(value):

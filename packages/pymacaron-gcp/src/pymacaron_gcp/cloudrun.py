@@ -22,7 +22,7 @@ from pymacaron_gcp._errors import google_error, scrub
 from pymacaron_gcp._logs import quiet_sdk_logs
 from pymacaron_gcp._operations import wait_for
 from pymacaron_gcp._run_spec import STAGES, CloudRunSettings, ServiceSpec, apply_spec
-from pymacaron_gcp._settings import SettingsError
+from pymacaron_gcp._settings import SettingsError, push_registry
 
 INVOKER = "roles/run.invoker"
 PUBLIC = "allUsers"
@@ -45,6 +45,10 @@ class CloudRunTarget(DeployTarget):
         self.timeout = timeout
 
     # -- settings and clients -----------------------------------------------------
+
+    def registry(self, config):
+        """The registry ``pymacaron deploy`` pushes to (gcr.io for a bare project id in docker_repo)."""
+        return push_registry(config)
 
     def settings(self, config):
         try:

@@ -20,7 +20,7 @@ from pymacaron_gcp import manifests
 from pymacaron_gcp._errors import kube_error, scrub
 from pymacaron_gcp._gke_settings import GkeSettings
 from pymacaron_gcp._logs import quiet_sdk_logs
-from pymacaron_gcp._settings import SettingsError
+from pymacaron_gcp._settings import SettingsError, push_registry
 
 PREVIOUS_IMAGE = manifests.ANNOTATION + "previous-image"
 PREVIOUS_VERSION = manifests.ANNOTATION + "previous-version"
@@ -39,6 +39,10 @@ class GkeTarget(DeployTarget):
         self.kubeconfig = kubeconfig
         self.poll_interval = poll_interval
         self.timeout = timeout
+
+    def registry(self, config):
+        """The registry ``pymacaron deploy`` pushes to (gcr.io for a bare project id in docker_repo)."""
+        return push_registry(config)
 
     def settings(self, config, env=None):
         try:
