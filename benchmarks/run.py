@@ -42,7 +42,44 @@ def wsgi_suite(args):
     return ok
 
 
-SUITES = {"wsgi": wsgi_suite}
+TARGET_HTTP = 1.0  # pymacaron under its default server / FastAPI + uvicorn, in requests per second
+
+
+def http_suite(args):
+    import statistics
+
+    from http_bench import BenchError, check_spec_in_sync, default_contenders, measure
+
+    check_spec_in_sync()
+    contenders, default = default_contenders(workers=args.workers)
+    print(f"\nHTTP: wrk -t2 -c{args.connections}, {args.seconds}s per endpoint after a {args.warmup}s warm-up, "
+          f"{args.workers} workers each, median of {args.http_rounds} round(s) (requests/s)")
+    try:
+        results = measure(contenders, seconds=args.seconds, warmup=args.warmup, connections=args.connections,
+                          rounds=args.http_rounds)
+    except BenchError as e:
+        print(f"HTTP suite failed: {e}")
+        return False
+    rps = {name: {m: statistics.median(x.rps for x in v) for m, v in r.items()} for name, r in results.items()}
+    cpu = {name: {m: statistics.median(x.cpu_us for x in v) for m, v in r.items()} for name, r in results.items()}
+    ref = "fastapi + uvicorn"
+    print(f"{'':38}{'GET rps':>9}{'ratio':>7}{'POST rps':>10}{'ratio':>7}   server CPU us/request: GET, POST")
+    for name in rps:
+        row = f"{name + (' (default)' if name == default else ''):38}"
+        for method in ("GET", "POST"):
+            row += f"{rps[name][method]:{9 if method == 'GET' else 10}.0f}{rps[name][method] / rps[ref][method]:7.2f}"
+        row += f"   {cpu[name]['GET']:8.0f}{cpu[name]['POST']:8.0f}"
+        print(row)
+    ok = True
+    for method in ("GET", "POST"):
+        ratio = rps[default][method] / rps[ref][method]
+        ok &= ratio >= TARGET_HTTP
+        verdict = "ok" if ratio >= TARGET_HTTP else "UNDER TARGET"
+        print(f"{default} {method}: {ratio:.2f}x FastAPI's requests/s (target >= {TARGET_HTTP}x): {verdict}")
+    return ok
+
+
+SUITES = {"wsgi": wsgi_suite, "http": http_suite}
 
 
 def main(argv=None):
@@ -50,6 +87,11 @@ def main(argv=None):
     parser.add_argument("suites", nargs="*", default=list(SUITES), help=f"which suites: {', '.join(SUITES)}")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--seconds", type=int, default=10, help="http: measured wrk run per endpoint")
+    parser.add_argument("--warmup", type=int, default=3, help="http: wrk warm-up per endpoint")
+    parser.add_argument("--connections", type=int, default=64, help="http: wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="http: worker processes of every server")
+    parser.add_argument("--http-rounds", type=int, default=3, help="http: rounds, interleaved (median kept)")
     parser.add_argument("--no-fail", action="store_true", help="report, but exit 0 even when over target")
     args = parser.parse_args(argv)
     ok = True

@@ -68,6 +68,9 @@ def setup_app(app, config, error_decorator=None):
     """Make every error the app answers an Error JSON (see the module docstring)."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_size(config)
     app.config.setdefault("JSON_SORT_KEYS", False)
+    from pymacaron import session
+
+    session.install(app)  # Flask's cookie session, without its cost on cookie-less requests
 
     def not_found(e):
         return _error_reply(NotFoundError(f"No route for {_method_path()}"), error_decorator)[0]
@@ -122,6 +125,9 @@ def _setup_cors(app, config):
         # any origin may call, but browsers never send cookies cross-origin to '*'
         CORS(app, origins="*", supports_credentials=False,
              allow_headers=["Content-Type", "Authorization"])
+        from pymacaron.cors import wildcard_fast_path
+
+        wildcard_fast_path(app)  # same headers, without flask-cors' per-request cost
     else:
         CORS(app, origins=list(origins) if not isinstance(origins, str) else [origins],
              supports_credentials=True, allow_headers=["Content-Type", "Authorization"])

@@ -1,0 +1,106 @@
+"""A gunicorn configuration for PyMacaron services, in the service folder::
+
+    gunicorn -c python:pymacaron.gunicorn server:app
+
+(what ``run_production(folder, server="gunicorn")`` runs). Command-line options
+given after it (``--bind``, ``--workers`` ...) override these values.
+
+- bind ``$PYM_HOST`` (default 127.0.0.1, never public unless asked) on
+  ``$PORT``, else ``$PYM_SERVER_PORT``, else 8080;
+- ``gthread`` workers: ``$PYM_WORKERS`` or ``$WEB_CONCURRENCY`` (default: CPU
+  count, at least 2), each with ``$PYM_THREADS`` threads (default 8), so
+  handlers waiting on other services overlap, and keep-alive connections;
+- the app is loaded once in the master (``preload_app``): workers fork ready,
+  and a broken spec stops start-up at once with its error;
+- workers are recycled after 5000 (+ up to 500) requests, killed after 180 s
+  without a heartbeat, and given 30 s to finish on SIGTERM;
+- logs go to stderr at level info (no file paths to create); access logs go to
+  stdout when ``$PYM_ACCESS_LOG`` is 1/true/yes (off by default: they cost
+  throughput, and load balancers log requests already);
+- SIGINT/SIGQUIT on a worker, or a worker timeout, logs every thread's stack.
+"""
+
+from __future__ import annotations
+
+import os as _os
+import sys as _sys
+import threading as _threading
+import traceback as _traceback
+
+
+def _env_int(name, default):
+    value = _os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise SystemExit(f"pymacaron.gunicorn: ${name} must be a whole number, got {value!r}") from None
+    if n < 1:
+        raise SystemExit(f"pymacaron.gunicorn: ${name} must be at least 1, got {n}")
+    return n
+
+
+def _port():
+    from pymacaron.serving import ServingError, _port
+
+    try:
+        return _port(None)
+    except ServingError as e:
+        raise SystemExit(f"pymacaron.gunicorn: {e}") from None
+
+
+def _defaults():
+    from pymacaron import serving
+
+    return serving.default_workers(), serving.DEFAULT_THREADS, serving.BACKLOG, serving.KEEPALIVE_S, \
+        serving.GRACEFUL_TIMEOUT_S
+
+
+_workers, _threads, _backlog, _keepalive, _graceful = _defaults()
+_host = _os.environ.get("PYM_HOST") or "127.0.0.1"
+
+bind = [f"[{_host}]:{_port()}" if ":" in _host else f"{_host}:{_port()}"]
+backlog = _backlog
+workers = _env_int("PYM_WORKERS", _env_int("WEB_CONCURRENCY", _workers))
+worker_class = "gthread"
+threads = _env_int("PYM_THREADS", _threads)
+worker_connections = 1000
+keepalive = _keepalive
+timeout = 180
+graceful_timeout = _graceful
+max_requests = 5000
+max_requests_jitter = 500
+preload_app = True
+
+loglevel = "info"
+errorlog = "-"
+accesslog = "-" if _os.environ.get("PYM_ACCESS_LOG", "").lower() in ("1", "true", "yes") else None
+capture_output = False
+control_socket_disable = True  # gunicorn >= 24's control socket: unused, and one per user home
+
+
+def when_ready(server):
+    server.log.info("PyMacaron: gunicorn ready on %s (%s workers x %s threads)",
+                    ", ".join(str(b) for b in server.cfg.bind), server.cfg.workers, server.cfg.threads)
+
+
+def post_fork(server, worker):
+    server.log.info("PyMacaron: worker %s spawned", worker.pid)
+
+
+def _dump_stacks(worker, why):
+    names = {t.ident: t.name for t in _threading.enumerate()}
+    lines = [f"PyMacaron: worker {worker.pid} {why}: stacks of its threads"]
+    for ident, frame in _sys._current_frames().items():
+        lines.append(f"--- thread {names.get(ident, '?')} ({ident})")
+        lines.extend(line.rstrip("\n") for line in _traceback.format_stack(frame))
+    worker.log.warning("\n".join(lines))
+
+
+def worker_int(worker):
+    _dump_stacks(worker, "interrupted")
+
+
+def worker_abort(worker):
+    _dump_stacks(worker, "timed out")

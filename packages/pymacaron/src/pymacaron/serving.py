@@ -1,0 +1,334 @@
+"""Production serving: run a service folder under a production WSGI server.
+
+A service folder holds ``server.py`` defining the Flask ``app`` (the tutorial's
+layout), ``apis/`` and ``pym-config.yaml``::
+
+    from pymacaron.serving import run_production
+    run_production("path/to/service")            # the server replaces this process
+
+    python -m pymacaron.serving path/to/service --port 8080 --workers 4
+
+``pymacaron run --production`` and the Docker image call :func:`run_production`.
+``python server.py`` stays the development server.
+
+Servers (``server=``):
+
+- ``granian`` (the default): a Rust HTTP server running the WSGI app in worker
+  processes. It won ``nox -s bench -- http`` (see benchmarks/README.md) and keeps
+  connections alive by itself.
+- ``gunicorn``: gthread workers configured by :mod:`pymacaron.gunicorn`
+  (``gunicorn -c python:pymacaron.gunicorn server:app`` is the same thing by hand).
+
+Settings, first found wins: the arguments, then the environment, then
+``pym-config.yaml``, then the defaults:
+
+=========  ===============================  ==================  ==========================
+setting    environment                      pym-config.yaml     default
+=========  ===============================  ==================  ==========================
+host       ``$PYM_HOST``                    -                   ``127.0.0.1``
+port       ``$PORT``, ``$PYM_SERVER_PORT``  -                   8080
+workers    ``$PYM_WORKERS``                 ``workers``         CPU count, at least 2
+           ``$WEB_CONCURRENCY``
+threads    ``$PYM_THREADS``                 ``threads``         :data:`DEFAULT_THREADS`
+server     ``$PYM_SERVER``                  ``server``          :data:`DEFAULT_SERVER`
+=========  ===============================  ==================  ==========================
+
+Errors (:class:`ServingError`) name what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+DEFAULT_SERVER = "granian"
+SERVERS = ("granian", "gunicorn")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_THREADS = 8  # per worker: handlers that wait on I/O (other services, databases) overlap
+MIN_WORKERS = 2  # one slow request or a worker restart never stalls the whole service
+BACKLOG = 2048
+KEEPALIVE_S = 5  # longer than typical load-balancer reuse windows are not needed behind a proxy
+GRACEFUL_TIMEOUT_S = 30
+
+_PIP_NAMES = {"granian": "granian", "gunicorn": "gunicorn"}
+APP_ENV = "PYM_WSGI_APP"  # module:variable that load_app() imports in the server's processes
+LOADER = "pymacaron.serving:load_app"
+
+
+class ServingError(Exception):
+    """The service cannot be served as asked; the message says what to fix."""
+
+
+@dataclass
+class Command:
+    """How to launch a server: ``argv`` run in ``cwd`` with ``env``."""
+
+    server: str
+    argv: list
+    cwd: str
+    env: dict = field(repr=False)
+    host: str
+    port: int
+    workers: int
+    threads: int
+
+    @property
+    def url(self):
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+
+def cpu_count():
+    """CPUs this process may run on (respects affinity masks, as in containers)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_workers():
+    return max(MIN_WORKERS, cpu_count())
+
+
+def _positive_int(value, what):
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ServingError(f"{what} must be a whole number, got {value!r}") from None
+    if n < 1:
+        raise ServingError(f"{what} must be at least 1, got {n}")
+    return n
+
+
+def _config_values(folder):
+    """The serving keys of the folder's pym-config.yaml (raw: no secret is resolved)."""
+    from pymacaron.config import get_config_path
+
+    path, _ = get_config_path(path=folder)
+    if path is None or not os.path.isfile(path):
+        return None, {}
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ServingError(f"{path}: cannot be read: {e}") from None
+    if not isinstance(data, dict):
+        return path, {}
+    return path, {k: data[k] for k in ("workers", "threads", "server") if data.get(k) is not None}
+
+
+def _setting(name, explicit, env_vars, config, config_path, default):
+    if explicit is not None:
+        return explicit, f"the {name} argument"
+    for var in env_vars:
+        value = os.environ.get(var)
+        if value not in (None, ""):
+            return value, f"${var}"
+    if name in config:
+        return config[name], f"'{name}' in {config_path}"
+    return default, None
+
+
+def _port(port):
+    if port is not None:
+        return _valid_port(port, "the port argument")
+    for var in ("PORT", "PYM_SERVER_PORT"):
+        value = os.environ.get(var)
+        if value:
+            return _valid_port(value, f"${var}")
+    return 8080
+
+
+def _valid_port(value, what):
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ServingError(f"{what} must be a port number, got {value!r}") from None
+    if not 0 <= n <= 65535:
+        raise ServingError(f"{what} must be a port number (0-65535), got {n}")
+    return n
+
+
+def _check_app(folder, app):
+    if not isinstance(app, str) or app.count(":") != 1 or not all(app.split(":")):
+        raise ServingError(f"app={app!r}: expected 'module:variable', e.g. 'server:app' "
+                           "(server.py defining app = Flask(__name__))")
+    module = app.split(":")[0]
+    rel = module.replace(".", os.sep)
+    if not (os.path.isfile(os.path.join(folder, rel + ".py")) or
+            os.path.isfile(os.path.join(folder, rel, "__init__.py"))):
+        raise ServingError(f"{os.path.join(folder, rel + '.py')} not found: the service folder must hold "
+                           f"the module {module!r} defining the Flask app (app={app!r})")
+
+
+def _check_installed(server):
+    if importlib.util.find_spec(server) is None:
+        raise ServingError(f"the production server {server!r} is not installed in {sys.executable}: "
+                           f"pip install {_PIP_NAMES[server]}")
+
+
+def production_command(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
+                       server=None, extra_args=()):
+    """-> the :class:`Command` that serves ``app`` from ``folder`` (nothing is started)."""
+    folder = os.path.abspath(folder)
+    if not os.path.isdir(folder):
+        raise ServingError(f"service folder {folder} does not exist (it should hold server.py, apis/ and "
+                           "pym-config.yaml)")
+    _check_app(folder, app)
+    config_path, config = _config_values(folder)
+    server, origin = _setting("server", server, ("PYM_SERVER",), config, config_path, DEFAULT_SERVER)
+    if server not in SERVERS:
+        raise ServingError(f"unknown production server {server!r} (from {origin}): use one of {', '.join(SERVERS)}")
+    _check_installed(server)
+    value, origin = _setting("workers", workers, ("PYM_WORKERS", "WEB_CONCURRENCY"), config, config_path, None)
+    workers = default_workers() if value is None else _positive_int(value, f"workers (from {origin})")
+    value, origin = _setting("threads", threads, ("PYM_THREADS",), config, config_path, DEFAULT_THREADS)
+    threads = _positive_int(value, f"threads (from {origin})" if origin else "threads")
+    host = host or os.environ.get("PYM_HOST") or DEFAULT_HOST
+    port = _port(port)
+
+    env = dict(os.environ)
+    if config_path and os.path.dirname(config_path) == folder:
+        # the workers' own search (script folder, /pym, cwd) must find this one, not another
+        env.setdefault("PYM_CONFIG", folder)
+    env["PYTHONPATH"] = os.pathsep.join([folder] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env[APP_ENV] = app
+    build = _granian_argv if server == "granian" else _gunicorn_argv
+    argv = build(host, port, workers, threads)
+    argv[-1:-1] = [str(a) for a in extra_args]  # options go before the app target
+    return Command(server=server, argv=argv, cwd=folder, env=env, host=host, port=port, workers=workers,
+                   threads=threads)
+
+
+def _granian_argv(host, port, workers, threads):
+    return [
+        sys.executable, "-c", "from pymacaron.serving import granian_master; granian_master()",
+        "--interface", "wsgi",
+        "--host", host, "--port", str(port),
+        "--workers", str(workers), "--blocking-threads", str(threads),
+        "--backlog", str(BACKLOG), "--no-ws",
+        "--log-level", "info", "--no-access-log",
+        "--workers-kill-timeout", str(GRACEFUL_TIMEOUT_S),
+        "--factory", LOADER,
+    ]
+
+
+def _gunicorn_argv(host, port, workers, threads):
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return [
+        sys.executable, "-m", "gunicorn", "--config", "python:pymacaron.gunicorn",
+        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        f"{LOADER}()",
+    ]
+
+
+def granian_master():
+    """granian's command line (arguments in ``sys.argv[1:]``), with one fix for its workers.
+
+    A granian worker is forked with its master's signal handlers and installs its
+    own only once the app is loaded (seconds later): a SIGTERM in between was lost,
+    and the worker served on until the master killed it after the graceful timeout.
+    Here each forked worker starts with the default SIGTERM/SIGINT action instead:
+    a worker still loading has no request to finish, so it just ends.
+    """
+
+    def default_stop_signals():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+
+    os.register_at_fork(after_in_child=default_stop_signals)
+    from granian.cli import entrypoint
+
+    sys.argv[0] = "granian"
+    entrypoint()
+
+
+def load_app():
+    """Import the app named by ``$PYM_WSGI_APP`` (``server:app``): what the servers load.
+
+    A configuration or spec error stops start-up with its message alone (which
+    file, which line, what to fix) and exit status 3, not a traceback.
+    """
+    from pymacaron_core import SpecError
+
+    from pymacaron.config import ConfigError
+
+    target = os.environ.get(APP_ENV) or "server:app"
+    module_name, _, variable = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except (ConfigError, SpecError, ServingError) as e:
+        _startup_failure(str(e))
+    except ModuleNotFoundError as e:
+        if e.name != module_name:
+            raise
+        _startup_failure(f"cannot import {module_name!r} from {os.getcwd()}: the service folder must hold "
+                         f"{module_name.replace('.', os.sep)}.py")
+    app = getattr(module, variable or "app", None)
+    if app is None or not callable(app):
+        _startup_failure(f"{module.__file__} defines no WSGI app named {variable!r}: "
+                         f"declare it at module level, e.g. {variable} = Flask(__name__)")
+    return app
+
+
+def _startup_failure(message):
+    sys.stderr.write(f"PyMacaron could not start:\n{message}\n")
+    sys.stderr.flush()
+    raise SystemExit(3)
+
+
+def launch_production(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
+                      server=None, extra_args=(), **popen_kwargs):
+    """Start the server as a child process -> (:class:`Command`, ``subprocess.Popen``)."""
+    cmd = production_command(folder, app=app, host=host, port=port, workers=workers, threads=threads,
+                             server=server, extra_args=extra_args)
+    proc = subprocess.Popen(cmd.argv, cwd=cmd.cwd, env=cmd.env, **popen_kwargs)
+    return cmd, proc
+
+
+def run_production(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
+                   server=None, extra_args=()):
+    """Replace this process by the production server serving ``app`` from ``folder``.
+
+    Signals (SIGTERM from Docker, Kubernetes, Cloud Run...) then go to the
+    server itself, which shuts down gracefully. Never returns.
+    """
+    cmd = production_command(folder, app=app, host=host, port=port, workers=workers, threads=threads,
+                             server=server, extra_args=extra_args)
+    sys.stderr.write(f"PyMacaron: serving {app} from {cmd.cwd} on {cmd.url} with {cmd.server} "
+                     f"({cmd.workers} workers x {cmd.threads} threads)\n")
+    sys.stderr.flush()
+    os.chdir(cmd.cwd)
+    os.execvpe(cmd.argv[0], cmd.argv, cmd.env)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pymacaron.serving",
+                                     description="Serve a PyMacaron service folder with a production server.")
+    parser.add_argument("folder", nargs="?", default=".", help="the service folder (holding server.py)")
+    parser.add_argument("--app", default="server:app", help="module:variable of the Flask app (server:app)")
+    parser.add_argument("--host", default=None, help=f"address to bind ($PYM_HOST, else {DEFAULT_HOST})")
+    parser.add_argument("--port", default=None, help="port ($PORT, $PYM_SERVER_PORT, else 8080)")
+    parser.add_argument("--workers", default=None, help="worker processes (default: CPU count, at least 2)")
+    parser.add_argument("--threads", default=None, help=f"threads per worker (default {DEFAULT_THREADS})")
+    parser.add_argument("--server", default=None, choices=SERVERS, help=f"default {DEFAULT_SERVER}")
+    args, extra = parser.parse_known_args(argv)
+    try:
+        run_production(args.folder, app=args.app, host=args.host, port=args.port, workers=args.workers,
+                       threads=args.threads, server=args.server, extra_args=extra)
+    except ServingError as e:
+        sys.stderr.write(f"PyMacaron could not start:\n{e}\n")
+        return 1
+    return 0  # pragma: no cover (run_production does not return)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""pymacaron.serving: the production server really serves a service folder, and stops on SIGTERM."""
+
+import os
+import signal
+import sys
+
+import pytest
+from serving_testing import (
+    STOP_TIMEOUT_S,
+    ServerProcess,
+    clean_env,
+    free_port,
+    get_json,
+    serving_argv,
+    write_service,
+)
+
+from pymacaron import serving
+from pymacaron.serving import DEFAULT_SERVER, SERVERS, ServingError, load_app, production_command
+
+
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "svc"
+    env = write_service(path)
+    return path, env
+
+
+def _serve(tmp_path, folder, env, port, server=None):
+    return ServerProcess(serving_argv(folder, port, server=server), folder, clean_env(**env),
+                         tmp_path / f"server-{server or 'default'}.log")
+
+
+# -- really serving ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_serves_the_folder_and_stops_cleanly_on_sigterm(tmp_path, folder, server):
+    path, env = folder
+    port = free_port()
+    proc = _serve(tmp_path, path, env, port, server=server)
+    try:
+        assert proc.wait_answering(f"http://127.0.0.1:{port}/ping") == (200, {})
+        assert get_json(f"http://127.0.0.1:{port}/hello?name=ann") == (200, {"message": "hello ann"})
+        status, body = get_json(f"http://127.0.0.1:{port}/hello/auth")
+        assert status == 401 and body["error"] == "AUTHORIZATION_HEADER_MISSING"
+        status, body = get_json(f"http://127.0.0.1:{port}/nowhere")
+        assert status == 404 and body["error"] == "NOT_FOUND"
+        os.kill(proc.proc.pid, signal.SIGTERM)  # what Docker, Kubernetes, Cloud Run send
+        assert proc.wait_exit(STOP_TIMEOUT_S) == 0, proc.output()
+        assert proc.wait_group_gone(), f"workers of {server} survived their master:\n{proc.output()}"
+        out = proc.output()
+        assert "Traceback" not in out
+        assert "refused to gracefully stop" not in out  # granian's words when it kills a worker
+    finally:
+        proc.kill()
+
+
+def test_sigterm_while_workers_load_the_app(tmp_path, folder):
+    """A worker still importing the app when SIGTERM comes ends at once (it has no request to finish)."""
+    path, env = folder
+    server_py = path / "server.py"
+    server_py.write_text("import time\ntime.sleep(4)  # a slow import\n" + server_py.read_text())
+    proc = _serve(tmp_path, path, env, free_port(), server="granian")
+    try:
+        proc.wait_output("Spawning worker-1", "Spawning worker-2")
+        os.kill(proc.proc.pid, signal.SIGTERM)
+        assert proc.wait_exit(STOP_TIMEOUT_S) == 0, proc.output()
+        assert proc.wait_group_gone()
+        assert "refused to gracefully stop" not in proc.output()
+    finally:
+        proc.kill()
+
+
+def test_default_server_is_named_in_the_log(tmp_path, folder):
+    path, env = folder
+    port = free_port()
+    proc = _serve(tmp_path, path, env, port)
+    try:
+        proc.wait_answering(f"http://127.0.0.1:{port}/ping")
+        out = proc.output()
+        assert f"with {DEFAULT_SERVER} (2 workers x {serving.DEFAULT_THREADS} threads)" in out
+        assert f"on http://127.0.0.1:{port}" in out
+    finally:
+        proc.kill()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_spec_error_stops_start_up_with_its_message(tmp_path, server):
+    path = tmp_path / "broken"
+    env = write_service(path)
+    spec = (path / "apis" / "testsvc.yaml").read_text().replace("testsvc_handlers.do_hello", "testsvc_handlers.nope", 1)
+    (path / "apis" / "testsvc.yaml").write_text(spec)
+    proc = _serve(tmp_path, path, env, free_port(), server=server)
+    try:
+        code = proc.wait_exit(90)
+        out = proc.output()
+        assert code != 0
+        assert "PyMacaron could not start:" in out
+        assert "apis/testsvc.yaml line" in out and "'nope'" in out
+        assert "Traceback" not in out
+    finally:
+        proc.kill()
+
+
+def test_gunicorn_config_module_by_hand(tmp_path, folder):
+    """`gunicorn -c python:pymacaron.gunicorn server:app` in the folder, port from $PORT."""
+    path, env = folder
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:pymacaron.gunicorn", "server:app"]
+    proc = ServerProcess(argv, path, clean_env(PORT=str(port), PYM_WORKERS="2", **env), tmp_path / "gunicorn.log")
+    try:
+        assert proc.wait_answering(f"http://127.0.0.1:{port}/ping") == (200, {})
+        out = proc.output()
+        assert f"gunicorn ready on 127.0.0.1:{port} (2 workers x 8 threads)" in out
+        os.kill(proc.proc.pid, signal.SIGTERM)
+        assert proc.wait_exit(STOP_TIMEOUT_S) == 0
+        assert proc.wait_group_gone()
+    finally:
+        proc.kill()
+
+
+# -- the command, without starting anything ---------------------------------------------------
+
+
+@pytest.fixture
+def no_serving_env(monkeypatch):
+    for var in ("PORT", "PYM_SERVER_PORT", "PYM_HOST", "PYM_WORKERS", "WEB_CONCURRENCY", "PYM_THREADS",
+                "PYM_SERVER", "PYM_CONFIG", "PYM_ENV"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_command_defaults(folder, no_serving_env):
+    path, _ = folder
+    cmd = production_command(path)
+    assert cmd.server == DEFAULT_SERVER
+    assert (cmd.host, cmd.port) == ("127.0.0.1", 8080)
+    assert cmd.workers == max(2, serving.cpu_count()) and cmd.workers >= 2
+    assert cmd.threads == serving.DEFAULT_THREADS
+    assert cmd.cwd == str(path)
+    assert cmd.env["PYM_WSGI_APP"] == "server:app"
+    assert cmd.env["PYM_CONFIG"] == str(path)
+    assert cmd.env["PYTHONPATH"].split(os.pathsep)[0] == str(path)
+    assert cmd.argv[0] == sys.executable
+    assert cmd.argv[-2:] == ["--factory", "pymacaron.serving:load_app"]
+
+
+def test_command_settings_from_arguments_env_and_config(folder, no_serving_env, monkeypatch):
+    path, _ = folder
+    (path / "pym-config.yaml").write_text((path / "pym-config.yaml").read_text() + "workers: 3\nthreads: 2\n")
+    cmd = production_command(path)
+    assert (cmd.workers, cmd.threads) == (3, 2)
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert production_command(path).workers == 5
+    monkeypatch.setenv("PYM_WORKERS", "6")
+    monkeypatch.setenv("PYM_THREADS", "8")
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("PYM_HOST", "0.0.0.0")
+    cmd = production_command(path)
+    assert (cmd.workers, cmd.threads, cmd.port, cmd.host) == (6, 8, 9123, "0.0.0.0")
+    assert cmd.url == "http://127.0.0.1:9123"
+    cmd = production_command(path, host="127.0.0.2", port=7000, workers=1, threads=1, server="gunicorn",
+                             extra_args=["--timeout", "30"])
+    assert (cmd.host, cmd.port, cmd.workers, cmd.threads, cmd.server) == ("127.0.0.2", 7000, 1, 1, "gunicorn")
+    assert cmd.argv[-3:] == ["--timeout", "30", "pymacaron.serving:load_app()"]
+    assert "127.0.0.2:7000" in cmd.argv
+
+
+@pytest.mark.parametrize("kwargs, env, message", [
+    ({"app": "server"}, {}, "expected 'module:variable'"),
+    ({"app": "other:app"}, {}, "other.py not found"),
+    ({"server": "waitress"}, {}, "unknown production server 'waitress' (from the server argument)"),
+    ({}, {"PYM_SERVER": "uwsgi"}, "unknown production server 'uwsgi' (from $PYM_SERVER)"),
+    ({"workers": 0}, {}, "workers (from the workers argument) must be at least 1, got 0"),
+    ({}, {"PYM_WORKERS": "many"}, "workers (from $PYM_WORKERS) must be a whole number, got 'many'"),
+    ({}, {"PORT": "http"}, "$PORT must be a port number, got 'http'"),
+    ({"port": 70000}, {}, "the port argument must be a port number (0-65535), got 70000"),
+])
+def test_command_errors_say_what_to_fix(folder, no_serving_env, monkeypatch, kwargs, env, message):
+    path, _ = folder
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ServingError) as e:
+        production_command(path, **kwargs)
+    assert message in str(e.value)
+
+
+def test_command_errors_on_missing_folder_or_server_py(tmp_path, no_serving_env):
+    with pytest.raises(ServingError, match="does not exist"):
+        production_command(tmp_path / "nowhere")
+    with pytest.raises(ServingError, match=r"server.py not found: the service folder must hold the module 'server'"):
+        production_command(tmp_path)
+
+
+def test_workers_config_error_names_the_file(folder, no_serving_env):
+    path, _ = folder
+    (path / "pym-config.yaml").write_text((path / "pym-config.yaml").read_text() + "workers: lots\n")
+    with pytest.raises(ServingError) as e:
+        production_command(path)
+    assert f"workers (from 'workers' in {path / 'pym-config.yaml'}) must be a whole number" in str(e.value)
+
+
+def test_main_reports_errors_without_traceback(tmp_path, capsys, no_serving_env):
+    assert serving.main([str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("PyMacaron could not start:\n") and "does not exist" in err
+
+
+# -- load_app, in process ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_folder(folder, monkeypatch):
+    path, env = folder
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(path)
+    monkeypatch.syspath_prepend(str(path))
+    monkeypatch.setenv("PYM_CONFIG", str(path))
+    saved = sys.modules.pop("server", None)
+    yield path
+    sys.modules.pop("server", None)
+    if saved is not None:
+        sys.modules["server"] = saved
+
+
+def test_load_app_imports_the_named_app(in_folder, monkeypatch, capsys):
+    monkeypatch.setenv("PYM_WSGI_APP", "server:app")
+    app = load_app()
+    assert app.test_client().get("/ping").json == {}
+    monkeypatch.setenv("PYM_WSGI_APP", "server:application")
+    with pytest.raises(SystemExit) as e:
+        load_app()
+    assert e.value.code == 3
+    assert "server.py defines no WSGI app named 'application'" in capsys.readouterr().err
+
+
+def test_load_app_missing_module(in_folder, monkeypatch, capsys):
+    monkeypatch.setenv("PYM_WSGI_APP", "no_such_module:app")
+    with pytest.raises(SystemExit) as e:
+        load_app()
+    assert e.value.code == 3
+    err = capsys.readouterr().err
+    assert err.startswith("PyMacaron could not start:\n") and "must hold no_such_module.py" in err
