@@ -132,14 +132,17 @@ def _store(payload):
         request.environ[_ENV_KEY] = payload
 
 
-def generate_token(user_id, expire_in=None, data=None, issuer=None, iat=None):
+def generate_token(user_id=None, expire_in=None, data=None, issuer=None, iat=None):
     """A signed JWT for ``user_id`` (valid ``jwt_token_timeout`` seconds, 24 h by default).
 
-    Claims: ``iss`` (``issuer`` or ``jwt_issuer``), ``sub`` (``str(user_id)``), ``aud``,
-    ``iat`` (now, or ``iat``), ``exp`` (``iat + expire_in``), plus the keys of ``data``.
+    Claims: ``iss`` (``issuer`` or ``jwt_issuer``), ``sub`` (``str(user_id)``, by default the
+    ``default_user_id`` of pym-config), ``aud``, ``iat`` (now, or ``iat``), ``exp``
+    (``iat + expire_in``), plus the keys of ``data``.
     """
+    if user_id is None:
+        user_id = get_config().get("default_user_id")
     if user_id is None or user_id == "":
-        raise ValueError("generate_token() needs a user_id")
+        raise ValueError("generate_token() needs a user_id (or default_user_id in pym-config.yaml)")
     clash = sorted(RESERVED_CLAIMS.intersection(data or {}))
     if clash:
         raise ValueError(f"generate_token(data=...): {', '.join(clash)} are set by generate_token itself "

@@ -233,7 +233,7 @@ def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, 
         if not os.path.isfile(yaml_path):
             raise ConfigError(f"load_clients: {yaml_path} not found")
         ApiPool.add(name, yaml_path=yaml_path, timeout=timeout, error_callback=error_callback, formats=formats,
-                    do_persist=False, local=False)
+                    do_persist=False, local=False, default_definitions=builtin_definitions())
     return [ApiPool.get(n) for n in apis]
 
 
