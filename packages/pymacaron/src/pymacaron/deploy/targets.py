@@ -13,6 +13,9 @@ It is built with no argument and offers:
 - ``deploy(ctx) -> DeployResult``: deploy ``ctx.image`` to staging, run
   ``ctx.acceptance(url)`` against it, stop (raise DeployError) if that fails,
   then go live. Progress goes through ``ctx.progress``.
+- optionally ``registry`` (class attribute, e.g. ``"gcr.io"``): where ``pymacaron deploy``
+  pushes the image unless ``--registry`` or ``docker_registry`` in pym-config.yaml says
+  otherwise (default docker.io); ``ctx.image`` is then the pushed reference.
 
 Secrets: ``ctx.secrets`` maps each ``env_secrets`` name to its value, read
 from the deployer's environment. A target passes them only through the
