@@ -1,10 +1,13 @@
 """Black-box: GET /async schedules a task that writes a code to uuid_file_path (pym-config.yaml).
 
-The test reads that file, so it runs on the machine serving the service (`pymacaron test --local`).
+The test reads that file, so it only checks the file when the service runs on this machine
+(`pymacaron test --local`, host 127.0.0.1 or localhost); against a remote deployment it checks
+that the task was scheduled.
 """
 
 import os
 import time
+import unittest
 
 import yaml
 
@@ -34,6 +37,8 @@ class Tests(PyMacaronTestCase):
         j = self.assertGetReturnJson("async")
         self.assertTrue(j["message"].startswith("Writing code "), j)
         code = j["message"][len("Writing code "):]
+        if self.host not in ("127.0.0.1", "localhost"):
+            raise unittest.SkipTest(f"the task writes its file on {self.host}: cannot be read from here")
         path = uuid_file_path()
         deadline = time.monotonic() + TIMEOUT
         while read(path) != code:
