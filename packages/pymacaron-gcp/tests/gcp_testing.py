@@ -55,7 +55,8 @@ class LocalServer:
         self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=name,
+                                        daemon=True)
 
     def start(self, probe="/"):
         self._thread.start()
