@@ -221,13 +221,24 @@ def test_standalone_script_loads_clients_and_calls_a_real_service(services, tmp_
     assert r.stderr.count("Oops. Failed to login used") == 1  # only the wrong password is an error
 
 
-def test_deploy_pipeline_accepts_the_documented_flags():
-    # seed 000: `deploy_pipeline --push --deploy` (deploying for real needs a cloud account)
-    exe = shutil.which("deploy_pipeline")
-    if exe is None:
-        pytest.skip("deploy_pipeline is not installed yet (pymacaron's deploy command)")
-    r = run_command([exe, "--help"], cwd=FIXTURES)
-    assert r.returncode == 0 and "--push" in r.stdout and "--deploy" in r.stdout, r.stdout + r.stderr
+def test_deploy_pipeline_push_deploy(tmp_path):
+    # seed 000: `deploy_pipeline --push --deploy`, with the keys its "pym-config.yaml - Expected
+    # key-values" section lists for Elastic Beanstalk. Deploying for real needs an AWS account:
+    # --dry-run (ours) prints the plan and changes nothing.
+    exe, git = shutil.which("deploy_pipeline"), shutil.which("git")
+    if exe is None or git is None:
+        pytest.skip("needs git and deploy_pipeline (pip install -e packages/pymacaron)")
+    folder = copy_fixture("seed_myservice", tmp_path / "myservice", USER_PORT=free_port())
+    with open(folder / "pym-config.yaml", "a") as f:
+        f.write("aws_user: deployer\naws_keypair: aws-eb\naws_instance_type: t2.micro\n"
+                "docker_repo: mycompany\ndocker_bucket: mycompany-docker-cfg\n")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.com",
+                                                  "commit", "-q", "-m", "myservice"]):
+        run_command([git, *args], cwd=folder).check_returncode()
+    r = run_command([exe, "--push", "--deploy", "--dry-run"], cwd=folder, PYM_JWT_SECRET=JWT_SECRET)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "push mycompany/myservice:" in r.stdout and "deploy to aws-beanstalk" in r.stdout, r.stdout
+    assert JWT_SECRET not in r.stdout + r.stderr
 
 
 # ---------------------------------------------------------------------------------------------
