@@ -103,23 +103,6 @@ def test_a_spec_error_stops_start_up_with_its_message(tmp_path, server):
         proc.kill()
 
 
-def test_gunicorn_config_module_by_hand(tmp_path, folder):
-    """`gunicorn -c python:pymacaron.gunicorn server:app` in the folder, port from $PORT."""
-    path, env = folder
-    port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:pymacaron.gunicorn", "server:app"]
-    proc = ServerProcess(argv, path, clean_env(PORT=str(port), PYM_WORKERS="2", **env), tmp_path / "gunicorn.log")
-    try:
-        assert proc.wait_answering(f"http://127.0.0.1:{port}/ping") == (200, {})
-        out = proc.output()
-        assert f"gunicorn ready on 127.0.0.1:{port} (2 workers x 8 threads)" in out
-        os.kill(proc.proc.pid, signal.SIGTERM)
-        assert proc.wait_exit(STOP_TIMEOUT_S) == 0
-        assert proc.wait_group_gone()
-    finally:
-        proc.kill()
-
-
 # -- the command, without starting anything ---------------------------------------------------
 
 
