@@ -46,7 +46,8 @@ EXTRAS = {  # pymacaron's extras -> the distributions each one must bring in
     "unit": {"pymacaron-unit"},
     "aws": {"pymacaron-aws"},
     "gcp": {"pymacaron-gcp"},
-    "all": {"pymacaron-async", "pymacaron-unit", "pymacaron-aws", "pymacaron-gcp"},
+    "gunicorn": {"gunicorn"},  # the alternative production server (granian is the default)
+    "all": {"pymacaron-async", "pymacaron-unit", "pymacaron-aws", "pymacaron-gcp", "gunicorn"},
 }
 
 
