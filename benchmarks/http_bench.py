@@ -273,8 +273,8 @@ def fastapi_contender(workers):
 def uwsgi_contender(workers, threads=1):
     """uWSGI (maintained, in maintenance mode), when installed: its own HTTP/1.1 parser with keep-alive.
     It needs a C compiler to install, so it is measured only if present (pip install uwsgi)."""
-    exe = shutil.which("uwsgi")
-    if exe is None:
+    exe = os.path.join(os.path.dirname(sys.executable), "uwsgi")  # this environment's, not another's on PATH
+    if not os.access(exe, os.X_OK):
         return None
     port = free_port()
     argv = [exe, "--http11-socket", f"127.0.0.1:{port}", "--master", "--processes", str(workers),

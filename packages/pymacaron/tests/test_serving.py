@@ -156,6 +156,8 @@ def test_command_settings_from_arguments_env_and_config(folder, no_serving_env, 
     ({}, {"PYM_SERVER": "uwsgi"}, "unknown production server 'uwsgi' (from $PYM_SERVER)"),
     ({"workers": 0}, {}, "workers (from the workers argument) must be at least 1, got 0"),
     ({}, {"PYM_WORKERS": "many"}, "workers (from $PYM_WORKERS) must be a whole number, got 'many'"),
+    ({"threads": 2.5}, {}, "threads (from the threads argument) must be a whole number, got 2.5"),
+    ({"workers": True}, {}, "workers (from the workers argument) must be a whole number, got True"),
     ({}, {"PORT": "http"}, "$PORT must be a port number, got 'http'"),
     ({"port": 70000}, {}, "the port argument must be a port number (0-65535), got 70000"),
 ])

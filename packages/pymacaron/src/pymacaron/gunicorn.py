@@ -9,7 +9,8 @@ given after it (``--bind``, ``--workers`` ...) override these values.
   ``$PORT``, else ``$PYM_SERVER_PORT``, else 8080;
 - ``gthread`` workers: ``$PYM_WORKERS`` or ``$WEB_CONCURRENCY`` (default: CPU
   count, at least 2), each with ``$PYM_THREADS`` threads (default 8), so
-  handlers waiting on other services overlap, and keep-alive connections;
+  handlers waiting on other services overlap, and keep-alive connections kept
+  75 s (longer than the idle timeout of the load balancers in front);
 - the app is loaded once in the master (``preload_app``): workers fork ready,
   and a broken spec stops start-up at once with its error;
 - workers are recycled after 5000 (+ up to 500) requests, killed after 180 s

@@ -52,7 +52,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_THREADS = 8  # per worker: handlers that wait on I/O (other services, databases) overlap
 MIN_WORKERS = 2  # one slow request or a worker restart never stalls the whole service
 BACKLOG = 2048
-KEEPALIVE_S = 5  # longer than typical load-balancer reuse windows are not needed behind a proxy
+# gunicorn's idle keep-alive: above the 60 s idle timeout of the usual load balancers (AWS, GCP), so
+# that they never reuse a connection the server is closing at that moment (sporadic 502s)
+KEEPALIVE_S = 75
 GRACEFUL_TIMEOUT_S = 30
 
 _PIP_NAMES = {"granian": "granian", "gunicorn": "gunicorn"}
@@ -98,6 +100,8 @@ def default_workers():
 
 def _positive_int(value, what):
     try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(value)
         n = int(value)
     except (TypeError, ValueError):
         raise ServingError(f"{what} must be a whole number, got {value!r}") from None
