@@ -120,3 +120,17 @@ def test_output_refuses_a_folder_it_did_not_write(tmp_path):
     done = cli("pymacaron", "docker", "--output", str(tmp_path / "busy"), "--no-build", cwd=repo)
     assert done.returncode == 1 and "is not empty and was not written by 'pymacaron docker'" in done.stderr
     assert (tmp_path / "busy" / "precious.txt").read_text() == "keep me"
+
+
+def test_packaging_without_pip_says_how_to_get_it(tmp_path):
+    """A venv made by uv has no pip: packaging must say so, not fail with 'No module named pip'."""
+    venv = tmp_path / "nopip"
+    subprocess.run([os.sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+                   check=True, timeout=120)
+    code = ("import importlib.util, sys; real = importlib.util.find_spec\n"
+            "importlib.util.find_spec = lambda n, *a: None if n == 'pip' else real(n, *a)\n"
+            "from pymacaron.docker._wheels import _pip\n"
+            "from pymacaron.docker._errors import DockerError\n"
+            "try:\n    _pip(['--version'])\nexcept DockerError as e:\n    print(e)\n")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=120)
+    assert "ensurepip" in out.stdout and "not installed" in out.stdout, out.stderr

@@ -135,6 +135,9 @@ def local_closure(roots, dists):
 
 
 def _pip(args, quiet=False):
+    if importlib.util.find_spec("pip") is None:
+        raise DockerError(f"packaging builds wheels with pip, which is not installed in {sys.prefix} "
+                          f"(e.g. a venv made by uv): run '{sys.executable} -m ensurepip' or 'uv pip install pip'")
     cmd = [sys.executable, "-m", "pip", *args]
     if quiet:
         cmd.append("--quiet")
