@@ -19,14 +19,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 from flask import Flask
-from werkzeug.serving import make_server
+from pymacaron_unit import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -155,15 +154,8 @@ def run_command(args, cwd, timeout=120, **env) -> subprocess.CompletedProcess:
 @contextmanager
 def serve(app):
     """Serve a WSGI app on 127.0.0.1 (random port) in a thread; yields the port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=STOP_TIMEOUT)
+    with LiveServer(app) as server:
+        yield server.port
 
 
 def forget_fixture_modules():

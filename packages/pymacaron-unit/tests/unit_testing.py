@@ -15,12 +15,11 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, redirect, request
-from werkzeug.serving import make_server
+from pymacaron_unit import LiveServer
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -35,24 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ServerThread:
-    """Serve ``app`` on 127.0.0.1:<free port> in a daemon thread until ``stop()``."""
-
-    def __init__(self, app, ssl_context=None):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
-        self.port = self.server.server_port
-        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(STOP_TIMEOUT)
+ServerThread = LiveServer  # serve ``app`` on 127.0.0.1:<free port> in a daemon thread until ``stop()``
 
 
 def mini_app():

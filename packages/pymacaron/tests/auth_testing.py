@@ -5,12 +5,11 @@ import functools
 import hashlib
 import hmac
 import json
-import threading
 import time
 from contextlib import contextmanager
 
 import jwt
-from werkzeug.serving import make_server
+from pymacaron_unit import LiveServer
 
 from pym_testing import JWT_SECRET
 
@@ -87,15 +86,8 @@ def rs256_config(public_pem, secret_var):
 @contextmanager
 def serve(app):
     """Serve a WSGI app on 127.0.0.1 (random port) in a thread; yields the port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with LiveServer(app) as server:
+        yield server.port
 
 
 # -- two services: 'front' calls 'back' through its generated client (x-decorate-request: add_auth)

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 import requests
-from werkzeug.serving import make_server
+from pymacaron_unit import LiveServer as BaseLiveServer
 
 from pymacaron.crash import flush_reports, set_error_reporter
 
@@ -174,26 +174,16 @@ def do_login(body):
 """
 
 
-class LiveServer:
-    """A Flask app served by werkzeug's threaded server in a background thread."""
+class LiveServer(BaseLiveServer):
+    """A Flask app served in a background thread, with a requests session to call it."""
 
     def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name="live-server",
-                                       daemon=True)
+        super().__init__(app)
         self.session = requests.Session()
-
-    def start(self):
-        self.thread.start()
-        return self
 
     def stop(self):
         self.session.close()
-        self.server.shutdown()
-        self.thread.join(WAIT)
-        self.server.server_close()
+        super().stop()
 
     def request(self, method, path, **kwargs):
         kwargs.setdefault("timeout", WAIT)

@@ -10,10 +10,9 @@ import contextlib
 import os
 import shutil
 import subprocess
-import threading
 
 import pytest
-from werkzeug.serving import make_server
+from pymacaron_unit import LiveServer
 
 BROWSER_TIMEOUT = 60  # seconds, for one chromium run
 NO_INTERNET = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -22,15 +21,8 @@ NO_INTERNET = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 @contextlib.contextmanager
 def serve_http(app):
     """Serve ``app`` over real HTTP on 127.0.0.1 (random port); yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="docs-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with LiveServer(app) as server:
+        yield server.url
 
 
 def _missing(what):
