@@ -23,6 +23,7 @@ from pymacaron_gcp._logs import quiet_sdk_logs
 from pymacaron_gcp._operations import wait_for
 from pymacaron_gcp._run_spec import STAGES, CloudRunSettings, ServiceSpec, apply_spec
 from pymacaron_gcp._settings import SettingsError, push_registry
+from pymacaron_gcp._deployrun import DeployRun
 
 INVOKER = "roles/run.invoker"
 PUBLIC = "allUsers"
@@ -153,17 +154,8 @@ def _is_api_error(e):
     return isinstance(e, (gexc.GoogleAPICallError, gexc.RetryError, auth_exc.GoogleAuthError, RequestException))
 
 
-class _Run:
-    """One deploy: the state its steps share."""
-
-    def __init__(self, target, ctx, settings, secrets):
-        self.target, self.ctx, self.s, self.secrets = target, ctx, settings, secrets
-        self.progress = ctx.progress
-        self.current = None
-
-    def step(self, title):
-        self.current = title
-        self.progress.step(title)
+class _Run(DeployRun):
+    """One deploy."""
 
     def go(self):
         from pymacaron_gcp._secret_manager import sync_secrets

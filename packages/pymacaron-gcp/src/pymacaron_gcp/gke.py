@@ -21,6 +21,7 @@ from pymacaron_gcp._errors import kube_error, scrub
 from pymacaron_gcp._gke_settings import GkeSettings
 from pymacaron_gcp._logs import quiet_sdk_logs
 from pymacaron_gcp._settings import SettingsError, push_registry
+from pymacaron_gcp._deployrun import DeployRun
 
 PREVIOUS_IMAGE = manifests.ANNOTATION + "previous-image"
 PREVIOUS_VERSION = manifests.ANNOTATION + "previous-version"
@@ -143,15 +144,8 @@ def _is_kube_error(e):
     return isinstance(e, (ApiException, HTTPError, OSError))
 
 
-class _Run:
-    def __init__(self, target, ctx, settings, secrets):
-        self.target, self.ctx, self.s, self.secrets = target, ctx, settings, secrets
-        self.progress = ctx.progress
-        self.current = None
-
-    def step(self, title):
-        self.current = title
-        self.progress.step(title)
+class _Run(DeployRun):
+    """One deploy."""
 
     def connect(self):
         from pymacaron_gcp._kube import Cluster, connect
