@@ -17,19 +17,19 @@ and ``credentials`` point them elsewhere (the tests' local fake).
 
 from __future__ import annotations
 
-from pymacaron.deploy.targets import DeployError, DeployResult, DeployTarget
+from pymacaron.deploy.targets import DeployError, DeployResult
 from pymacaron_gcp._errors import google_error, scrub
 from pymacaron_gcp._logs import quiet_sdk_logs
 from pymacaron_gcp._operations import wait_for
 from pymacaron_gcp._run_spec import STAGES, CloudRunSettings, ServiceSpec, apply_spec
-from pymacaron_gcp._settings import SettingsError, push_registry
-from pymacaron_gcp._deployrun import DeployRun
+from pymacaron_gcp._settings import SettingsError
+from pymacaron_gcp._deployrun import DeployRun, GcpTarget
 
 INVOKER = "roles/run.invoker"
 PUBLIC = "allUsers"
 
 
-class CloudRunTarget(DeployTarget):
+class CloudRunTarget(GcpTarget):
     """Deploys ``ctx.image`` to ``<name>-staging``, tests it, then to ``<name>-live``.
 
     ``poll_interval`` (s) spaces the polls of an operation; ``timeout`` (s) bounds each one
@@ -47,19 +47,9 @@ class CloudRunTarget(DeployTarget):
 
     # -- settings and clients -----------------------------------------------------
 
-    def registry(self, config):
-        """The registry ``pymacaron deploy`` pushes to (gcr.io for a bare project id in docker_repo)."""
-        return push_registry(config)
-
     def settings(self, config):
         try:
             return CloudRunSettings.from_config(config)
-        except SettingsError as e:
-            raise DeployError(str(e)) from None
-
-    def _image(self, ctx, s):
-        try:
-            return ctx.image or s.registry.image(ctx.version, ctx.config)
         except SettingsError as e:
             raise DeployError(str(e)) from None
 

@@ -15,19 +15,19 @@ One deploy, in order (each step is a progress line; ``plan`` lists them without 
 
 from __future__ import annotations
 
-from pymacaron.deploy.targets import DeployError, DeployResult, DeployTarget
+from pymacaron.deploy.targets import DeployError, DeployResult
 from pymacaron_gcp import manifests
 from pymacaron_gcp._errors import kube_error, scrub
 from pymacaron_gcp._gke_settings import GkeSettings
 from pymacaron_gcp._logs import quiet_sdk_logs
-from pymacaron_gcp._settings import SettingsError, push_registry
-from pymacaron_gcp._deployrun import DeployRun
+from pymacaron_gcp._settings import SettingsError
+from pymacaron_gcp._deployrun import DeployRun, GcpTarget
 
 PREVIOUS_IMAGE = manifests.ANNOTATION + "previous-image"
 PREVIOUS_VERSION = manifests.ANNOTATION + "previous-version"
 
 
-class GkeTarget(DeployTarget):
+class GkeTarget(GcpTarget):
     """Applies the service's objects to its GKE cluster, waits for the rollout, then tests it.
 
     ``kubeconfig``: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config);
@@ -41,19 +41,9 @@ class GkeTarget(DeployTarget):
         self.poll_interval = poll_interval
         self.timeout = timeout
 
-    def registry(self, config):
-        """The registry ``pymacaron deploy`` pushes to (gcr.io for a bare project id in docker_repo)."""
-        return push_registry(config)
-
     def settings(self, config, env=None):
         try:
             return GkeSettings.from_config(config, env=env)
-        except SettingsError as e:
-            raise DeployError(str(e)) from None
-
-    def _image(self, ctx, s):
-        try:
-            return ctx.image or s.registry.image(ctx.version, ctx.config)
         except SettingsError as e:
             raise DeployError(str(e)) from None
 
