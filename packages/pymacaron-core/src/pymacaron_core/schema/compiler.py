@@ -704,8 +704,9 @@ class SchemaCompiler:
             src.line(f"{x} = {v}.get({name!r}, MISSING)")
             src.line(f"if {x} is not MISSING:")
             src.indent()
+            mark = len(src.lines)
             self._emit(src, sub, x, path + [repr(name)], depth + 1, child)
-            src.dedent()
+            src.close(mark)
         extra = schema.get("additionalProperties", True)
         patterns = schema.get("patternProperties")
         patterns = patterns if isinstance(patterns, dict) else {}
@@ -816,7 +817,8 @@ class SchemaCompiler:
             return True
         directed = self.dialect.oas and ctx.direction is not None
         for k in schema:
-            if k in ("readOnly", "writeOnly") and directed:
+            if directed and (k == "readOnly" and ctx.direction == "request" or
+                             k == "writeOnly" and ctx.direction == "response"):
                 return False
             if k in _ANNOTATIONS or k.startswith("x-") and not (k == "x-nullable" and self.dialect.x_nullable):
                 continue
