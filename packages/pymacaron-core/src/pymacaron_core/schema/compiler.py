@@ -881,14 +881,15 @@ class SchemaCompiler:
         for value, node_ctx in candidates:
             targets.setdefault(value, node_ctx)
         suppress = ctx.suppress | {id(schema)}
-        names = {}
+        names, accepted = {}, set()
         for value, (node, node_ctx) in targets.items():
-            if node is schema:
+            if node is schema or id(node) in ctx.suppress:  # this value is being validated as that schema already
+                accepted.add(value)
                 continue
-            names[value] = self._function_for(node, node_ctx._replace(suppress=suppress))
+            names[value] = self._function_for(node, node_ctx._replace(suppress=suppress | {id(node)}))
         table = {}
         self._tables.append((table, names))
-        return self._const(table, "disc"), names, targets
+        return self._const(table, "disc"), names, accepted
 
     def _dispatch(self, src, schema, disc, keyword, v, path, depth, ctx):
         """oneOf/anyOf with a discriminator: validate against the branch the property names."""
@@ -898,7 +899,10 @@ class SchemaCompiler:
             if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
                 name = unquote(branch["$ref"].rsplit("/", 1)[-1]).replace("~1", "/").replace("~0", "~")
                 candidates.append((name, self._resolve(branch["$ref"], ctx)))
-        table, names, _ = self._table(schema, disc, candidates, ctx)
+        table, names, accepted = self._table(schema, disc, candidates, ctx)
+        if accepted:
+            self._combinator(src, keyword, schema[keyword], v, path, ctx)
+            return
         dv = f"d{depth}"
         src.line(f"if isinstance({v}, dict):")
         src.indent()
@@ -925,8 +929,7 @@ class SchemaCompiler:
         """A parent schema's discriminator: a child's name selects the child's schema."""
         prop = disc["propertyName"]
         candidates = [(name, (node, ctx)) for name, node in self._children_of(schema)]
-        table, names, targets = self._table(schema, disc, candidates, ctx)
-        own = {value for value, (node, _) in targets.items() if node is schema}
+        table, names, own = self._table(schema, disc, candidates, ctx)
         if id(schema) in self._names:
             own.add(self._names[id(schema)])
         if not names and not own:
@@ -940,12 +943,16 @@ class SchemaCompiler:
         src.dedent()
         src.line("else:")
         src.indent()
-        src.line(f"if {dv} is MISSING:")
-        src.indent()
-        self._err(src, path + [repr(prop)], "required", repr(f"{prop!r} is a required property"))
-        src.dedent()
         own_c = self._const(frozenset(own), "own")
-        src.line(f"elif {dv} is not None and not (isinstance({dv}, str) and {dv} in {own_c}):")
+        required = schema.get("required")
+        if isinstance(required, list) and prop in required:  # the schema's own `required` reports it
+            src.line(f"if {dv} is not MISSING and {dv} is not None and not (isinstance({dv}, str) and {dv} in {own_c}):")
+        else:
+            src.line(f"if {dv} is MISSING:")
+            src.indent()
+            self._err(src, path + [repr(prop)], "required", repr(f"{prop!r} is a required property"))
+            src.dedent()
+            src.line(f"elif {dv} is not None and not (isinstance({dv}, str) and {dv} in {own_c}):")
         src.indent()
         accepted = sorted(own | set(names))
         self._err(src, path + [repr(prop)], "discriminator", f"'%r is not one of %r' % ({dv}, {accepted!r})")
