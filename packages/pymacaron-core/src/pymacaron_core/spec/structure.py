@@ -82,7 +82,7 @@ def _version(version):
         raise ValueError(f"no structure schema for spec version {version!r} (known: {', '.join(VERSIONS)})") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_schema(name):
     """One of the official schemas shipped in ``schemas/`` (parsed JSON; do not modify)."""
     return json.loads(resources.files(__package__).joinpath("schemas", name).read_text(encoding="utf-8"))
@@ -92,7 +92,7 @@ def _documents(v):
     return load_schema(v.root), {uri: load_schema(name) for uri, name in v.extra}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fast_check(version="2.0"):
     """The official schema of ``version``, compiled (formats unchecked, as jsonschema does by default)."""
     v = _version(version)
@@ -102,7 +102,7 @@ def _fast_check(version="2.0"):
     return compiler.compile(root, "spec")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference_validator(version="2.0"):
     """jsonschema's validator for the same schema: slower, but it explains failures."""
     from jsonschema import Draft4Validator, Draft202012Validator
