@@ -154,11 +154,35 @@ def values_for(schema, depth=0):
     return st.one_of(base, base, base, json_values)
 
 
-def bravado_spec(schema):
-    spec = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}, "definitions": REF_DEFS}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Spec.from_dict(spec, config={"use_models": False, "validate_swagger_spec": False})
+def build_bravado_spec(spec):
+    """A bravado-core Spec, built while jsonschema knows only the json-schema.org meta-schemas.
+
+    bravado-core walks every document of its resolver's store, which starts with every meta-schema
+    registered in jsonschema; openapi-schema-validator (imported by other test modules of the same
+    run) registers OpenAPI 3.1 dialects whose $refs are URLs, and bravado would fetch them.
+    """
+    import jsonschema.validators as registry
+
+    saved = dict(registry._META_SCHEMAS)
+    for uri in list(registry._META_SCHEMAS):
+        if "json-schema.org" not in uri:
+            del registry._META_SCHEMAS[uri]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Spec.from_dict(spec, config={"use_models": False, "validate_swagger_spec": False})
+    finally:
+        registry._META_SCHEMAS.update(saved)
+
+
+_SPECS = {}
+
+
+def bravado_spec(schema=None):
+    if "refs" not in _SPECS:
+        _SPECS["refs"] = build_bravado_spec({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {},
+                                             "definitions": REF_DEFS})
+    return _SPECS["refs"]
 
 
 def bravado_accepts(spec, schema, value):
@@ -243,10 +267,7 @@ def marshal_api(tmp_path_factory):
         yaml.safe_dump(MODELS_SPEC, f)
     ApiPool.add("marshal", yaml_path=path)
     api = ApiPool.marshal
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        spec = Spec.from_dict(MODELS_SPEC, config={"use_models": False, "validate_swagger_spec": False})
-    return api, spec
+    return api, build_bravado_spec(MODELS_SPEC)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
