@@ -153,6 +153,8 @@ def do_fire(what, tag):
         explode(tag)
     elif what == "die":
         die_hard(tag)
+    elif what == "slow":
+        sleep_then_record(tag, 0.5)
     else:
         record(tag, what)
     return Ok()

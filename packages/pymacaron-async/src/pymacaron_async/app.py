@@ -59,9 +59,13 @@ def build_app(brk):
 
 def run(envelope):
     """The Celery task: run one task message (see :func:`pymacaron_async.runner.run_envelope`)."""
+    from pymacaron_async.devwait import mark_done
     from pymacaron_async.runner import run_envelope
 
-    run_envelope(envelope)
+    try:
+        run_envelope(envelope)
+    finally:
+        mark_done(envelope)  # python server.py's request may be waiting for it
 
 
 def get_celery_app(config=None):

@@ -7,16 +7,30 @@ Hierarchy::
     ├── ValidationError (400)              a request (or a model) breaks the spec;
     │                                      ``.problems`` lists every problem found
     ├── RequestTooLargeError (413)         body larger than the configured limit
+    ├── UnsupportedMediaTypeError (415)    a body in a media type the operation does not consume
+    ├── AuthenticationError (401)          the spec's ``security`` is not met: missing or
+    │                                      invalid credentials (``.challenges`` for WWW-Authenticate)
+    ├── InsufficientScopeError (403)       valid credentials without the operation's scopes
     ├── InternalServerError (500)
     ├── ResponseValidationError (500)      a handler returned something the spec forbids
     ├── MergeApisException (500)           two specs define the same model differently
     ├── PyMacaronModelException (500)
     ├── ClientError (500)                  a generated client could not get an answer
+    │   ├── UpstreamUnavailableError (502)  no connection (also a requests ConnectionError)
+    │   └── UpstreamTimeoutError (504)      no answer in time (also a requests Timeout)
     └── SpecError (500)                    a spec or its bindings cannot be loaded;
                                            ``.problems`` names file, line, operation, fix
 
 Every class has ``status_code`` (the HTTP status it maps to) and ``code`` (a
-stable error code, used when core formats the error itself).
+stable error code, used when core formats the error itself). An exception may
+carry ``response_headers`` (a dict): core adds them to the error response
+(``WWW-Authenticate`` on 401s).
+
+The upstream errors are created for the ``requests`` exception a client got
+(:func:`pymacaron_core.client.errors.upstream_error`): they are instances of
+that exact class too, so ``except requests.exceptions.ConnectionError`` keeps
+working, and their message names the API and operation, never the URL
+(``.url`` has it, for crash reports).
 """
 
 from __future__ import annotations
@@ -86,6 +100,37 @@ class RequestTooLargeError(PyMacaronCoreException):
     code = "REQUEST_TOO_LARGE"
 
 
+class UnsupportedMediaTypeError(PyMacaronCoreException):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class AuthenticationError(PyMacaronCoreException):
+    """Missing or invalid credentials for the operation's ``security``."""
+
+    status_code = 401
+    code = "AUTHENTICATION_REQUIRED"
+
+    def __init__(self, message, challenges=(), code=None):
+        super().__init__(message)
+        if code:
+            self.code = code
+        if challenges:
+            self.response_headers = {"WWW-Authenticate": ", ".join(challenges)}
+
+
+class InsufficientScopeError(PyMacaronCoreException):
+    """Valid credentials that lack a scope the operation requires."""
+
+    status_code = 403
+    code = "INSUFFICIENT_SCOPE"
+
+    def __init__(self, message, challenges=()):
+        super().__init__(message)
+        if challenges:
+            self.response_headers = {"WWW-Authenticate": ", ".join(challenges)}
+
+
 class InternalServerError(PyMacaronCoreException):
     status_code = 500
     code = "SERVER_ERROR"
@@ -117,13 +162,42 @@ class ClientError(PyMacaronCoreException):
     code = "UNHANDLED_SERVER_ERROR"
 
 
+class UpstreamUnavailableError(ClientError):
+    """A client could not reach the API it calls (502 when a handler lets it escape)."""
+
+    status_code = 502
+    code = "UPSTREAM_UNAVAILABLE"
+    url = None
+
+
+class UpstreamTimeoutError(ClientError):
+    """The API a client calls did not answer in time (504 when a handler lets it escape)."""
+
+    status_code = 504
+    code = "UPSTREAM_TIMEOUT"
+    url = None
+
+
 @dataclass(frozen=True)
 class SpecProblem:
+    """One problem of a spec, located. ``severity``: "error" stops start-up; "warning" is
+    something v1 tolerated that does not stop serving (logged, an error under ``strict_spec``)."""
+
     file: str
     line: int | None
     where: str
     message: str
     fix: str = ""
+    severity: str = "error"
+
+    @property
+    def is_warning(self):
+        return self.severity == "warning"
+
+    def as_error(self):
+        """The same problem, as an error (strict mode)."""
+        return self if not self.is_warning else SpecProblem(self.file, self.line, self.where, self.message,
+                                                            self.fix, "error")
 
     def __str__(self):
         head = self.file or "<spec>"
@@ -131,7 +205,7 @@ class SpecProblem:
             head += f" line {self.line}"
         if self.where:
             head += f", {self.where}"
-        text = f"{head}: {self.message}"
+        text = f"{head}: {'warning: ' if self.is_warning else ''}{self.message}"
         if self.fix:
             text += f"\n    fix: {self.fix}"
         return text

@@ -1,7 +1,10 @@
 """JWT authentication.
 
-Endpoints opt in with ``x-decorate-server: pymacaron.auth.requires_auth``.
-The token comes from ``Authorization: Bearer <jwt>`` or a ``token`` cookie
+Endpoints opt in with the spec's ``security`` (a bearer, oauth2 or openIdConnect
+scheme, or Swagger 2.0's apiKey in the ``Authorization`` header: see
+:func:`verify_jwt`), or with ``x-decorate-server: pymacaron.auth.requires_auth``.
+Both run before the request is parsed. The token comes from
+``Authorization: Bearer <jwt>``; ``requires_auth`` also reads a ``token`` cookie
 holding ``Bearer <jwt>`` (URL-quoted). Tokens are checked for signature,
 expiry, audience and issuer, with ``jwt_leeway`` seconds of clock skew
 (default 30). Algorithms are pinned by ``jwt_algorithms`` (default
@@ -17,6 +20,7 @@ Errors (all Error JSON through ``requires_auth``)::
     AuthInvalidTokenError   401 TOKEN_INVALID                 malformed, bad signature/audience/issuer...
     AuthTokenExpiredError   401 TOKEN_EXPIRED                 exp passed (beyond the leeway)
     AuthConfigError         500 AUTH_NOT_CONFIGURED           pym-config lacks the JWT settings
+    InsufficientScopeError  403 INSUFFICIENT_SCOPE            the token lacks a scope the operation requires
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pymacaron.exceptions import (
     AuthInvalidTokenError,
     AuthMissingHeaderError,
     AuthTokenExpiredError,
+    InsufficientScopeError,
     PyMacaronException,
 )
 
@@ -224,19 +229,82 @@ def _warn_if_unconfigured(f):
                     "with 500 AUTH_NOT_CONFIGURED until they are set", name, ", ".join(missing))
 
 
+_AUTHENTICATED = "pymacaron.auth.checked"  # request.environ: requires_auth's pre-parse check passed
+
+
 def requires_auth(f):
-    """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along."""
+    """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along.
+
+    Served through ``x-decorate-server``, the token is checked before the request is parsed
+    (``requires_auth.pymacaron_pre_parse``), so a caller without a valid token learns nothing
+    about the body the endpoint expects; the wrapper then does not check it again.
+    """
     _warn_if_unconfigured(f)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        try:
-            authenticate_http_request()
-        except PyMacaronException as e:
-            return e.http_reply()
+        if not (has_request_context() and request.environ.get(_AUTHENTICATED)):
+            try:
+                authenticate_http_request()
+            except PyMacaronException as e:
+                return e.http_reply()
         return f(*args, **kwargs)
 
     return wrapper
+
+
+def _authenticate_before_parsing():
+    """requires_auth's pre-parse check (run by pymacaron-core before the request is parsed): the same
+    401 reply as the wrapper's, or None to go on."""
+    try:
+        authenticate_http_request()
+    except PyMacaronException as e:
+        return e.http_reply()
+    request.environ[_AUTHENTICATED] = True
+    return None
+
+
+requires_auth.pymacaron_pre_parse = _authenticate_before_parsing
+
+
+def granted_scopes(claims):
+    """The scopes a token grants: its ``scope`` claim (space-separated) or ``scopes`` claim (a list)."""
+    scope = claims.get("scope")
+    if isinstance(scope, str):
+        return set(scope.split())
+    scopes = claims.get("scopes")
+    if isinstance(scopes, (list, tuple)):
+        return {s for s in scopes if isinstance(s, str)}
+    return set()
+
+
+def verify_jwt(token, scopes, scheme):
+    """The verifier of the spec's bearer, oauth2 and openIdConnect schemes (pymacaron-core's hook).
+
+    Checks the token as ``requires_auth`` does (401 TOKEN_INVALID / TOKEN_EXPIRED), makes it
+    the current user's (``get_userid()``...), and checks that it grants every scope the
+    operation lists, in its ``scope`` or ``scopes`` claim (403 INSUFFICIENT_SCOPE).
+    """
+    claims = load_auth_token(token)
+    missing = [s for s in scopes if s not in granted_scopes(claims)]
+    if missing:
+        raise InsufficientScopeError(f"the token lacks the scope(s) {', '.join(missing)} required by "
+                                     f"security scheme '{scheme.name}'")
+    return claims
+
+
+def _jwt_startup_problem(scheme):
+    try:
+        missing = missing_jwt_settings(get_config())
+    except AuthConfigError as e:
+        return str(e)
+    if missing:
+        return (f"it is checked as a JWT by pymacaron.auth, and pym-config.yaml lacks {', '.join(missing)} "
+                "(or name your own verifier for it under security_verifiers in pym-config.yaml)")
+    return None
+
+
+verify_jwt.startup_problem = _jwt_startup_problem
 
 
 def get_user_token_data():

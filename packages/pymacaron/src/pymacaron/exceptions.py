@@ -9,11 +9,17 @@ Hierarchy::
         ├── AuthMissingHeaderError  AUTHORIZATION_HEADER_MISSING 401
         ├── AuthTokenExpiredError   TOKEN_EXPIRED 401
         ├── AuthInvalidTokenError   TOKEN_INVALID 401
+        ├── AuthRequiredError       AUTHENTICATION_REQUIRED 401  (the spec's security: no credentials)
+        ├── CredentialsInvalidError CREDENTIALS_INVALID 401      (the spec's security: refused)
+        ├── InsufficientScopeError  INSUFFICIENT_SCOPE 403
         ├── ValidationError         INVALID_PARAMETER 400
         ├── NotFoundError           NOT_FOUND 404
         ├── MethodNotAllowedError   METHOD_NOT_ALLOWED 405
         ├── RequestTooLargeError    REQUEST_TOO_LARGE 413
+        ├── UnsupportedMediaTypeError UNSUPPORTED_MEDIA_TYPE 415
         ├── BadResponseError        BAD_RESPONSE 500
+        ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE 502  (a client could not reach its API)
+        ├── UpstreamTimeoutError    UPSTREAM_TIMEOUT 504       (a client's API did not answer in time)
         └── (your own: subclass with ``code``/``status``, or ``add_error``)
 
 The Error JSON: ``{status, error, error_description, error_id, [user_message],
@@ -154,6 +160,36 @@ class AuthTokenExpiredError(PyMacaronException):
 class AuthInvalidTokenError(PyMacaronException):
     code = "TOKEN_INVALID"
     status = 401
+
+
+class AuthRequiredError(PyMacaronException):
+    code = "AUTHENTICATION_REQUIRED"
+    status = 401
+
+
+class CredentialsInvalidError(PyMacaronException):
+    code = "CREDENTIALS_INVALID"
+    status = 401
+
+
+class InsufficientScopeError(PyMacaronException):
+    code = "INSUFFICIENT_SCOPE"
+    status = 403
+
+
+class UnsupportedMediaTypeError(PyMacaronException):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+
+
+class UpstreamUnavailableError(PyMacaronException):
+    code = "UPSTREAM_UNAVAILABLE"
+    status = 502
+
+
+class UpstreamTimeoutError(PyMacaronException):
+    code = "UPSTREAM_TIMEOUT"
+    status = 504
 
 
 class ValidationError(PyMacaronException):

@@ -179,13 +179,39 @@ def check_structure(data, locs, version="2.0"):
             problems.append(SpecProblem(
                 locs.file, locs.line(path), where,
                 f"invalid {label}: {_shorten(leaf.message)}",
-                _hint(leaf),
+                _hint(leaf), _severity(leaf),
             ))
     if not problems:  # the two validators disagree: say so rather than pass silently
         problems.append(SpecProblem(locs.file, locs.line(()), "(top level)",
                                     f"invalid {label}: the document does not match the {label} schema",
                                     "check the document against the official schema"))
     return problems
+
+
+# keys whose absence v1 tolerated and which serving does not need
+_OPTIONAL_IN_PRACTICE = frozenset({"info", "title", "version", "paths", "description", "responses"})
+
+
+def _severity(error):
+    """"warning" for what pymacaron v1 tolerated and serving does not need, else "error".
+
+    - an unknown key (``type:`` directly under a response, a misspelt ``descripton``...): ignored;
+    - a missing ``info``, ``info.title``/``info.version``, ``paths``, a response's
+      ``description`` or an operation's ``responses``: documentation, or nothing to serve;
+    - an empty ``required: []`` list in a schema.
+    Everything else (wrong types, unknown ``in``, a parameter without ``name``...) changes what
+    is served, and stays an error.
+    """
+    if error.validator == "additionalProperties":
+        return "warning"
+    if error.validator == "required":
+        missing = set(error.validator_value) - set(error.instance or ()) if isinstance(error.instance, dict) \
+            else set()
+        if missing and missing <= _OPTIONAL_IN_PRACTICE:
+            return "warning"
+    if error.validator == "minItems" and error.instance == [] and list(error.absolute_path)[-1:] == ["required"]:
+        return "warning"
+    return "error"
 
 
 def _shorten(text, limit=300):

@@ -1,8 +1,8 @@
 """The ``pymacaron`` command line: argparse subcommands, extended by plug-ins.
 
-Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``)
-and ``token`` (alias ``get_test_jwt_token``). Extensions add theirs (``test``, ``worker``, ``docker``,
-``deploy``, ...) without pymacaron depending on them.
+Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``),
+``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy`` and ``lint``. Extensions add theirs
+(``test``, ``worker``, deploy targets...) without pymacaron depending on them.
 
 Plug-in contract
 ----------------
@@ -76,6 +76,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.token",
     "pymacaron.cli.docker",
     "pymacaron.cli.deploy",
+    "pymacaron.cli.lint",
 )
 
 

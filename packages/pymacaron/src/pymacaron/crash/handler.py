@@ -180,6 +180,10 @@ def report_response(response, body, caught, elapsed_ms, title, fatal=True, funct
         data["function"] = function
     if caught is not None:
         data["trace"] = capture_trace(caught)
+        url = getattr(caught, "url", None)
+        if isinstance(url, str):  # a client's transport error: the answer hides the URL, the report keeps it
+            data["upstream"] = {"api": getattr(caught, "api_name", ""), "operation": getattr(caught, "operation", ""),
+                                "url": url, "attempts": getattr(caught, "attempts", None)}
     send_report(title, data, is_fatal=fatal)
 
 

@@ -10,6 +10,12 @@ Masked by shape: values under secret-named keys of structured data, ``Bearer``/
 
 Values shorter than ``MIN_SECRET_LEN`` are only masked by key or shape (masking
 every "a" of a report would destroy it). Redaction never raises.
+
+It fails closed: when the secret values cannot be listed (the configuration or the
+request cannot be read), texts are masked more, never less: every word of
+``MIN_SECRET_LEN`` characters or more is masked, except upper-case codes and
+numbers (``FATAL``, ``UNHANDLED_SERVER_ERROR``, ``500``), so a report still says what
+kind of error it was.
 """
 
 from __future__ import annotations
@@ -31,6 +37,18 @@ _KV_SECRET = re.compile(
     r"(?i)((?:%s)[A-Za-z0-9_\-]*[\"']?\s*[:=]\s*)(?!(?:bearer|basic)\s)(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\"'&\s,;}\])]+)"
     % _SECRET_WORDS)
 _ENV_KEY = "pymacaron.request_secrets"
+_WORD = re.compile(r"[^\s\[\](){}<>,;:'\"]+")
+_KEEP = re.compile(r"[A-Z][A-Z0-9_]*|[\d.]+")
+
+
+class _Unknown(frozenset):
+    """The secrets could not be listed: mask everything that could be one."""
+
+    def __repr__(self):
+        return "UNKNOWN_SECRETS"
+
+
+UNKNOWN = _Unknown()
 
 
 def is_secret_key(key):
@@ -54,8 +72,8 @@ def _config_secrets():
 
         if config_loaded():
             return get_config().secret_values
-    except Exception:  # redaction must never fail
-        pass
+    except Exception:  # redaction must never fail: nor leak what it could not list
+        return UNKNOWN
     return frozenset()
 
 
@@ -115,13 +133,22 @@ def request_secrets():
             cached = environ[_ENV_KEY] = _read_request_secrets(request)
         return cached
     except Exception:
-        return frozenset()
+        return UNKNOWN
 
 
 def secret_values():
-    """Every value to mask now, longest first (so a secret containing another is masked whole)."""
-    values = _config_secrets() | request_secrets()
-    return sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
+    """Every value to mask now, longest first (so a secret containing another is masked whole);
+    UNKNOWN when they cannot be listed."""
+    config, sent = _config_secrets(), request_secrets()
+    if config is UNKNOWN or sent is UNKNOWN:
+        return UNKNOWN
+    return sorted((v for v in config | sent if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
+
+
+def mask_words(text):
+    """Fail-closed masking: every word that could be a secret (see the module docstring)."""
+    return _WORD.sub(lambda m: m.group(0) if len(m.group(0)) < MIN_SECRET_LEN or _KEEP.fullmatch(m.group(0))
+                     else MASK, text)
 
 
 def redact_text(text, secrets=None):
@@ -129,7 +156,11 @@ def redact_text(text, secrets=None):
     if not isinstance(text, str) or not text:
         return text
     try:
-        for value in secrets if secrets is not None else secret_values():
+        if secrets is None:
+            secrets = secret_values()
+        if secrets is UNKNOWN:
+            return mask_words(text)
+        for value in secrets:
             if value in text:
                 text = text.replace(value, MASK)
         text = _CREDENTIALS.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
@@ -143,7 +174,10 @@ def mask_config_secrets(text):
     """``text`` with the configuration's secret values masked (for Error JSON sent to callers)."""
     if not isinstance(text, str) or not text:
         return text
-    for value in _config_secrets():
+    secrets = _config_secrets()
+    if secrets is UNKNOWN:
+        return mask_words(text)
+    for value in secrets:
         if len(value) >= MIN_SECRET_LEN and value in text:
             text = text.replace(value, MASK)
     return text
