@@ -25,7 +25,7 @@ from pymacaron.exceptions import (
     NotFoundError,
     PyMacaronException,
     RequestTooLargeError,
-    UnhandledServerError,
+    exception_to_error,
 )
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,14 @@ def setup_app(app, config, error_decorator=None):
             exc.code = (e.name or "HTTP_ERROR").upper().replace(" ", "_")
             exc.status = e.code or 500
         else:
+            exc = exception_to_error(e)  # a 500 gets a generic description: details go to the report and the log
+            if exc.status < 500:  # a PyMacaronException raised by a hook (before_request...)
+                return _error_reply(exc, error_decorator)[0]
             log.error("Unhandled exception in %s:\n%s", _method_path(), format_exception(e))
-            exc = UnhandledServerError(str(e) or e.__class__.__name__)
         response, body = _error_reply(exc, error_decorator)
         try:
-            report_response(response, body, e, 0, title=f"{_view_name()}(): {exc}")
+            detail = exc if isinstance(e, HTTPException) else (str(e) or e.__class__.__name__)
+            report_response(response, body, e, 0, title=f"{_view_name()}(): {detail}")
         except Exception as failure:
             log.error("could not report the error:\n%s", format_exception(failure))
         return response
