@@ -199,7 +199,11 @@ class API:
         self._log_start(serve)
         self._start_async_if_configured()
         if runtime.serve:
+            from pymacaron.guard import Guard
+
             self.app.debug = self.debug
+            if not isinstance(self.app.wsgi_app, Guard):
+                self.app.wsgi_app = Guard(self.app)  # the request limits (pymacaron.limits), as in production
             log.info("Serving on http://%s:%s", self.host, self.port)
             self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False)
         return self.app

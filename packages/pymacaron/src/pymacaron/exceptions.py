@@ -13,6 +13,9 @@ Hierarchy::
         ├── NotFoundError           NOT_FOUND 404
         ├── MethodNotAllowedError   METHOD_NOT_ALLOWED 405
         ├── RequestTooLargeError    REQUEST_TOO_LARGE 413
+        ├── RequestTimeoutError     REQUEST_TIMEOUT 408      the body came too slowly (body_timeout)
+        ├── MalformedRequestError   MALFORMED_REQUEST 400    e.g. Content-Length and Transfer-Encoding
+        ├── HandlerTimeoutError     HANDLER_TIMEOUT 504      the handler ran over handler_timeout
         ├── BadResponseError        BAD_RESPONSE 500
         └── (your own: subclass with ``code``/``status``, or ``add_error``)
 
@@ -184,6 +187,21 @@ class MethodNotAllowedError(PyMacaronException):
 class RequestTooLargeError(PyMacaronException):
     code = "REQUEST_TOO_LARGE"
     status = 413
+
+
+class RequestTimeoutError(PyMacaronException):
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
+class MalformedRequestError(PyMacaronException):
+    code = "MALFORMED_REQUEST"
+    status = 400
+
+
+class HandlerTimeoutError(PyMacaronException):
+    code = "HANDLER_TIMEOUT"
+    status = 504
 
 
 class BadResponseError(PyMacaronException):

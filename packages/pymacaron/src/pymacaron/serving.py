@@ -13,11 +13,15 @@ layout), ``apis/`` and ``pym-config.yaml``::
 
 Servers (``server=``):
 
-- ``granian`` (the default): a Rust HTTP server running the WSGI app in worker
-  processes. It won ``nox -s bench -- http`` (see benchmarks/README.md) and keeps
-  connections alive by itself.
+- ``granian`` (the default): a Rust HTTP server with worker processes; in each,
+  :class:`pymacaron.front.Front` receives requests on an event loop (bodies within
+  ``max_body_size`` and ``body_timeout``, ``/ping`` on threads of its own) and runs
+  handlers in ``threads`` threads, each within ``handler_timeout``. A worker that
+  dies (killed, out of memory) is replaced at once. It won ``nox -s bench -- http``
+  (see benchmarks/README.md) and keeps connections alive by itself.
 - ``gunicorn``: gthread workers configured by :mod:`pymacaron.gunicorn`
-  (``gunicorn -c python:pymacaron.gunicorn server:app`` is the same thing by hand).
+  (``gunicorn -c python:pymacaron.gunicorn server:app`` is the same thing by hand),
+  with :class:`pymacaron.guard.Guard` around the app for the same limits.
 
 Settings, first found wins: the arguments, then the environment, then
 ``pym-config.yaml``, then the defaults:
@@ -46,10 +50,11 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from pymacaron.limits import DEFAULT_THREADS
+
 DEFAULT_SERVER = "granian"
 SERVERS = ("granian", "gunicorn")
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_THREADS = 8  # per worker: handlers that wait on I/O (other services, databases) overlap
 MIN_WORKERS = 2  # one slow request or a worker restart never stalls the whole service
 BACKLOG = 2048
 # gunicorn's idle keep-alive: above the 60 s idle timeout of the usual load balancers (AWS, GCP), so
@@ -59,7 +64,8 @@ GRACEFUL_TIMEOUT_S = 30
 
 _PIP_NAMES = {"granian": "granian", "gunicorn": "gunicorn"}
 APP_ENV = "PYM_WSGI_APP"  # module:variable that load_app() imports in the server's processes
-LOADER = "pymacaron.serving:load_app"
+LOADER = "pymacaron.serving:load_app"  # gunicorn: the Flask app, inside a Guard
+FRONT_LOADER = "pymacaron.serving:load_front"  # granian: the Flask app behind a Front
 
 
 class ServingError(Exception):
@@ -205,6 +211,7 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
         env.setdefault("PYM_CONFIG", folder)
     env["PYTHONPATH"] = os.pathsep.join([folder] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env[APP_ENV] = app
+    env["PYM_THREADS"] = str(threads)  # the handler threads of each worker (pymacaron.limits)
     build = _granian_argv if server == "granian" else _gunicorn_argv
     argv = build(host, port, workers, threads)
     argv[-1:-1] = [str(a) for a in extra_args]  # options go before the app target
@@ -215,13 +222,14 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
 def _granian_argv(host, port, workers, threads):
     return [
         sys.executable, "-c", "from pymacaron.serving import granian_master; granian_master()",
-        "--interface", "wsgi",
+        "--interface", "rsgi",
         "--host", host, "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", str(threads),
+        "--workers", str(workers),
         "--backlog", str(BACKLOG), "--no-ws",
         "--log-level", "info", "--no-access-log",
         "--workers-kill-timeout", str(GRACEFUL_TIMEOUT_S),
-        "--factory", LOADER,
+        "--respawn-failed-workers",
+        "--factory", FRONT_LOADER,
     ]
 
 
@@ -255,7 +263,21 @@ def granian_master():
     entrypoint()
 
 
+def load_front():
+    """granian's factory: the app of :func:`load_app` behind a :class:`pymacaron.front.Front`."""
+    from pymacaron.front import Front
+
+    return Front(_import_app())
+
+
 def load_app():
+    """gunicorn's factory: the app of ``$PYM_WSGI_APP`` in a :class:`pymacaron.guard.Guard`."""
+    from pymacaron.guard import Guard
+
+    return Guard(_import_app())
+
+
+def _import_app():
     """Import the app named by ``$PYM_WSGI_APP`` (``server:app``): what the servers load.
 
     A configuration or spec error stops start-up with its message alone (which
