@@ -110,11 +110,12 @@ def setup_app(app, config, error_decorator=None):
             exc = exception_to_error(e)  # a 500 gets a generic description: details go to the report and the log
             if exc.status < 500:  # a PyMacaronException raised by a hook (before_request...)
                 return _error_reply(exc, error_decorator)[0]
-            log.error("Unhandled exception in %s:\n%s", _method_path(), format_exception(e))
         response, body = _error_reply(exc, error_decorator)
         try:
             detail = exc if isinstance(e, HTTPException) else (str(e) or e.__class__.__name__)
-            report_response(response, body, e, 0, title=f"{_view_name()}(): {detail}")
+            reported = report_response(response, body, e, 0, title=f"{_view_name()}(): {detail}")
+            if reported and not isinstance(e, HTTPException):  # not when folded into an identical report
+                log.error("Unhandled exception in %s:\n%s", _method_path(), format_exception(e))
         except Exception as failure:
             log.error("could not report the error:\n%s", format_exception(failure))
         return response
