@@ -140,12 +140,12 @@ def _body_for_report(limit=10000):
         return ""
     if not raw:
         return ""
-    if len(raw) <= MAX_BODY_SCAN:
-        try:
-            return json.dumps(redact(json.loads(raw)))[:limit]
-        except (ValueError, RecursionError):
-            pass
-    return redact_text(raw[:limit].decode("utf-8", "replace"))
+    if len(raw) > MAX_BODY_SCAN:  # fail closed: a body too large to parse for secret fields is not copied
+        return f"[a body of {len(raw)} bytes, not shown: larger than the {MAX_BODY_SCAN} bytes searched for secrets]"
+    try:
+        return json.dumps(redact(json.loads(raw)))[:limit]
+    except (ValueError, RecursionError):
+        return redact_text(raw[:limit].decode("utf-8", "replace"))
 
 
 def _server_info(api_name):
