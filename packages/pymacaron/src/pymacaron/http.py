@@ -73,6 +73,8 @@ EXTENSION = "pymacaron"  # app.extensions[EXTENSION]: what the servers' own answ
 def setup_app(app, config, error_decorator=None):
     """Make every error the app answers an Error JSON (see the module docstring)."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_size(config)
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's cookie session: not sent by other sites' forms
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.extensions[EXTENSION] = {"error_decorator": error_decorator, "cors": cors_policy(config),
                                  "limits": limits.limits_from_config(config)}
     app.config.setdefault("JSON_SORT_KEYS", False)
