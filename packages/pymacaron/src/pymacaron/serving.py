@@ -48,6 +48,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 from pymacaron.limits import DEFAULT_THREADS
@@ -242,14 +243,20 @@ def _gunicorn_argv(host, port, workers, threads):
     ]
 
 
-def granian_master():
-    """granian's command line (arguments in ``sys.argv[1:]``), with one fix for its workers.
+STARTUP_FAILURE_EXIT = 3  # a worker that cannot load the app (see _startup_failure)
+RESPAWN_BACKOFF_S = (0.5, 30.0)  # first and longest pause before replacing a worker that died young
+YOUNG_WORKER_S = 10.0  # a worker dying sooner after its start is in a crash loop: pause before the next
 
-    A granian worker is forked with its master's signal handlers and installs its
-    own only once the app is loaded (seconds later): a SIGTERM in between was lost,
-    and the worker served on until the master killed it after the graceful timeout.
-    Here each forked worker starts with the default SIGTERM/SIGINT action instead:
-    a worker still loading has no request to finish, so it just ends.
+
+def granian_master():
+    """granian's command line (arguments in ``sys.argv[1:]``), with two fixes for its workers.
+
+    - A granian worker is forked with its master's signal handlers and installs its
+      own only once the app is loaded (seconds later): a SIGTERM in between was lost,
+      and the worker served on until the master killed it after the graceful timeout.
+      Here each forked worker starts with the default SIGTERM/SIGINT action instead:
+      a worker still loading has no request to finish, so it just ends.
+    - A dead worker is always replaced (:func:`supervised_server_class`).
     """
 
     def default_stop_signals():
@@ -257,10 +264,59 @@ def granian_master():
             signal.signal(sig, signal.SIG_DFL)
 
     os.register_at_fork(after_in_child=default_stop_signals)
+    import granian.cli
     from granian.cli import entrypoint
 
+    granian.cli.Server = supervised_server_class(granian.cli.Server)
     sys.argv[0] = "granian"
     entrypoint()
+
+
+def supervised_server_class(server_class):
+    """granian's server class, whose dead workers are always replaced.
+
+    With ``--respawn-failed-workers`` granian replaces a worker that dies (killed,
+    out of memory, a segfault), but stops the whole server when the same worker
+    dies again within 5.5 s of its replacement ("crash loop"): two out-of-memory
+    kills in a row took the service down. This class replaces it every time,
+    pausing first when the worker died young (0.5 s, doubling up to 30 s) so that a
+    real crash loop costs little. A worker that could not load the app (exit status
+    3: a spec or configuration error, already explained in the log) is not replaced:
+    the server stops, with status 1.
+    """
+
+    class SupervisedServer(server_class):
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay=0):
+            dead = [self.wrks[idx] for idx in workers]
+            if self.interrupt_signal or any(w.is_alive() for w in dead):  # a reload, lifetime or memory respawn
+                return super()._respawn_workers(workers, spawn_target, target_loader, delay=delay)
+            broken = [w for w in dead if getattr(getattr(w, "inner", None), "exitcode", None) == STARTUP_FAILURE_EXIT]
+            if broken:
+                self.interrupt_children.extend(w.idx for w in broken)  # the server's exit status: 1
+                self.interrupt_signal = True
+                self.main_loop_interrupt.set()
+                return None
+            backoffs = getattr(self, "_pym_backoffs", {})
+            self._pym_backoffs = backoffs
+            now = time.monotonic()
+            pause = 0.0
+            for w in dead:
+                if now - w.birth < YOUNG_WORKER_S:
+                    backoffs[w.idx] = min(backoffs.get(w.idx, RESPAWN_BACKOFF_S[0] / 2) * 2, RESPAWN_BACKOFF_S[1])
+                    pause = max(pause, backoffs[w.idx])
+                else:
+                    backoffs.pop(w.idx, None)
+            if pause:
+                sys.stderr.write(f"PyMacaron: a worker died {now - min(w.birth for w in dead):.1f} s after its start: "
+                                 f"replacing it in {pause:g} s\n")
+                time.sleep(pause)
+            result = super()._respawn_workers(workers, spawn_target, target_loader, delay=delay)
+            for idx in workers:
+                self.respawned_wrks.pop(idx, None)  # never "crash loop detected, exiting"
+            return result
+
+    SupervisedServer.__name__ = SupervisedServer.__qualname__ = f"Supervised{server_class.__name__}"
+    return SupervisedServer
 
 
 def load_front():
