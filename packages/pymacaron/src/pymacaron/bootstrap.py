@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 
 from pymacaron_core import ApiPool, SpecError
 
@@ -199,13 +201,15 @@ class API:
         self._log_start(serve)
         self._start_async_if_configured()
         if runtime.serve:
-            from pymacaron.guard import Guard
+            from pymacaron.guard import Guard, json_error_request_handler
 
             self.app.debug = self.debug
             if not isinstance(self.app.wsgi_app, Guard):
                 self.app.wsgi_app = Guard(self.app)  # the request limits (pymacaron.limits), as in production
+            _exit_on_sigterm()
             log.info("Serving on http://%s:%s", self.host, self.port)
-            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False)
+            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False,
+                         request_handler=json_error_request_handler())
         return self.app
 
     def _log_start(self, serve):
@@ -221,6 +225,19 @@ class API:
         except ImportError:
             raise ConfigError("with_async is set in pym-config.yaml but pymacaron-async is not installed: "
                               "pip install pymacaron-async (or pymacaron[async])") from None
+
+
+def _exit_on_sigterm():
+    """SIGTERM ends the development server as Ctrl-C does: exit handlers run (queued crash reports are sent)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, formats=None):

@@ -152,8 +152,49 @@ class Guard:
                 status = f"{status} {http.HTTPStatus(status).phrase}"
             except ValueError:
                 status = f"{status} UNKNOWN"
-        start_response(status, list(headers))
-        return [content] if isinstance(content, bytes) else content
+        headers = list(headers)
+        if isinstance(content, bytes):
+            if not any(k.lower() == "content-length" for k, _ in headers):
+                headers.append(("Content-Length", str(len(content))))
+            start_response(status, headers)
+            return [content]
+        start_response(status, headers)
+        return content
+
+
+def json_error_request_handler():
+    """werkzeug's request handler for the development server, whose own errors are Error JSON too.
+
+    The HTTP layer answers some requests before any app sees them (a request line
+    over 64 KiB: 414, malformed HTTP: 400); Python's http.server sends an HTML page
+    for those. This one sends the Error JSON.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class JsonErrorRequestHandler(WSGIRequestHandler):
+        def send_error(self, code, message=None, explain=None):
+            from pymacaron.exceptions import PyMacaronException
+            from pymacaron.http import standalone_error
+
+            try:
+                phrase = http.HTTPStatus(code).phrase
+                name = http.HTTPStatus(code).name
+            except ValueError:
+                phrase, name = "Error", "HTTP_ERROR"
+            exc = PyMacaronException(message or phrase)
+            exc.code, exc.status = name, code
+            _, headers, body = standalone_error(None, exc)
+            self.log_error("code %d, message %s", code, message or phrase)
+            self.send_response(code, message)
+            self.send_header("Connection", "close")
+            for key, value in headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    return JsonErrorRequestHandler
 
 
 class _Deadline:

@@ -8,6 +8,8 @@ left out: durations, ids). Within ``crash_report_fold_seconds`` (pym-config,
 default 60; 0 turns folding off) of the first one, the next identical reports
 are only counted; when the window is over (or the process exits) one summary
 report gives their number, the window, and the error_ids of the first of them.
+Folding is per process: a server with N worker processes sends up to N reports
+(and N summaries) per window.
 """
 
 from __future__ import annotations
@@ -101,6 +103,6 @@ class Folder:
                 del self.windows[key]
                 if w.count:
                     out.append((w.reporter, f"{w.title} [folded: {w.count} more identical report(s) within "
-                                f"{now - w.start:.0f}s]", {"folded_count": w.count, "window_seconds": window,
-                                                           "title": w.title, "folded_error_ids": w.ids}))
+                                f"{now - w.start:.1f} s]", {"folded_count": w.count, "window_seconds": window,
+                                                            "title": w.title, "folded_error_ids": w.ids}))
         return out
