@@ -191,7 +191,7 @@ def raw_request(port, data, timeout=15.0, read_all=False):
         while True:
             try:
                 chunk = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
+            except (ConnectionResetError, TimeoutError):
                 chunk = b""
             if not chunk:
                 return _parse(buf) + (True,)
@@ -204,7 +204,7 @@ def raw_request(port, data, timeout=15.0, read_all=False):
                     s.settimeout(0.5)
                     try:
                         closed = s.recv(1) == b""
-                    except socket.timeout:
+                    except TimeoutError:
                         closed = False
                     except ConnectionResetError:
                         closed = True
@@ -222,12 +222,6 @@ def _parse(buf):
         key, _, value = line.partition(":")
         headers[key.strip().lower()] = value.strip()
     return status, headers, body
-
-
-def json_post(path, raw_body, headers=b""):
-    """A POST request's bytes, with a JSON body given as bytes."""
-    return (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: attack\r\nContent-Type: application/json\r\n"
-            + headers + b"Content-Length: " + str(len(raw_body)).encode() + b"\r\n\r\n" + raw_body)
 
 
 # -- tokens ----------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from attack_testing import (  # noqa: E402
     HANDLER_TIMEOUT,
     MAX_BODY_SIZE,
     AttackServer,
-    json_post,
     raw_request,
     start_servers,
     strict_json,
@@ -45,7 +44,7 @@ KINDS = ("production", "development")
 def servers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("attacks")
     running = start_servers(*(AttackServer(kind, folder) for kind in KINDS))
-    yield dict(zip(KINDS, running))
+    yield dict(zip(KINDS, running, strict=True))
     for server in running:
         server.stop()
 
@@ -88,7 +87,7 @@ HOSTILE_BODIES = [
 @pytest.mark.parametrize("what, body, message", HOSTILE_BODIES, ids=[c[0] for c in HOSTILE_BODIES])
 def test_hostile_json_bodies_get_a_400_that_says_why(server, what, body, message):
     r = requests.post(server.url + "/echo", data=body, headers={"Content-Type": "application/json"}, timeout=20)
-    error = assert_error(r, 400, "INVALID_PARAMETER", message)
+    assert_error(r, 400, "INVALID_PARAMETER", message)
     assert len(r.text) < 2000, what  # the value is never echoed whole
 
 
@@ -121,7 +120,7 @@ def test_huge_values_are_never_echoed_whole(server):
 
 def test_no_hostile_input_reached_a_500(server):
     """Everything above answered 400s: no FATAL report names /echo or /count."""
-    for what, body, _ in HOSTILE_BODIES[:3]:
+    for _, body, _ in HOSTILE_BODIES[:3]:
         requests.post(server.url + "/echo", data=body, headers={"Content-Type": "application/json"}, timeout=20)
     time.sleep(0.5)
     assert not [r["title"] for r in server.reports() if "/echo" in r["message"] or "/count" in r["message"]]
@@ -188,7 +187,7 @@ def test_a_body_too_slow_gets_a_408_and_the_connection_is_closed(server):
             s.settimeout(1.0)
             try:
                 data = s.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not data:
                 break

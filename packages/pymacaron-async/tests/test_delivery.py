@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from async_testing import descendants, load_in_process, start_worker, stop_worker, wait_for, write_service
+from async_testing import descendants, load_in_process, start_worker, wait_for, write_service
 
 VISIBILITY_S = 2  # so that a dead worker's tasks come back within the test
 RUN_S = 1.0

@@ -240,7 +240,7 @@ class Front:
     # -- request body ------------------------------------------------------------------------
 
     async def _read_body(self, scope, proto):
-        from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError, RequestTooLargeError
+        from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError
 
         headers = scope.headers
         limit = self.limits.max_body_size
