@@ -26,13 +26,14 @@ A 500 the service did not choose (an exception that is not a PyMacaronException,
 a response the spec forbids, a framework failure) says nothing internal: its
 ``error_description`` is :data:`GENERIC_500_DESCRIPTION`, and the exception's
 text, trace and values go to the crash report and the log, under the same
-``error_id``. In debug mode, or with ``show_error_details: true`` in
-pym-config.yaml (pymacaron v1's behaviour), the exception's text is sent too.
+``error_id``. In debug mode, with ``show_error_details: true`` in pym-config.yaml
+(pymacaron v1's behaviour), or with ``$PYM_SHOW_ERROR_DETAILS=1``, the exception's text is sent too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pprint
 
 from flask import Response
@@ -216,8 +217,15 @@ def is_error(o):
     return isinstance(o, PyMacaronException) or all(hasattr(o, a) for a in ("error", "error_description", "status"))
 
 
+DETAILS_ENV = "PYM_SHOW_ERROR_DETAILS"
+
+
 def show_error_details():
-    """True when 500s may carry the exception's text: debug mode, or ``show_error_details: true``."""
+    """True when 500s may carry the exception's text: debug mode, ``show_error_details: true`` in
+    pym-config.yaml, or ``$PYM_SHOW_ERROR_DETAILS=1`` (set by ``pymacaron test --local`` for the
+    service it starts)."""
+    if os.environ.get(DETAILS_ENV, "").lower() in ("1", "true", "yes"):
+        return True
     try:
         from flask import current_app, has_app_context
 

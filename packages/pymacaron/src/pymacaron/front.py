@@ -33,6 +33,8 @@ import traceback
 from io import BytesIO
 from queue import SimpleQueue
 
+from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError
+
 log = logging.getLogger("pymacaron.front")
 
 PING_PATH = "/ping"
@@ -240,13 +242,11 @@ class Front:
     # -- request body ------------------------------------------------------------------------
 
     async def _read_body(self, scope, proto):
-        from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError
-
         headers = scope.headers
         limit = self.limits.max_body_size
         length = headers.get("content-length")
         if length is not None:
-            if not length.isdigit():
+            if not length.isdigit() or len(length) > 18:
                 return self._refuse(scope, proto, MalformedRequestError(
                     f"Content-Length must be a number of bytes, got {length[:40]!r}"))
             if limit is not None and int(length) > limit:
@@ -461,7 +461,9 @@ def _report_timeout(scope, thread, reply, timeout):
     status, _, body = reply
     error = json.loads(body)
     frame = sys._current_frames().get(thread) if thread is not None else None
-    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=30) if frame is not None else None
+    # on the loop: no source line is read now (the sender thread formats the report)
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=30, lookup_lines=False) \
+        if frame is not None else None
     if stack is not None:
         stack.reverse()
     where = f"{scope.method} {scope.path}"

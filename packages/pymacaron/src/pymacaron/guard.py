@@ -94,7 +94,7 @@ class Guard:
             return None
         limit = self.limits.max_body_size
         if length:
-            if not length.isdigit():
+            if not length.isdigit() or len(length) > 18:
                 return self._refusal(environ, MalformedRequestError(
                     f"Content-Length must be a number of bytes, got {length[:40]!r}"))
             if limit is not None and int(length) > limit:

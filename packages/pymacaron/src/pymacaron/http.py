@@ -52,9 +52,11 @@ def _error_reply(exc, error_decorator):
 
 
 def _method_path():
+    """``GET /the/path`` of the current request, a huge path cut in the middle (it is echoed in errors)."""
     from flask import has_request_context, request
+    from pymacaron_core.exceptions import clip
 
-    return f"{request.method} {request.path}" if has_request_context() else ""
+    return clip(f"{request.method} {request.path}", 200) if has_request_context() else ""
 
 
 def _view_name():

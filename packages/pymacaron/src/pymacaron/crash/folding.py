@@ -2,12 +2,14 @@
 
 An endpoint failing 1,000 times a second must not send 1,000 reports (nor log
 them) a second. Reports are identical when they describe the same error at the
-same place: the same exception type raised at the same file and line, or, for
-a report without exception, the same status, error code and title (its numbers
-left out: durations, ids). Within ``crash_report_fold_seconds`` (pym-config,
-default 60; 0 turns folding off) of the first one, the next identical reports
-are only counted; when the window is over (or the process exits) one summary
-report gives their number, the window, and the error_ids of the first of them.
+same place: the same exception type raised at the same file and line with the
+same message, or, for a report without exception, the same status, error code
+and title; numbers and hexadecimal ids (durations, user ids, uuids) left out. Within ``crash_report_fold_seconds`` (pym-config,
+default 60; 0 turns folding off) of the first one, the first :data:`BURST`
+identical reports are sent (a developer who triggers a bug twice sees both) and
+the next ones are only counted; when the window is over (or the process exits)
+one summary report gives their number, the window, and the error_ids of the
+first of them.
 Folding is per process: a server with N worker processes sends up to N reports
 (and N summaries) per window.
 """
@@ -20,8 +22,9 @@ import time
 import traceback
 
 DEFAULT_WINDOW_S = 60
+BURST = 3  # identical reports sent in a window before the next ones are only counted
 MAX_IDS = 20  # error_ids of folded reports listed in a summary
-_NUMBERS = re.compile(r"\d+")
+_VARYING = re.compile(r"(?i)\b[0-9a-f]*\d[0-9a-f-]{6,}\b|\d+")  # uuids and hex ids, then any number
 
 
 def window_seconds():
@@ -44,17 +47,19 @@ def fold_key(title, data, is_fatal):
     if isinstance(trace, traceback.TracebackException) and trace.stack:
         frame = trace.stack[-1]
         exc_type = getattr(trace, "exc_type_str", None) or getattr(getattr(trace, "exc_type", None), "__name__", "")
-        return (is_fatal, "raised", exc_type, frame.filename, frame.lineno)
+        message = "".join(trace.format_exception_only())[-300:]
+        return (is_fatal, "raised", exc_type, frame.filename, frame.lineno, _VARYING.sub("#", message))
     response = data.get("response") if isinstance(data.get("response"), dict) else {}
     return (is_fatal, "title", response.get("status"), response.get("error_code"),
-            _NUMBERS.sub("#", str(title))[:300])
+            _VARYING.sub("#", str(title))[:300])
 
 
 class _Window:
-    __slots__ = ("start", "count", "title", "ids", "reporter")
+    __slots__ = ("start", "sent", "count", "title", "ids", "reporter")
 
     def __init__(self, start, title, reporter):
         self.start = start
+        self.sent = 1
         self.count = 0
         self.title = title
         self.ids = []
@@ -69,15 +74,18 @@ class Folder:
         self.lock = threading.Lock()
         self.windows = {}
 
-    def admit(self, key, reporter, window, error_id=""):
-        """-> True to send this report (the first of a window: its ``title`` is set afterwards with
-        :meth:`titled`), False when it is folded into the open window (counted)."""
+    def admit(self, key, reporter, window, error_id="", burst=BURST):
+        """-> True to send this report (one of the first ``burst`` of a window: the title of the
+        first is set afterwards with :meth:`titled`), False when it is folded into the open window."""
         if not window:
             return True
         now = self.clock()
         with self.lock:
             current = self.windows.get(key)
             if current is not None and now - current.start < window:
+                if current.sent < burst:
+                    current.sent += 1
+                    return True
                 current.count += 1
                 if error_id and len(current.ids) < MAX_IDS:
                     current.ids.append(error_id)
