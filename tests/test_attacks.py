@@ -122,6 +122,15 @@ def test_huge_values_are_never_echoed_whole(server):
     assert len(r.text) < 2000
 
 
+def test_a_request_line_over_64_kib_is_refused(server):
+    """Answered by the HTTP layer before any app: in JSON by the development server, without a body by
+    granian (the README's production section says so)."""
+    r = requests.get(server.url + "/count?n=" + "x" * 70_000, timeout=30)
+    assert r.status_code == 414
+    if not server.production:
+        assert_error(r, 414, "REQUEST_URI_TOO_LONG")
+
+
 def test_no_hostile_input_reached_a_500(server):
     """Everything above answered 400s: no FATAL report names /echo or /count."""
     for _, body, _ in HOSTILE_BODIES[:3]:
