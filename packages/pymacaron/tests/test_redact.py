@@ -151,3 +151,23 @@ def test_when_the_request_secrets_cannot_be_listed_the_report_is_masked_more(htt
     report = received[0]
     assert "hunter2-pass" not in report.title + report.message
     assert report.title.startswith("FATAL BACKEND ERROR ") and "hunter2" not in report.title
+def test_secrets_of_a_body_too_large_to_parse_stay_masked(http_service, reports, caplog):
+    """Fail closed: above MAX_BODY_SCAN, secret fields are found by shape, and the body is not copied."""
+    from pymacaron.crash.redact import MAX_BODY_SCAN
+
+    from pym_testing import DEFAULT_CONFIG
+
+    live = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS, config=DEFAULT_CONFIG + "max_body_size: 4194304\n")
+    password, header_key = "hunter2-in-a-big-body", "header-api-key-31337"
+    body = '{"user": "bob", "padding": "%s", "password": "%s"}' % ("x" * (MAX_BODY_SCAN + 100_000), password)
+    with caplog.at_level(logging.DEBUG):
+        r = live.post("/login", data=body, headers={"Content-Type": "application/json", "X-Api-Key": header_key})
+        [report] = reports.wait(1)
+        reports.settled()
+    assert r.status_code == 500 and len(body) > MAX_BODY_SCAN
+    assert report.title.endswith(f"do_login(): login failed for bob with {MASK} ({MASK})")
+    assert report.data["endpoint"]["data"].startswith("[a body of ") and "not shown" in report.data["endpoint"]["data"]
+    logged = "\n".join(caplog.handler.format(r) for r in caplog.records if r.name.startswith("pymacaron"))
+    for secret in (password, header_key, JWT_SECRET):
+        assert secret not in report.title + report.message, secret
+        assert secret not in logged, secret

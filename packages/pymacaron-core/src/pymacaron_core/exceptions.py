@@ -46,13 +46,35 @@ class PyMacaronCoreException(Exception):
 KlueException = PyMacaronCoreException
 
 
+MAX_MESSAGE_CHARS = 300  # a problem's message; longer ones (a huge value quoted whole) are cut in the middle
+MAX_PROBLEMS_SUMMARIZED = 10  # problems spelled out in an error's description (all stay in .problems)
+
+
+def clip(text, limit=MAX_MESSAGE_CHARS):
+    """``text`` if short enough, else its start and end around a note of what was cut."""
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    head, tail = (limit * 2) // 3, limit // 4
+    return f"{text[:head]}...[{len(text) - head - tail} characters cut]...{text[-tail:]}"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a value: where, which rule, and what."""
+    """One thing wrong with a value: where, which rule, and what.
+
+    A message quoting a huge value (a 1 MB string, a 5000-digit number) is cut
+    to :data:`MAX_MESSAGE_CHARS`, keeping its start and its end (the rule).
+    """
 
     location: str
     rule: str
     message: str
+
+    def __post_init__(self):
+        if isinstance(self.message, str) and len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", clip(self.message))
+        if isinstance(self.location, str) and len(self.location) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "location", clip(self.location))
 
     def to_dict(self):
         return {"location": self.location, "rule": self.rule, "message": self.message}
@@ -92,7 +114,9 @@ def summarize_problems(problems) -> str:
         return "Invalid data"
     if len(problems) == 1:
         return str(problems[0])
-    return f"{len(problems)} problems: " + "; ".join(str(p) for p in problems)
+    shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SUMMARIZED])
+    more = len(problems) - MAX_PROBLEMS_SUMMARIZED
+    return f"{len(problems)} problems: {shown}" + (f"; and {more} more" if more > 0 else "")
 
 
 class RequestTooLargeError(PyMacaronCoreException):

@@ -21,7 +21,9 @@ import argparse
 import inspect
 import logging
 import os
+import signal
 import sys
+import threading
 
 from pymacaron_core import ApiPool, SpecError
 
@@ -205,9 +207,15 @@ class API:
         self._log_start(serve)
         self._start_async_if_configured()
         if runtime.serve:
+            from pymacaron.guard import Guard, json_error_request_handler
+
             self.app.debug = self.debug
+            if not isinstance(self.app.wsgi_app, Guard):
+                self.app.wsgi_app = Guard(self.app)  # the request limits (pymacaron.limits), as in production
+            _exit_on_sigterm()
             log.info("Serving on http://%s:%s", self.host, self.port)
-            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False)
+            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False,
+                         request_handler=json_error_request_handler())
         return self.app
 
     def _log_start(self, serve):
@@ -273,6 +281,19 @@ def security_verifiers(config):
                           f"e.g. security_verifiers: {{api_key: mypackage.auth.check_api_key}}; got {named!r}")
     return Verifiers(kinds={"bearer": verify_jwt, "oauth2": verify_jwt, "openIdConnect": verify_jwt},
                      schemes=named, fix=VERIFIER_FIX)
+
+
+def _exit_on_sigterm():
+    """SIGTERM ends the development server as Ctrl-C does: exit handlers run (queued crash reports are sent)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, formats=None):

@@ -17,6 +17,9 @@ Hierarchy::
         ├── MethodNotAllowedError   METHOD_NOT_ALLOWED 405
         ├── RequestTooLargeError    REQUEST_TOO_LARGE 413
         ├── UnsupportedMediaTypeError UNSUPPORTED_MEDIA_TYPE 415
+        ├── RequestTimeoutError     REQUEST_TIMEOUT 408      the body came too slowly (body_timeout)
+        ├── MalformedRequestError   MALFORMED_REQUEST 400    e.g. Content-Length and Transfer-Encoding
+        ├── HandlerTimeoutError     HANDLER_TIMEOUT 504      the handler ran over handler_timeout
         ├── BadResponseError        BAD_RESPONSE 500
         ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE 502  (a client could not reach its API)
         ├── UpstreamTimeoutError    UPSTREAM_TIMEOUT 504       (a client's API did not answer in time)
@@ -24,11 +27,19 @@ Hierarchy::
 
 The Error JSON: ``{status, error, error_description, error_id, [user_message],
 [error_caught], [errors]}``; ``status`` always equals the HTTP status.
+
+A 500 the service did not choose (an exception that is not a PyMacaronException,
+a response the spec forbids, a framework failure) says nothing internal: its
+``error_description`` is :data:`GENERIC_500_DESCRIPTION`, and the exception's
+text, trace and values go to the crash report and the log, under the same
+``error_id``. In debug mode, with ``show_error_details: true`` in pym-config.yaml
+(pymacaron v1's behaviour), or with ``$PYM_SHOW_ERROR_DETAILS=1``, the exception's text is sent too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pprint
 
 from flask import Response
@@ -40,6 +51,9 @@ from pymacaron_core.server.plan import dumps
 log = logging.getLogger(__name__)
 
 code_to_class = {}
+GENERIC_500_DESCRIPTION = ("The server failed to handle this request. Its error_id identifies the failure in "
+                           "the service's crash reports.")
+MAX_ERRORS_LISTED = 100  # validation problems listed in 'errors' (the description counts them all)
 
 
 class PyMacaronException(PyMacaronCoreException):
@@ -212,6 +226,21 @@ class RequestTooLargeError(PyMacaronException):
     status = 413
 
 
+class RequestTimeoutError(PyMacaronException):
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
+class MalformedRequestError(PyMacaronException):
+    code = "MALFORMED_REQUEST"
+    status = 400
+
+
+class HandlerTimeoutError(PyMacaronException):
+    code = "HANDLER_TIMEOUT"
+    status = 504
+
+
 class BadResponseError(PyMacaronException):
     code = "BAD_RESPONSE"
     status = 500
@@ -224,6 +253,32 @@ def is_error(o):
     return isinstance(o, PyMacaronException) or all(hasattr(o, a) for a in ("error", "error_description", "status"))
 
 
+DETAILS_ENV = "PYM_SHOW_ERROR_DETAILS"
+
+
+def show_error_details():
+    """True when 500s may carry the exception's text: debug mode, ``show_error_details: true`` in
+    pym-config.yaml, or ``$PYM_SHOW_ERROR_DETAILS=1`` (set by ``pymacaron test --local`` for the
+    service it starts)."""
+    if os.environ.get(DETAILS_ENV, "").lower() in ("1", "true", "yes"):
+        return True
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and current_app.debug:
+            return True
+        from pymacaron.config import config_loaded, get_config
+
+        return config_loaded() and get_config().get("show_error_details") is True
+    except Exception:
+        return False
+
+
+def _server_side(message):
+    """The description of a 500 the service did not choose: generic, unless details may be shown."""
+    return message if show_error_details() else GENERIC_500_DESCRIPTION
+
+
 def _from_exception(e):
     """Any exception -> the PyMacaronException that describes it."""
     if isinstance(e, PyMacaronException):
@@ -233,10 +288,10 @@ def _from_exception(e):
     elif isinstance(e, PyMacaronCoreException):
         err = _from_core_exception(e)
     else:
-        err = UnhandledServerError(str(e) or e.__class__.__name__)
+        err = UnhandledServerError(_server_side(str(e) or e.__class__.__name__))
     problems = getattr(e, "problems", None)
-    if problems and isinstance(problems, (list, tuple)):
-        err.errors = [p.to_dict() if hasattr(p, "to_dict") else str(p) for p in problems]
+    if problems and isinstance(problems, (list, tuple)) and (err.status < 500 or show_error_details()):
+        err.errors = [p.to_dict() if hasattr(p, "to_dict") else str(p) for p in problems[:MAX_ERRORS_LISTED]]
     return err
 
 
@@ -246,7 +301,9 @@ def _from_core_exception(e):
     message = str(e) or e.__class__.__name__
     if not isinstance(code, str) or isinstance(status, bool) or not isinstance(status, int) \
             or not 100 <= status <= 599:
-        return UnhandledServerError(message)
+        return UnhandledServerError(_server_side(message))
+    if status >= 500:  # BAD_RESPONSE, a client or framework failure: the details name internal code
+        message = _server_side(message)
     cls = code_to_class.get(code)
     if cls is not None and cls.status == status:
         return cls(message)

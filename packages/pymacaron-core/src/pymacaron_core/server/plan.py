@@ -29,7 +29,8 @@ _JSON_MIME = "application/json"
 
 
 def dumps(data):
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON: a NaN or an infinity raises ValueError (never a bare ``NaN`` in a response)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class RequestPlan:

@@ -3,8 +3,12 @@
 Masked, by value wherever they appear (titles, traces, messages):
 - every secret value the configuration holds (``env_secrets``, ``jwt_secret``...);
 - within a request: the Authorization header (and its token), every cookie value,
-  and the values of secret-named fields (password, token, secret...) of the JSON
-  or form body and of the query string.
+  the values of secret-named headers (``X-Api-Key``...), and the values of
+  secret-named fields (password, token, secret...) of the JSON or form body and
+  of the query string. A JSON body up to ``MAX_BODY_SCAN`` bytes is parsed to find
+  them; a larger one (or one that does not parse) is searched for
+  ``"<secret-named key>": <value>`` pairs instead, and never copied into a crash
+  report (fail closed: what was not parsed is not shown).
 Masked by shape: values under secret-named keys of structured data, ``Bearer``/
 ``Basic`` credentials, JWTs, and ``password=...``/``"token": "..."`` pairs in text.
 
@@ -49,6 +53,9 @@ class _Unknown(frozenset):
 
 
 UNKNOWN = _Unknown()
+# "<key>": <JSON string or number>, matched where a key holding a secret word starts (bodies too large to parse)
+_JSON_PAIR_AT = re.compile(rb'"([^"\\]{1,128})"\s*:\s*("(?:[^"\\]|\\.){0,10000}"|-?[0-9][0-9.eE+-]{0,100})')
+_WORD_STARTS = (b"pass", b"secret", b"token", b"authorization", b"cookie", b"api", b"private", b"credential")
 
 
 def is_secret_key(key):
@@ -92,6 +99,37 @@ def _collect_fields(obj, out, depth=0):
             _collect_fields(value, out, depth + 1)
 
 
+def _scan_raw_body(raw, found):
+    """Values of secret-named keys in a JSON body too large (or too broken) to parse: by shape.
+
+    Each place a secret word appears (bytes.find: C speed) is checked for a
+    ``"key": value`` pair around it; ``key`` must be a secret name.
+    """
+    lower = raw.lower()
+    seen = set()
+    for word in _WORD_STARTS:
+        start = 0
+        while True:
+            at = lower.find(word, start)
+            if at < 0:
+                break
+            start = at + 1
+            quote = raw.rfind(b'"', max(0, at - 128), at + 1)
+            if quote < 0 or quote in seen:
+                continue
+            seen.add(quote)
+            match = _JSON_PAIR_AT.match(raw, quote)
+            if match is None or not is_secret_key(match.group(1).decode("utf-8", "replace")):
+                continue
+            value = match.group(2)
+            found.add(value.decode("utf-8", "replace").strip('"'))
+            if value.startswith(b'"'):
+                try:
+                    found.add(json.loads(value))
+                except (ValueError, RecursionError):
+                    pass
+
+
 def _read_request_secrets(request):
     found = set()
     auth = request.headers.get("Authorization")
@@ -102,6 +140,9 @@ def _read_request_secrets(request):
     if cookie:
         found.add(cookie)
         found.update(v for v in request.cookies.values() if v)
+    for name, value in request.headers.items():
+        if value and name.lower() not in ("authorization", "cookie") and is_secret_key(name):
+            found.add(value)
     for key, values in request.args.lists():
         if is_secret_key(key):
             found.update(values)
@@ -111,11 +152,15 @@ def _read_request_secrets(request):
                 found.update(values)
     else:
         raw = request.get_data(cache=True)
+        parsed = False
         if raw and len(raw) <= MAX_BODY_SCAN:
             try:
                 _collect_fields(json.loads(raw), found)
+                parsed = True
             except (ValueError, RecursionError):
                 pass
+        if raw and not parsed:
+            _scan_raw_body(raw, found)
     return frozenset(v for v in found if isinstance(v, str) and len(v) >= MIN_SECRET_LEN
                      and v.lower() not in ("bearer", "basic"))
 
