@@ -122,3 +122,37 @@ def test_tasks_whose_worker_dies(service_for, delivery, db):
         assert counts == {"lost": under_way, "repeated": []}  # lost: the runs under way only; none twice
     else:
         assert counts["lost"] == []  # repeated runs are possible (a task ended, its worker died before its ack)
+
+
+def test_a_dead_consumers_message_comes_back_within_its_visibility_timeout(redis_server):
+    """A message taken and never acknowledged by a consumer that died comes back within timeout + restore interval.
+
+    kombu alone restores such messages at a worker's start, then every 100 s; a worker started
+    right after the death (before the timeout) would leave the message stuck. The consumer here
+    is left open, unacknowledged and never closed, as a SIGKILLed worker leaves it.
+    """
+    import redis
+    from celery import Celery
+    from kombu import Connection
+
+    from pymacaron_async.delivery import start_redelivery
+
+    url = redis_server.url.rsplit("/", 1)[0] + "/13"
+    redis.Redis.from_url(url).flushdb()
+    options = {"visibility_timeout": 1}
+    client = redis.Redis.from_url(url)
+    app = Celery("redelivery-test", broker=url, broker_transport_options=options)
+    thread = start_redelivery(app)
+    dead = Connection(url, transport_options=options)
+    try:
+        time.sleep(2.5)  # the restorer has looked a few times already: it keeps looking
+        queue = dead.SimpleQueue("redelivery-test")
+        queue.put({"n": 1})
+        taken = queue.get(timeout=5)  # delivered, never acked
+        assert taken.payload == {"n": 1} and client.llen("redelivery-test") == 0
+        wait_for(lambda: client.llen("redelivery-test") == 1, 6, "the message to be back in its queue")
+    finally:
+        thread.stop.set()
+        thread.join(5)
+        dead.release()
+    assert client.hlen("unacked") == 0

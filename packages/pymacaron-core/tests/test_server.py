@@ -273,6 +273,9 @@ def test_accepted_bodies_pass_the_media_type_check(client):
     r = client.post("/v1/pets", content_type="text/plain")  # no body at all: the body check answers
     assert r.status_code == 400 and r.json["errors"][0]["message"] == "a request body is required"
     assert client.get("/v1/pets/3", content_type="text/plain").status_code == 200  # no body expected
+    r = client.post("/v1/pets", data='{"name": "rex"}', content_type="application/vnd.api+json")
+    assert r.status_code == 201 and r.json["name"] == "rex"  # a +json type is JSON (RFC 6839)
+    assert client.post("/v1/pets", data='{"name": "rex"}', content_type="application/json-seq").status_code == 415
 
 
 def test_wildcards_and_undeclared_consumes(tmp_path):

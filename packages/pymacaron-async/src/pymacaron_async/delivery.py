@@ -26,6 +26,7 @@ report naming the task (see :class:`ReportingRequest`).
 from __future__ import annotations
 
 import logging
+import threading
 
 from pymacaron_async.exceptions import AsyncConfigError
 
@@ -115,3 +116,50 @@ def request_class():
     if ReportingRequest is None:
         ReportingRequest = _request_class()
     return ReportingRequest
+
+
+RESTORE_EVERY_MAX_S = 10.0
+
+
+def restore_interval(timeout):
+    """How often a worker looks for a dead worker's unacknowledged tasks: a quarter of the timeout, 1..10 s."""
+    return max(1.0, min(RESTORE_EVERY_MAX_S, timeout / 4.0))
+
+
+def start_redelivery(app, stop=None):
+    """Deliver again, within about ``async_visibility_timeout`` s, the tasks a dead worker held (redis only).
+
+    kombu's redis transport puts a delivered, unacknowledged message back in its
+    queue only when a worker looks for such messages: once at start-up, then
+    every 100 s. A worker killed with tasks waiting in its prefetch buffer (both
+    modes) or running (``at_least_once``) would leave them stuck that long after
+    their timeout. This thread looks every :func:`restore_interval` seconds over
+    its own broker connection; redis' mutex keeps workers from restoring the same
+    message twice. SQS makes a message visible again by itself: nothing to do.
+    Returns the thread, or None when the broker is not redis.
+    """
+    options = dict(app.conf.broker_transport_options or {})
+    url = app.conf.broker_url or ""
+    if not url.split(":", 1)[0].split("+", 1)[0] in ("redis", "rediss"):
+        return None
+    every = restore_interval(float(options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT)))
+    stop = stop or threading.Event()
+
+    def run():
+        conn = None
+        while not stop.wait(every):
+            try:
+                if conn is None:
+                    conn = app.connection_for_write()
+                channel = conn.default_channel
+                channel.qos.restore_visible(num=channel.unacked_restore_limit, interval=1)
+            except Exception as e:  # broker down: the worker's own connection reports it; try again later
+                log.debug("pymacaron-async: could not look for undelivered tasks: %s", e)
+                if conn is not None:
+                    conn.release()
+                conn = None
+
+    thread = threading.Thread(target=run, name="pymacaron-async-redelivery", daemon=True)
+    thread.stop = stop
+    thread.start()
+    return thread

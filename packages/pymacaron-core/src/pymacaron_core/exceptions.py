@@ -192,6 +192,7 @@ class UpstreamUnavailableError(ClientError):
     status_code = 502
     code = "UPSTREAM_UNAVAILABLE"
     url = None
+    public_description = True  # names the API, operation and attempts, never the URL: safe to send
 
 
 class UpstreamTimeoutError(ClientError):
@@ -200,6 +201,7 @@ class UpstreamTimeoutError(ClientError):
     status_code = 504
     code = "UPSTREAM_TIMEOUT"
     url = None
+    public_description = True
 
 
 @dataclass(frozen=True)

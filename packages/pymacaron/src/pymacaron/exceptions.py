@@ -34,6 +34,8 @@ a response the spec forbids, a framework failure) says nothing internal: its
 text, trace and values go to the crash report and the log, under the same
 ``error_id``. In debug mode, with ``show_error_details: true`` in pym-config.yaml
 (pymacaron v1's behaviour), or with ``$PYM_SHOW_ERROR_DETAILS=1``, the exception's text is sent too.
+The 502/504 of a client call that failed (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT) keep
+their description: it names the API, the operation and the attempts, never the URL.
 """
 
 from __future__ import annotations
@@ -302,7 +304,9 @@ def _from_core_exception(e):
     if not isinstance(code, str) or isinstance(status, bool) or not isinstance(status, int) \
             or not 100 <= status <= 599:
         return UnhandledServerError(_server_side(message))
-    if status >= 500:  # BAD_RESPONSE, a client or framework failure: the details name internal code
+    if status >= 500 and getattr(e, "public_description", False) is not True:
+        # BAD_RESPONSE, a client or framework failure: the details name internal code. The upstream
+        # errors are written to be sent (API, operation and attempts, never the URL)
         message = _server_side(message)
     cls = code_to_class.get(code)
     if cls is not None and cls.status == status:

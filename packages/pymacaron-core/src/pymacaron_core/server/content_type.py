@@ -10,6 +10,8 @@ not. Rules:
 - a body without Content-Type counts as JSON (as in pymacaron v1);
 - ``consumes`` entries match with their parameters ignored, and may be wildcards
   (``*/*``, ``text/*``);
+- where ``application/json`` is accepted, so is any ``+json`` type (RFC 6839:
+  ``application/vnd.api+json``, ``application/merge-patch+json``), parsed as JSON;
 - when the spec declares no ``consumes``, a body operation accepts JSON, a formData
   operation form-encoded and multipart bodies.
 """
@@ -30,7 +32,7 @@ def media_type(value):
 class ContentTypeCheck:
     """Compiled from an operation; call it with the WSGI environ."""
 
-    __slots__ = ("where", "exact", "prefixes", "any", "accepted")
+    __slots__ = ("where", "exact", "prefixes", "any", "accepted", "json_suffix")
 
     def __init__(self, operation):
         self.where = operation.where
@@ -44,6 +46,7 @@ class ContentTypeCheck:
         self.any = "*/*" in declared
         self.prefixes = tuple(c[:-1] for c in declared if c.endswith("/*") and c != "*/*")
         self.exact = frozenset(c for c in declared if not c.endswith("/*"))
+        self.json_suffix = JSON in self.exact
 
     def __repr__(self):
         return f"<ContentTypeCheck {self.where}: {self.accepted}>"
@@ -55,6 +58,8 @@ class ContentTypeCheck:
         if not _has_body(environ):
             return
         if self.prefixes and mtype.startswith(self.prefixes):
+            return
+        if self.json_suffix and mtype.endswith("+json"):
             return
         raise UnsupportedMediaTypeError(
             f"{self.where} does not accept a body of type {mtype!r}: send one of {self.accepted} "
