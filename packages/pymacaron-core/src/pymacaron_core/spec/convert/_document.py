@@ -347,9 +347,9 @@ def _form_body(ctx, at, fields, consumes):
         if m == URLENCODED and encoding:
             content[m]["encoding"] = copy.deepcopy(encoding)
     names = ", ".join(repr(p.param.get("name")) for p in fields if p.param)
-    ctx.note(at, f"formData parameters ({names}) became one requestBody: Swagger 2.0 PyMacaron passed each field "
-             "to the handler as a keyword argument; under OpenAPI 3 the handler receives the form as the 3.x "
-             "documentation of pymacaron-core says", "check the handler's arguments")
+    ctx.note(at, f"formData parameters ({names}) became one requestBody: under Swagger 2.0 PyMacaron passed each "
+             "field to the handler as a keyword argument; under OpenAPI 3 the handler receives the form as "
+             "pymacaron-core's README documents for OpenAPI 3 specs", "check the handler's arguments")
     out = {"content": content}
     if required:
         out["required"] = True
@@ -395,8 +395,8 @@ def _response(ctx, at, response, produces, code="default"):
     content = {}
     if converted is not None:
         content = {media: {"schema": copy.deepcopy(converted)} for media in produces}
-    elif _has_body(code) and any(not _is_json(m) for m in produces):
-        # no schema, but a content type PyMacaron answered with (e.g. text/html): keep it
+    elif _has_body(code) and not _is_json(produces[0]):
+        # no schema, but PyMacaron answered with the first produces type (e.g. text/html): keep it
         content = {media: {} for media in produces}
     examples = response.get("examples")
     for media, example in (examples.items() if isinstance(examples, dict) else ()):
@@ -411,6 +411,8 @@ def _response(ctx, at, response, produces, code="default"):
                 out["content"] = content
         elif key != "description":
             out[key] = copy.deepcopy(value)
+    if content and "content" not in out:  # no schema, but a content type: right after the description
+        out = {"description": out.pop("description"), "content": content, **out}
     return out
 
 
