@@ -645,6 +645,7 @@ NULLABLE = """\
           both: {allOf: [{$ref: '#/definitions/Owner'}], x-nullable: true}
           anything: {description: any value, x-nullable: true}
           strict: {type: string, x-nullable: false}
+          typed: {type: object, allOf: [{$ref: '#/definitions/Owner'}], x-nullable: true}
     """
 
 
@@ -658,8 +659,11 @@ def test_x_nullable_in_openapi_3_0():
     assert props["both"] == {"allOf": [{"$ref": "#/components/schemas/Owner"}], "x-nullable": True}
     assert props["anything"] == {"description": "any value", "x-nullable": True}
     assert props["strict"] == {"type": "string"}
+    assert props["typed"] == {"type": "object", "allOf": [{"$ref": "#/components/schemas/Owner"}],
+                              "x-nullable": True}
     assert [n.where for n in notes] == ["definitions.Pet.properties.owner.x-nullable",
-                                        "definitions.Pet.properties.both.x-nullable"]
+                                        "definitions.Pet.properties.both.x-nullable",
+                                        "definitions.Pet.properties.typed.x-nullable"]
 
 
 def test_x_nullable_in_openapi_3_1():
@@ -672,6 +676,8 @@ def test_x_nullable_in_openapi_3_1():
     assert props["both"] == {"anyOf": [{"allOf": [{"$ref": "#/components/schemas/Owner"}]}, {"type": "null"}]}
     assert props["anything"] == {"description": "any value"}
     assert props["strict"] == {"type": "string"}
+    assert props["typed"] == {"anyOf": [{"type": "object", "allOf": [{"$ref": "#/components/schemas/Owner"}]},
+                                        {"type": "null"}]}
     assert notes == []
 
 
@@ -815,6 +821,7 @@ EQUIVALENCE = """\
           weight: {type: number, minimum: 0, exclusiveMinimum: true, x-nullable: true}
           owner: {$ref: '#/definitions/Owner', x-nullable: true}
           both: {allOf: [{$ref: '#/definitions/Owner'}], x-nullable: true}
+          typed: {type: object, allOf: [{$ref: '#/definitions/Owner'}], x-nullable: true}
           tags: {type: array, items: {type: string}, maxItems: 2}
           extra: {type: object, additionalProperties: {type: integer, x-nullable: true}}
     """
@@ -829,6 +836,7 @@ PETS = st.fixed_dictionaries({"name": st.sampled_from(["a", "", None])}, optiona
     "weight": st.sampled_from([0, 0.5, -1, None, "x"]),
     "owner": OWNERS | st.sampled_from([None, "x"]),
     "both": OWNERS | st.sampled_from([None, []]),
+    "typed": OWNERS | st.sampled_from([None, []]),
     "tags": st.lists(st.sampled_from(["a", 1, None]), max_size=3),
     "extra": st.dictionaries(st.sampled_from(["n", "m"]), st.sampled_from([1, None, "x", 1.5]), max_size=2),
 })
@@ -854,7 +862,8 @@ def equivalence_validators():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=VALUES)
 @example(value={"name": "a", "weight": 0})
-@example(value={"name": "a", "weight": None, "kind": None, "owner": None, "both": None, "extra": {"n": None}})
+@example(value={"name": "a", "weight": None, "kind": None, "owner": None, "both": None, "typed": None,
+               "extra": {"n": None}})
 @example(value={"name": "a", "kind": "cow"})
 @example(value={"name": "a", "owner": {"email": "bob@x", "age": 0}})
 @example(value={"email": "bob@x", "age": 150})

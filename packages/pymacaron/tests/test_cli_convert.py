@@ -140,3 +140,14 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
         assert "Traceback" not in done.stderr, call
     assert "'3.2'" in results["pymacaron", "convert", "typo.yaml", "--to", "3.2"].stderr
     assert sorted(os.listdir(tmp_path)) == ["broken.yaml", "folder", "list.yaml", "typo.yaml"]
+
+
+def test_comments_are_told_apart_from_text_with_a_hash():
+    """The opening comments are carried over; the line of every other comment is reported, not '#' in text."""
+    from pymacaron.cli.convert import _comments
+
+    text = ("# head 1\n\n# head 2\nswagger: '2.0'   # trailing\ninfo:\n  title: 'a # quoted'\n"
+            "  description: |\n    # block text\n    text\n  # a comment\n  version: \"1 # quoted\"\n"
+            "paths: {a: 1,   # in flow\n  b: 2}\nx: >\n  folded # text\ny: plain#text\n")
+    assert _comments(text) == (["# head 1", "", "# head 2"], [4, 10, 12])
+    assert _comments("swagger: '2.0'\n") == ([], [])

@@ -7,6 +7,8 @@ import copy
 # keywords that describe a value without constraining it (kept outside a 3.1 nullable wrapper)
 _ANNOTATIONS = frozenset({"title", "description", "default", "example", "examples", "readOnly", "writeOnly",
                           "xml", "externalDocs", "deprecated"})
+# keywords that apply their subschemas to null too: next to them, nullable/a type list does not admit null
+_APPLICATORS = ("$ref", "allOf", "anyOf", "oneOf", "not")
 # the keywords of a Swagger 2.0 non-body parameter, header or items object that are a schema
 PARAM_SCHEMA_KEYS = ("type", "format", "items", "default", "maximum", "exclusiveMaximum", "minimum",
                      "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
@@ -98,13 +100,18 @@ def _with_null_in_enum(out):
 
 
 def _nullable(ctx, path, out):
-    """``x-nullable: true`` -> ``nullable: true`` (3.0) or a type list / ``anyOf`` with null (3.1)."""
+    """``x-nullable: true`` (null skips every check) -> the same in standard keywords where they can say it.
+
+    A typed schema: ``nullable: true`` (3.0) or a type list with "null" (3.1), and null added to its
+    ``enum``. Otherwise (no type, or subschemas that would still see the null): 3.1 wraps the
+    constraints in ``anyOf: [..., {type: "null"}]``; 3.0 cannot say it and keeps ``x-nullable``.
+    """
     if "x-nullable" not in out:
         return out
     if out["x-nullable"] is not True:
         del out["x-nullable"]
         return out
-    if "type" in out:
+    if "type" in out and not any(k in out for k in _APPLICATORS):
         if ctx.v31:
             types = out["type"] if isinstance(out["type"], list) else [out["type"]]
             out["type"] = types if "null" in types else [*types, "null"]
@@ -119,7 +126,9 @@ def _nullable(ctx, path, out):
             del out["x-nullable"]
         return out
     if not ctx.v31:
-        what = "keys next to '$ref' are ignored" if "$ref" in out else "'nullable' needs a 'type' next to it"
+        what = ("keys next to '$ref' are ignored" if "$ref" in out else
+                "'nullable' admits null at the type check only, not in allOf/anyOf/oneOf/not" if "type" in out else
+                "'nullable' needs a 'type' next to it")
         ctx.note(path + ("x-nullable",), f"OpenAPI 3.0 cannot say this schema is nullable ({what}): "
                  "'x-nullable: true' is kept, which PyMacaron honours under 3.0 but other tools ignore",
                  "convert with --to 3.1 for the standard form (anyOf with {type: 'null'}), or give it a type")
