@@ -87,7 +87,8 @@ def run(args):
         sys.stdout.write(result)
         sys.stderr.write(f"converted {spec} to {label} ({_plural(count, 'note')})\n")
         return 0
-    _write(out, result, like=spec if args.in_place else None)
+    same = args.in_place or os.path.abspath(out) == os.path.abspath(spec)
+    _write(out, result, like=spec if same else None)
     print(f"wrote {out}: {label} ({_plural(count, 'note')})")
     if not args.in_place:
         print(f"review it, then replace the Swagger 2.0 file: mv {out} {spec}")
