@@ -115,8 +115,12 @@ def test_operation_schemes_become_operation_servers():
           get:
             schemes: [http]
             responses: {'200': {description: ok}}
+          put:
+            schemes: []
+            responses: {'200': {description: ok}}
         """))
     assert op(out, "/a")["servers"] == [{"url": "http://a.example.com/v1"}]
+    assert "servers" not in op(out, "/a", "put")
 
 
 def test_not_swagger_2_or_unknown_target():

@@ -206,7 +206,7 @@ def _operation(ctx, at, op, shared):
                 out["requestBody"], request_body = request_body, None
             out[key] = _responses(ctx, at + (key,), value, produces)
         elif key == "schemes":
-            servers = _servers(ctx, at + (key,), value)
+            servers = _servers(ctx, at + (key,), value) if value else None  # [] or null: the global ones
             if servers:
                 out["servers"] = servers
         elif key == "security":
