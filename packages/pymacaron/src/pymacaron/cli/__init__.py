@@ -1,8 +1,9 @@
 """The ``pymacaron`` command line: argparse subcommands, extended by plug-ins.
 
 Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``),
-``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy`` and ``lint``. Extensions add theirs
-(``test``, ``worker``, deploy targets...) without pymacaron depending on them.
+``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint`` and ``convert`` (Swagger 2.0 ->
+OpenAPI 3). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
+on them; deploy targets plug into ``deploy``.
 
 Plug-in contract
 ----------------
@@ -77,6 +78,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.docker",
     "pymacaron.cli.deploy",
     "pymacaron.cli.lint",
+    "pymacaron.cli.convert",
 )
 
 
