@@ -20,6 +20,7 @@ from pymacaron_core.spec.convert import convert, to_yaml
 from pymacaron_core.spec.document import load_document
 from pymacaron_core.spec.operations import compile_operations
 from pymacaron_core.spec.structure import check_structure, version_of
+from pymacaron_core.spec.swagger2 import security_schemes
 from pymacaron_core.spec.yamlfile import load_yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,8 +109,9 @@ def test_converted_spec_is_valid_and_describes_the_same_operations(rel, to):
         extensions = {k: v for k, v in schema.items() if k.startswith("x-") and k != "x-nullable"}
         assert extensions.items() <= out["components"]["schemas"][name].items()
 
-    operations, problems = compile_operations(doc, rel)
-    assert not problems
+    schemes, problems = security_schemes(doc)
+    operations, found = compile_operations(doc, rel, None, schemes)
+    assert not problems + found
     for operation in operations:
         item = out["paths"][operation.path]
         new = item[operation.method.lower()]

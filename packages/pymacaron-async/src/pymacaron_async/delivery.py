@@ -140,7 +140,7 @@ def start_redelivery(app, stop=None):
     """
     options = dict(app.conf.broker_transport_options or {})
     url = app.conf.broker_url or ""
-    if not url.split(":", 1)[0].split("+", 1)[0] in ("redis", "rediss"):
+    if url.split(":", 1)[0].split("+", 1)[0] not in ("redis", "rediss"):
         return None
     every = restore_interval(float(options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT)))
     stop = stop or threading.Event()
