@@ -79,6 +79,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.deploy",
     "pymacaron.cli.lint",
     "pymacaron.cli.convert",
+    "pymacaron.cli.new",
 )
 
 
