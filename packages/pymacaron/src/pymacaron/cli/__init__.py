@@ -80,6 +80,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.lint",
     "pymacaron.cli.convert",
     "pymacaron.cli.new",
+    "pymacaron.cli.routes",
 )
 
 
