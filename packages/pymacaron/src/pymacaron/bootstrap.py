@@ -331,7 +331,18 @@ def _parse_args(argv):
     parser.add_argument("--debug", dest="debug", action="store_true", default=False,
                         help="Flask debug mode (never in production)")
     parser.add_argument("--no-debug", dest="debug", action="store_false")
+    parser.add_argument("--reload", action="store_true", default=False,
+                        help="restart when a .py file, a spec or pym-config changes (development)")
     return parser.parse_args(argv)
+
+
+def _serve_reloading(argv):
+    """``python server.py --reload ...``: the same command without --reload, under the reloader."""
+    from pymacaron.reload import serve_reloading
+
+    script = os.path.abspath(sys.argv[0])
+    command = [sys.executable, script, *(a for a in argv if a != "--reload")]
+    sys.exit(serve_reloading(os.path.dirname(script), command))
 
 
 def _fail(message):
@@ -348,6 +359,8 @@ def letsgo(name, callback=None):
         _call_start(callback, get_port(), False)
         return
     args = _parse_args(sys.argv[1:])
+    if args.reload:
+        _serve_reloading(sys.argv[1:])
     if args.env:
         os.environ["PYM_ENV"] = args.env
     from pymacaron.log import setup_logger
