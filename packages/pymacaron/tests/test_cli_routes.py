@@ -1,9 +1,10 @@
 """``pymacaron routes``: the served operations of a real service folder, through the console script."""
 
 import json
+import subprocess
 
 import pytest
-from cli_testing import cli, clean_env, write
+from cli_testing import cli, clean_env, script, write
 
 SPEC = """\
 swagger: '2.0'
@@ -146,3 +147,12 @@ def test_routes_outside_a_service(tmp_path):
     done = cli("pymacaron", "routes", cwd=tmp_path, env=env())
     assert done.returncode == 1
     assert "no server.py in" in done.stderr
+
+
+def test_routes_into_a_pipe_closed_early(shop):
+    """`pymacaron routes | head -1`: no BrokenPipeError traceback."""
+    unbuffered = dict(env(), PYTHONUNBUFFERED="1")  # each print is written at once: the second write meets the closed pipe
+    done = subprocess.run(f"{script('pymacaron')} routes | head -1", shell=True, cwd=shop, env=unbuffered,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["METHOD", "PATH", "HANDLER", "DECORATORS", "SECURITY"]
+    assert done.stderr == ""

@@ -19,6 +19,7 @@ import threading
 
 STOP_TIMEOUT = 10.0
 POLL_MS = 300
+DEBOUNCE_MS = 400  # changes within this window (an editor saving several files) make one restart
 IGNORED_DIRS = {".git", ".pym", "__pycache__", ".mypy_cache", ".pytest_cache", ".nox", ".tox", ".venv", "venv",
                 "node_modules", "build", "dist"}
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -103,7 +104,7 @@ class Reloader:
         waiting = False
         try:
             for changes in watch(self.folder, watch_filter=lambda change, path: is_watched(self.folder, path),
-                                 stop_event=self.stopping, yield_on_timeout=True, rust_timeout=POLL_MS,
+                                 stop_event=self.stopping, yield_on_timeout=True, rust_timeout=POLL_MS, debounce=DEBOUNCE_MS,
                                  raise_interrupt=False):
                 if self.stopping.is_set():
                     break

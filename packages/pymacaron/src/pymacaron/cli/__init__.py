@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from pymacaron.cli._common import CommandError, find_config_file, git, git_root, read_config_file
@@ -126,6 +127,9 @@ def run_command(args):
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
         return 130
+    except BrokenPipeError:  # `pymacaron routes | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit, when stdout is flushed
+        return 141
     return 0 if code is None else int(code)
 
 
