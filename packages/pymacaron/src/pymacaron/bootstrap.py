@@ -201,6 +201,7 @@ class API:
                         port=self.port if served else None, local=served,
                         default_definitions=builtin_definitions(), strict=strict,
                         client_base_path=client_base_path(self.config, name))
+        self._bind_mocks(serve)
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
                                         verifiers=verifiers, validate_responses=validate)
@@ -217,6 +218,21 @@ class API:
             self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False,
                          request_handler=json_error_request_handler())
         return self.app
+
+    def _bind_mocks(self, serve):
+        """``pymacaron mock`` (every operation) / ``--mock-unbound`` (those without x-bind-server): example answers."""
+        from pymacaron.mock import bind_mocks, mock_unbound_enabled
+
+        mode = getattr(self, "mock", None) or ("unbound" if mock_unbound_enabled() else None)
+        if mode is None:
+            return
+        for name in serve:
+            if name in BUILTIN_APIS:
+                continue
+            mocked = bind_mocks(ApiPool.get(name), only_unbound=mode == "unbound")
+            for op in mocked:
+                log.info("API %s: %s answers a mock (%s)", name, op.where,
+                         "no x-bind-server" if mode == "unbound" else "pymacaron mock")
 
     def _log_start(self, serve):
         jwt = "configured" if self.config.get("jwt_secret") else "not configured"

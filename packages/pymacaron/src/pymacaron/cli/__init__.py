@@ -82,6 +82,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.convert",
     "pymacaron.cli.new",
     "pymacaron.cli.routes",
+    "pymacaron.cli.mock",
 )
 
 

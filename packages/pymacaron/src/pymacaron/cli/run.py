@@ -58,6 +58,8 @@ def register(subparsers):
     p.add_argument("--debug", action="store_true", help="Flask debug mode (development server only)")
     p.add_argument("--reload", action="store_true", help="restart the development server when a .py file, a spec "
                    "or pym-config changes (watchfiles)")
+    p.add_argument("--mock-unbound", action="store_true", help="operations without x-bind-server answer "
+                   "examples from the spec (see 'pymacaron mock')")
     p.add_argument("--production", action="store_true", help="run the production server (several workers)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="number of worker processes (--production only)")
@@ -85,6 +87,8 @@ def run(args):
     if args.workers is not None and not args.production:
         args.parser.error("--workers N only applies to the production server: add --production")
     folder = service_folder(args.path)
+    if args.mock_unbound:
+        os.environ["PYM_MOCK_UNBOUND"] = "1"  # read by API.start in the service's process(es)
     if args.production:
         return run_production(folder, host=args.host, port=args.port, workers=args.workers, env=args.env)
     if args.reload:
