@@ -83,6 +83,7 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.new",
     "pymacaron.cli.routes",
     "pymacaron.cli.mock",
+    "pymacaron.cli.stubs",
 )
 
 
