@@ -1,8 +1,9 @@
 """The ``pymacaron`` command line: argparse subcommands, extended by plug-ins.
 
 Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``),
-``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint`` and ``convert`` (Swagger 2.0 ->
-OpenAPI 3). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
+``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint``, ``convert`` (Swagger 2.0 ->
+OpenAPI 3), ``new`` (a service folder), ``routes``, ``mock`` (a mock server from a spec) and ``stubs``
+(typed stubs of the models and clients). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
 on them; deploy targets plug into ``deploy``.
 
 Plug-in contract
