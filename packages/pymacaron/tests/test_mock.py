@@ -231,6 +231,8 @@ DEFINITIONS = {
     ({"type": "integer", "minimum": 5, "exclusiveMinimum": True}, 6),
     ({"type": "number", "maximum": -2}, -2.0),
     ({"type": "integer", "minimum": 1, "multipleOf": 5}, 5),
+    ({"type": "integer", "exclusiveMinimum": 3}, 4),
+    ({"type": "integer", "exclusiveMaximum": -3}, -4),
     ({"type": "boolean"}, True),
     ({"type": "string", "enum": ["b", "a"]}, "b"),
     ({"type": "string", "default": "d"}, "d"),

@@ -56,17 +56,24 @@ def _merged(schema, definitions):
     return merged
 
 
+def _bound(schema, key, exclusive_key, step):
+    """``minimum``/``maximum`` as an inclusive bound: Draft 4's boolean ``exclusiveMinimum`` and
+    2020-12's numeric one both handled (``step``: +1 for a minimum, -1 for a maximum)."""
+    bound, exclusive = schema.get(key), schema.get(exclusive_key)
+    if isinstance(exclusive, (int, float)) and not isinstance(exclusive, bool):
+        return exclusive + step
+    if bound is not None and exclusive is True:
+        return bound + step
+    return bound
+
+
 def _number(schema, integer):
-    low, high = schema.get("minimum"), schema.get("maximum")
-    value = 0 if low is None else low
-    if schema.get("exclusiveMinimum") is True or (low is None and isinstance(schema.get("exclusiveMinimum"),
-                                                                            (int, float))):
-        value = (low if low is not None else schema["exclusiveMinimum"]) + 1
-    if high is not None and value > high:
-        value = high
+    low = _bound(schema, "minimum", "exclusiveMinimum", 1)
+    high = _bound(schema, "maximum", "exclusiveMaximum", -1)
+    value = low if low is not None else (min(0, high) if high is not None else 0)
     multiple = schema.get("multipleOf")
     if multiple and value % multiple:
-        value = value + (multiple - value % multiple)
+        value += multiple - value % multiple
     return int(value) if integer else float(value)
 
 

@@ -24,6 +24,8 @@ DEFAULT_OPENAPI = "2.0"  # until OpenAPI 3.x serving lands, 3.1 services are ref
 TARGETS = ("aws-beanstalk", "gcp-cloud-run", "gke")
 TARGET_EXTRAS = {"aws-beanstalk": "aws", "gcp-cloud-run": "gcp", "gke": "gcp"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# packages the generated service imports, or that its folder already uses
+_RESERVED = {"server", "test", "testaccept", "apis", "pymacaron", "flask", "pytest", "yaml", "requests", "celery"}
 
 
 def register(subparsers):
@@ -51,9 +53,6 @@ def service_names(name):
                            "service imports; pick another name")
     return base, package
 
-
-# packages the generated service imports, or that its folder already uses
-_RESERVED = {"server", "test", "testaccept", "apis", "pymacaron", "flask", "pytest", "yaml", "requests", "celery"}
 
 
 def _templates():
