@@ -158,10 +158,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check (configuration: [tool.ruff] in the root pyproject.toml)."""
+    """ruff check, then mypy (configuration: [tool.ruff] and [tool.mypy] in the root pyproject.toml)."""
     session.install("-r", str(LINT_REQUIREMENTS))
     targets = [t for t in ("packages", "tests", "noxfile.py", "benchmarks", "examples") if (ROOT / t).exists()]
     session.run("ruff", "check", *targets, *session.posargs)
+    session.run("mypy")  # the packages' modules: [tool.mypy] in the root pyproject.toml says which
 
 
 @nox.session

@@ -7,8 +7,15 @@ The names below are imported on first use (PEP 562), so that light entry points
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from pymacaron.__about__ import __version__
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from pymacaron_core import ApiPool, get_model
+
+    from pymacaron.bootstrap import API, get_port, letsgo, load_clients
+    from pymacaron.config import get_config
 
 _LAZY = {
     "API": "pymacaron.bootstrap",

@@ -201,6 +201,7 @@ class API:
                         port=self.port if served else None, local=served,
                         default_definitions=builtin_definitions(), strict=strict,
                         client_base_path=client_base_path(self.config, name))
+        self._bind_mocks(serve)
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
                                         verifiers=verifiers, validate_responses=validate)
@@ -217,6 +218,21 @@ class API:
             self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False,
                          request_handler=json_error_request_handler())
         return self.app
+
+    def _bind_mocks(self, serve):
+        """``pymacaron mock`` (every operation) / ``--mock-unbound`` (those without x-bind-server): example answers."""
+        from pymacaron.mock import bind_mocks, mock_unbound_enabled
+
+        mode = getattr(self, "mock", None) or ("unbound" if mock_unbound_enabled() else None)
+        if mode is None:
+            return
+        for name in serve:
+            if name in BUILTIN_APIS:
+                continue
+            mocked = bind_mocks(ApiPool.get(name), only_unbound=mode == "unbound")
+            for op in mocked:
+                log.info("API %s: %s answers a mock (%s)", name, op.where,
+                         "no x-bind-server" if mode == "unbound" else "pymacaron mock")
 
     def _log_start(self, serve):
         jwt = "configured" if self.config.get("jwt_secret") else "not configured"
@@ -331,7 +347,18 @@ def _parse_args(argv):
     parser.add_argument("--debug", dest="debug", action="store_true", default=False,
                         help="Flask debug mode (never in production)")
     parser.add_argument("--no-debug", dest="debug", action="store_false")
+    parser.add_argument("--reload", action="store_true", default=False,
+                        help="restart when a .py file, a spec or pym-config changes (development)")
     return parser.parse_args(argv)
+
+
+def _serve_reloading(argv):
+    """``python server.py --reload ...``: the same command without --reload, under the reloader."""
+    from pymacaron.reload import serve_reloading
+
+    script = os.path.abspath(sys.argv[0])
+    command = [sys.executable, script, *(a for a in argv if a != "--reload")]
+    sys.exit(serve_reloading(os.path.dirname(script), command))
 
 
 def _fail(message):
@@ -348,6 +375,8 @@ def letsgo(name, callback=None):
         _call_start(callback, get_port(), False)
         return
     args = _parse_args(sys.argv[1:])
+    if args.reload:
+        _serve_reloading(sys.argv[1:])
     if args.env:
         os.environ["PYM_ENV"] = args.env
     from pymacaron.log import setup_logger

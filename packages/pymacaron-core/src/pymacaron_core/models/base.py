@@ -16,6 +16,8 @@ no validation) and ``_pym_marshal`` (instance -> dict).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymacaron_core.exceptions import ValidationError
 
 
@@ -61,14 +63,15 @@ class PyMacaronModel:
 
     # -- attribute and item access ----------------------------------------
 
-    def __getattr__(self, name):
-        # only called when normal lookup fails: extras, or a real miss
-        extra = self.__dict__.get("_pym_extra")
-        if extra and name in extra:
-            return extra[name]
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        raise AttributeError(f"Model '{self._pym_name}' has no attribute {name}")
+    if not TYPE_CHECKING:  # type checkers see only declared attributes (the stubs of `pymacaron stubs`)
+        def __getattr__(self, name):
+            # only called when normal lookup fails: extras, or a real miss
+            extra = self.__dict__.get("_pym_extra")
+            if extra and name in extra:
+                return extra[name]
+            if name.startswith("__") and name.endswith("__"):
+                raise AttributeError(name)
+            raise AttributeError(f"Model '{self._pym_name}' has no attribute {name}")
 
     def __delattr__(self, name):
         if name in self._pym_prop_set and name not in self._pym_storage:

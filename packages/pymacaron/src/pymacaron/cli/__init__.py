@@ -1,8 +1,9 @@
 """The ``pymacaron`` command line: argparse subcommands, extended by plug-ins.
 
 Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``),
-``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint`` and ``convert`` (Swagger 2.0 ->
-OpenAPI 3). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
+``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint``, ``convert`` (Swagger 2.0 ->
+OpenAPI 3), ``new`` (a service folder), ``routes``, ``mock`` (a mock server from a spec) and ``stubs``
+(typed stubs of the models and clients). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
 on them; deploy targets plug into ``deploy``.
 
 Plug-in contract
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from pymacaron.cli._common import CommandError, find_config_file, git, git_root, read_config_file
@@ -79,6 +81,10 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.deploy",
     "pymacaron.cli.lint",
     "pymacaron.cli.convert",
+    "pymacaron.cli.new",
+    "pymacaron.cli.routes",
+    "pymacaron.cli.mock",
+    "pymacaron.cli.stubs",
 )
 
 
@@ -124,6 +130,9 @@ def run_command(args):
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
         return 130
+    except BrokenPipeError:  # `pymacaron routes | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit, when stdout is flushed
+        return 141
     return 0 if code is None else int(code)
 
 

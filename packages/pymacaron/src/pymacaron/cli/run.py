@@ -6,6 +6,9 @@ SIGQUIT, SIGUSR1, SIGUSR2) are passed on, and its exit status is pymacaron's (12
 signal N). Ctrl-C in a terminal already reaches the child (same process group), so it is not
 sent twice.
 
+``--reload``: the same command, restarted when a Python file, a spec or pym-config changes
+(``pymacaron.reload``).
+
 Production (``--production``): ``pymacaron.serving.run_production(folder, app="server:app", ...)``,
 the multi-worker production server.
 """
@@ -53,6 +56,10 @@ def register(subparsers):
     p.add_argument("--host", default=None, metavar="H", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--env", default=None, metavar="E", help="PYM_ENV for the service (selects pym-config.E.yaml)")
     p.add_argument("--debug", action="store_true", help="Flask debug mode (development server only)")
+    p.add_argument("--reload", action="store_true", help="restart the development server when a .py file, a spec "
+                   "or pym-config changes (watchfiles)")
+    p.add_argument("--mock-unbound", action="store_true", help="operations without x-bind-server answer "
+                   "examples from the spec (see 'pymacaron mock')")
     p.add_argument("--production", action="store_true", help="run the production server (several workers)")
     p.add_argument("--workers", type=_workers, default=None, metavar="N",
                    help="number of worker processes (--production only)")
@@ -75,12 +82,26 @@ def service_folder(path=None):
 def run(args):
     if args.production and args.debug:
         args.parser.error("--debug is for the development server: it cannot be used with --production")
+    if args.production and args.reload:
+        args.parser.error("--reload is for the development server: it cannot be used with --production")
     if args.workers is not None and not args.production:
         args.parser.error("--workers N only applies to the production server: add --production")
     folder = service_folder(args.path)
+    if args.mock_unbound:
+        os.environ["PYM_MOCK_UNBOUND"] = "1"  # read by API.start in the service's process(es)
     if args.production:
         return run_production(folder, host=args.host, port=args.port, workers=args.workers, env=args.env)
+    if args.reload:
+        return run_reload(folder, host=args.host, port=args.port, env=args.env, debug=args.debug)
     return run_dev(folder, host=args.host, port=args.port, env=args.env, debug=args.debug)
+
+
+def run_reload(folder, host=None, port=None, env=None, debug=False):
+    """``python server.py`` in ``folder``, restarted when its code, specs or config change (pymacaron.reload)."""
+    from pymacaron.reload import serve_reloading
+
+    child_env = dict(os.environ, **({"PYM_ENV": env} if env else {}))
+    return serve_reloading(folder, dev_command(host, port, debug), env=child_env)
 
 
 def run_production(folder, host=None, port=None, workers=None, env=None):
