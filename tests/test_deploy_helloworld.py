@@ -90,6 +90,7 @@ def test_dry_run(deployment):
     assert secret not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
 def test_full_deploy_then_a_failing_staging_keeps_live(deployment):
     folder, standin, env, secret, live = deployment

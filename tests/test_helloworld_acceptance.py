@@ -40,6 +40,7 @@ def pymacaron_command():
                                                                          "sys.exit(main())"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
 def test_acceptance_tests_and_fuzzing_pass(tmp_path):
     folder = tmp_path / "helloworld"

@@ -168,7 +168,9 @@ def test_error_reporter_recipe_receives_title_and_json_crash_dump(services):
     assert dump["error_id"] == r.json()["error_id"]
     assert dump["is_fatal_error"] is True and "Exception: wtf!\n" in dump["trace"]
     assert dump["endpoint"]["path"] == "/v1/errors/raise_exception"
-    slack = [s for s in services.reports("slack") if s["text"].startswith(report["title"] + "\n")]
+    # the recipe e-mails, then posts to Slack: wait for both (the report is sent off the request path)
+    slack = wait_until(lambda: [s for s in services.reports("slack") if s["text"].startswith(report["title"] + "\n")],
+                       what="the Slack copy of the report")
     assert slack and json.loads(slack[0]["text"].split("\n", 1)[1]) == dump
 
 

@@ -54,6 +54,7 @@ def jobs(lax, tmp_path_factory):
         job.kill()
 
 
+@pytest.mark.slow
 def test_finds_the_planted_500(jobs):
     done = jobs["broken"].result()
     assert done.returncode == 1, show(done)

@@ -134,7 +134,10 @@ def venv_from_context(context, venv):
 
 
 def wheel_cache(tmp_path_factory):
-    """A wheel cache shared by the tests of a machine (pytest's temp root outlives sessions)."""
-    path = tmp_path_factory.getbasetemp().parent / "pym-wheel-cache"
+    """A wheel cache shared by the test runs of a user (``pytest-of-<user>`` outlives runs and is shared by
+    pytest-xdist's workers: 'pymacaron docker' adds wheels to it atomically)."""
+    base = tmp_path_factory.getbasetemp()
+    root = next((p for p in (base, *base.parents) if p.name.startswith("pytest-of-")), base)
+    path = root / "pym-wheel-cache"
     path.mkdir(exist_ok=True)
     return str(path)

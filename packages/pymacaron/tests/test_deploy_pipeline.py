@@ -121,6 +121,7 @@ def test_unknown_options_fail(tmp_path, setup):
         assert done.returncode == 2 and "unrecognized arguments: --frobnicate" in done.stderr, (name, done.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_failing_acceptance_test_stops_before_push_and_deploy(tmp_path, setup):
     standin, env = setup

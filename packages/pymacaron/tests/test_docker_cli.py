@@ -16,6 +16,7 @@ def standin(tmp_path):
     s.cleanup()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_build_and_push_to_another_registry(tmp_path, standin, tmp_path_factory):
     repo = service_repo(tmp_path / "svc", extra_config="env_secrets: [SVC_SECRET]\njwt_secret: SVC_SECRET\n")

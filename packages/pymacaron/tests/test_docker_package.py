@@ -46,6 +46,7 @@ def lock(context):
     return pins
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_the_context(built):
     repo, context, done = built
