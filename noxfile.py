@@ -80,6 +80,10 @@ class LocalPackage:
     def rel(self) -> str:
         return self.path.relative_to(ROOT).as_posix()
 
+    def artefact_stem(self) -> str:
+        # wheel/sdist file names use the normalised name with underscores
+        return self.key.replace("-", "_")
+
     def requirements(self) -> list[tuple[str, Requirement]]:
         """(where, requirement) of every dependency and extra."""
         found = [("dependencies", req) for req in self.dependencies]
@@ -112,10 +116,6 @@ def check_ranges(session: nox.Session, packages: dict[str, LocalPackage]) -> Non
     if problems:
         session.error("the local packages' requirements on each other do not match their versions:\n  "
                       + "\n  ".join(problems))
-
-    def artefact_stem(self) -> str:
-        # wheel/sdist file names use the normalised name with underscores
-        return self.key.replace("-", "_")
 
 
 def about_version(path: Path) -> str:

@@ -79,7 +79,38 @@ def http_suite(args):
     return ok
 
 
-SUITES = {"wsgi": wsgi_suite, "http": http_suite}
+def startup_suite(args):
+    from startup_bench import StartupError, measure, report
+
+    sizes = [int(n) for n in args.startup_sizes.split(",")]
+    versions = args.startup_specs.split(",")
+    print(f"\nStart-up: spawn -> first 200 over HTTP, and peak RSS; {', '.join(map(str, sizes))} operations, "
+          f"spec {', '.join(versions)}; median of {args.starts} interleaved fresh starts, cold and warm cache")
+    try:
+        rows = measure(sizes=sizes, versions=versions, starts=args.starts)
+    except StartupError as e:
+        print(f"start-up suite failed: {e}")
+        return False
+    return report(rows)
+
+
+def validators_suite(args):
+    """Our compiled validators vs jsonschema-rs and fastjsonschema: reported, no target (see validator_bench)."""
+    from validator_bench import measure
+
+    results = measure(rounds=args.rounds)
+    print("\nValidators, one valid body: a 7-property object (small) and an array of 2,000 of them (large);"
+          " median us per validation, ratio to pymacaron (swagger2)")
+    ref = "pymacaron (swagger2)"
+    print(f"{'':28}{'small us':>10}{'ratio':>8}{'large us':>12}{'ratio':>8}")
+    for name in results["small"]:
+        small, large = results["small"][name], results["large"][name]
+        print(f"{name:28}{small:10.2f}{small / results['small'][ref]:8.2f}"
+              f"{large:12.1f}{large / results['large'][ref]:8.2f}")
+    return True
+
+
+SUITES = {"wsgi": wsgi_suite, "http": http_suite, "validators": validators_suite, "startup": startup_suite}
 
 
 def main(argv=None):
@@ -92,6 +123,9 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=64, help="http: wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="http: worker processes of every server")
     parser.add_argument("--http-rounds", type=int, default=3, help="http: rounds, interleaved (median kept)")
+    parser.add_argument("--starts", type=int, default=5, help="startup: fresh starts per service and cache mode")
+    parser.add_argument("--startup-sizes", default="10,100,1000", help="startup: operation counts, comma-separated")
+    parser.add_argument("--startup-specs", default="2.0", help="startup: spec versions (2.0, 3.0, 3.1), comma-separated")
     parser.add_argument("--no-fail", action="store_true", help="report, but exit 0 even when over target")
     args = parser.parse_args(argv)
     ok = True

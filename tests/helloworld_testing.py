@@ -53,9 +53,11 @@ def example_env(**overrides) -> dict:
 
 
 class ExampleServer:
-    """``python server.py --port <port>`` in examples/helloworld, as a subprocess."""
+    """``python server.py --port <port>`` in examples/helloworld (or ``folder``), as a subprocess."""
 
-    def __init__(self, log_path: Path, secret: str | None = None, port: int | None = None):
+    def __init__(self, log_path: Path, secret: str | None = None, port: int | None = None,
+                 folder: Path = EXAMPLE_DIR):
+        self.folder = folder
         self.port = port or free_port()
         self.secret = secret or new_secret()
         self.log_path = log_path
@@ -67,7 +69,7 @@ class ExampleServer:
 
     def start(self, timeout: float = START_TIMEOUT) -> ExampleServer:
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.command, cwd=EXAMPLE_DIR, stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(self.command, cwd=self.folder, stdout=self._log, stderr=subprocess.STDOUT,
                                      env=example_env(PYM_JWT_SECRET=self.secret), start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:

@@ -28,4 +28,4 @@ def test_asyncdie_crashes_in_the_task_not_in_the_endpoint(client):
     with eager_tasks(raise_errors=True):  # the task's exception reaches the endpoint: a 500
         r = client.get("/asyncdie")
     assert r.status_code == 500
-    assert r.get_json()["error_description"] == "I was asked to die in a worker (GET /asyncdie)"
+    assert "asked to die" not in r.get_json()["error_description"]  # a 500 says nothing internal

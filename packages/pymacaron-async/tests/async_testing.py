@@ -132,6 +132,17 @@ def die_hard(tag):
 
 
 @asynctask
+def count_runs(tag, seconds):
+    """Appends its pid to <tag>.starts, sleeps, then to <tag>.runs: lost and repeated runs can be counted."""
+    out = get_config().test_out_dir
+    with open(os.path.join(out, tag + ".starts"), "a") as f:
+        f.write("%d\\n" % os.getpid())
+    time.sleep(seconds)
+    with open(os.path.join(out, tag + ".runs"), "a") as f:
+        f.write("%d\\n" % os.getpid())
+
+
+@asynctask
 def sleep_then_record(tag, seconds):
     open(os.path.join(get_config().test_out_dir, tag + ".started"), "w").close()
     time.sleep(seconds)
@@ -153,6 +164,8 @@ def do_fire(what, tag):
         explode(tag)
     elif what == "die":
         die_hard(tag)
+    elif what == "slow":
+        sleep_then_record(tag, 0.5)
     else:
         record(tag, what)
     return Ok()

@@ -18,6 +18,7 @@ def _fresh_state(monkeypatch):
     from pymacaron.bootstrap import runtime
     from pymacaron.config import reset_config
     from pymacaron.crash import set_error_reporter, set_synchronous_reporting
+    from pymacaron.crash.sender import forget_folds
 
     from pymacaron_async import mode, reset_celery_app, set_eager_tasks
 
@@ -28,6 +29,7 @@ def _fresh_state(monkeypatch):
         ApiPool.reset()
         reset_config()
         set_error_reporter(None)
+        forget_folds()
         set_synchronous_reporting(False)
         set_eager_tasks(None)
         reset_celery_app()

@@ -134,7 +134,9 @@ class DevServer:
         wait_for(answers, 90, f"server.py to answer /ping:\n{self.output()}", interval=0.2)
 
     def get(self, path):
-        return requests.get(f"http://127.0.0.1:{self.port}{path}", timeout=10)
+        # a request scheduling a task answers once the worker ran it (async_dev_wait, 10 s): the worker may
+        # still be starting
+        return requests.get(f"http://127.0.0.1:{self.port}{path}", timeout=30)
 
     def close(self):
         if self.proc.poll() is None:
@@ -149,8 +151,12 @@ SERVER_STOP_TIMEOUT = 60  # seconds for the server to stop its worker and exit: 
 
 @pytest.fixture(scope="module")
 def dev_servers(tmp_path_factory):
-    """One ``python server.py`` per way of stopping it, started together (their start-ups overlap)."""
+    """One ``python server.py`` per way of stopping it, and two waiting (or not) for their requests' tasks,
+    started together (their start-ups overlap)."""
     servers = {kill: DevServer(write_service(tmp_path_factory.mktemp(kill))) for kill in KILLS}
+    servers["wait"] = DevServer(write_service(tmp_path_factory.mktemp("wait")))
+    servers["no-wait"] = DevServer(write_service(tmp_path_factory.mktemp("nowait"),
+                                                 extra_config="async_dev_wait: 0\n"))
     yield servers
     for server in servers.values():
         server.close()
@@ -191,3 +197,19 @@ def test_a_killed_server_leaves_no_worker_behind(dev_servers):
     server.proc.wait(5)
     wait_for(lambda: not any(process_alive(p) for p in workers), 30, "the orphaned worker to stop by itself")
     assert "is gone: stopping" in server.output()
+
+
+def test_python_server_py_answers_once_the_tasks_of_the_request_have_run(dev_servers):
+    """Development: GET /fire/slow schedules a 0.5 s task; its reply comes once the worker ran it."""
+    server = dev_servers["wait"]
+    server.wait_ready()
+    assert server.get("/fire/slow?tag=waited").status_code == 200
+    assert (server.service.out / "waited.json").exists()  # already written when the reply came
+
+
+def test_async_dev_wait_0_answers_at_once_as_v1_did(dev_servers):
+    server = dev_servers["no-wait"]
+    server.wait_ready()
+    assert server.get("/fire/slow?tag=not-waited").status_code == 200
+    assert not (server.service.out / "not-waited.json").exists()
+    assert server.service.result("not-waited", timeout=60)["slept"] == 0.5  # it ran, later

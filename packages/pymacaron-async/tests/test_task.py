@@ -125,4 +125,6 @@ def test_an_unreachable_broker_is_a_clear_error(tmp_path, monkeypatch):
                                          rf"redis://127.0.0.1:{port}/0: .*is the broker running\?"):
         tasks.record("t")
     body = app.test_client().get("/fire/x?tag=t").get_json()
-    assert body["status"] == 500 and "is the broker running?" in body["error_description"]
+    assert body["status"] == 500 and "redis://" not in body["error_description"]  # a 500 says nothing internal
+    report = service.wait_report("is the broker running?")  # the report says it all
+    assert f"redis://127.0.0.1:{port}/0" in report["title"]

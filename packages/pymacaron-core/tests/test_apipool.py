@@ -62,10 +62,33 @@ def test_same_models_are_shared_between_apis():
     assert ApiPool.other.model.Owner is ApiPool.petstore.model.Owner
 
 
-def test_different_same_named_models_are_refused():
+DIFFERENT = OTHER.replace("name: {type: string}", "name: {type: integer}")
+
+
+def test_a_client_copy_may_define_a_model_differently():
+    """A client's spec whose Owner differs loads: it keeps its own Owner, and the served API keeps the name."""
     ApiPool.add("petstore", yaml_path=PETSTORE)
-    with pytest.raises(MergeApisException, match="model 'Owner' is defined differently in API 'petstore'"):
-        ApiPool.add("other", yaml_str=OTHER.replace("name: {type: string}", "name: {type: integer}"))
+    ApiPool.petstore.spawn_api(Flask("t"))
+    client = ApiPool.add("other", yaml_str=DIFFERENT)
+    assert client.model.Owner is not ApiPool.petstore.model.Owner
+    assert client.model.Owner.from_json({"email": "a@b.c", "name": 3}).name == 3
+    assert get_model("Owner") is ApiPool.petstore.model.Owner
+
+
+def test_the_served_api_takes_the_name_from_a_client_loaded_before_it():
+    ApiPool.add("other", yaml_str=DIFFERENT)
+    assert get_model("Owner") is ApiPool.other.model.Owner
+    ApiPool.add("petstore", yaml_path=PETSTORE).spawn_api(Flask("t"))
+    assert get_model("Owner") is ApiPool.petstore.model.Owner is not ApiPool.other.model.Owner
+
+
+def test_two_served_apis_defining_a_model_differently_are_refused():
+    app = Flask("t")
+    ApiPool.add("petstore", yaml_path=PETSTORE).spawn_api(app)
+    other = ApiPool.add("other", yaml_str=DIFFERENT)
+    with pytest.raises(MergeApisException, match="model 'Owner' is defined differently in the served APIs "
+                                                 "'petstore' and 'other'"):
+        other.spawn_api(app)
 
 
 def test_host_port_proto_from_spec():

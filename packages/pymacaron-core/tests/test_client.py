@@ -3,13 +3,16 @@
 import os
 import socket
 import sys
+import threading
 import time
 
 import pytest
+import requests
 from flask import Flask
 
 from core_testing import FIXTURES, PETSTORE, serve
 from pymacaron_core import ApiPool, ClientError, PyMacaronCoreException, ValidationError
+from pymacaron_core.exceptions import UpstreamTimeoutError, UpstreamUnavailableError
 from pymacaron_core.client import caller
 
 sys.path.insert(0, os.path.join(FIXTURES, "flaky"))
@@ -83,24 +86,106 @@ def test_other_error_statuses_are_not_retried(flaky, sleeps):
     assert flaky_helpers.ATTEMPTS["s"] == 1
 
 
-def test_connection_errors_are_retried_then_reported(sleeps):
+def free_port():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
+    return port
+
+
+class HangUpServer:
+    """A real socket server that reads each request, then closes the connection without answering:
+    the request was sent, and no reply comes. Counts the requests it read."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                if data:
+                    self.requests.append(data.split(b"\r\n", 1)[0].decode())
+
+    def close(self):
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def hang_up():
+    server = HangUpServer()
+    yield server
+    server.close()
+
+
+def test_a_refused_connection_is_retried_for_every_method_then_raised(sleeps):
+    """Never connected: GET and POST are both retried (nothing was sent), then a requests
+    ConnectionError that is also a 502 UpstreamUnavailableError is raised, without the URL."""
+    port = free_port()
     ApiPool.add("flaky", yaml_path=FLAKY, port=port)
-    with pytest.raises(ClientError, match=r"failed after 3 attempts: ConnectionError"):
+    with pytest.raises(requests.exceptions.ConnectionError) as e:
         ApiPool.flaky.client.get_flaky(key="x")
     assert sleeps == [0.5, 1.5]
-    with pytest.raises(ClientError):  # connection errors are retried for POST too
+    assert isinstance(e.value, UpstreamUnavailableError) and isinstance(e.value, ClientError)
+    assert (e.value.status_code, e.value.code) == (502, "UPSTREAM_UNAVAILABLE")
+    assert str(e.value) == ("API 'flaky' could not be reached (GET /flaky/{key}, client method get_flaky) after 3 "
+                            "attempts: ConnectionError")
+    assert e.value.url == f"http://127.0.0.1:{port}/flaky/x" and str(port) not in str(e.value)
+    assert isinstance(e.value.__cause__, requests.exceptions.ConnectionError)
+    with pytest.raises(requests.exceptions.ConnectionError):
         ApiPool.flaky.client.post_flaky(ApiPool.flaky.model.Echo(), key="x")
     assert sleeps == [0.5, 1.5, 0.5, 1.5]
 
 
+def test_a_post_is_not_retried_once_it_may_have_been_sent(hang_up, sleeps):
+    """The server read the POST and hung up: retrying could duplicate its side effect."""
+    ApiPool.add("flaky", yaml_path=FLAKY, port=hang_up.port)
+    with pytest.raises(requests.exceptions.ConnectionError) as e:
+        ApiPool.flaky.client.post_flaky(ApiPool.flaky.model.Echo(), key="p")
+    assert isinstance(e.value, UpstreamUnavailableError) and "after 1 attempt:" in str(e.value)
+    assert hang_up.requests == ["POST /flaky/p HTTP/1.1"] and sleeps == []
+
+
+def test_a_get_is_retried_after_the_server_hung_up(hang_up, sleeps):
+    ApiPool.add("flaky", yaml_path=FLAKY, port=hang_up.port)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        ApiPool.flaky.client.get_flaky(key="g")
+    assert hang_up.requests == ["GET /flaky/g HTTP/1.1"] * 3 and sleeps == [0.5, 1.5]
+
+
+def test_transport_errors_raise_whatever_the_error_callback(hang_up, sleeps):
+    """v1 code catching requests' exceptions keeps working even with an error_callback that returns."""
+    ApiPool.add("flaky", yaml_path=FLAKY, port=hang_up.port, error_callback=lambda e: "handled")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        ApiPool.flaky.client.get_flaky(key="cb", max_attempts=1)
+
+
 def test_read_timeout_retried_for_get_only(flaky, sleeps):
-    with pytest.raises(ClientError, match="timed out after 2 attempts"):
+    with pytest.raises(requests.exceptions.ReadTimeout) as e:
         ApiPool.flaky.client.slow_get(seconds=1, read_timeout=0.2, max_attempts=2)
-    with pytest.raises(ClientError, match="timed out after 1 attempt:"):
+    assert isinstance(e.value, requests.exceptions.Timeout) and isinstance(e.value, UpstreamTimeoutError)
+    assert (e.value.status_code, e.value.code) == (504, "UPSTREAM_TIMEOUT")
+    assert str(e.value).startswith("API 'flaky' did not answer in time (GET /slow, client method slow_get) after 2 "
+                                   "attempts: ReadTimeout")
+    with pytest.raises(UpstreamTimeoutError, match="after 1 attempt: ReadTimeout"):
         ApiPool.flaky.client.slow_post(seconds=1, read_timeout=0.2, max_attempts=3)
     time.sleep(1)  # let the slow handlers finish before counting
     assert flaky_helpers.ATTEMPTS["slow-GET"] == 2 and flaky_helpers.ATTEMPTS["slow-POST"] == 1
@@ -159,8 +244,9 @@ def test_local_api_client_calls_the_app_in_process(petstore_app):
 
 
 def test_client_of_a_remote_petstore_over_http(tmp_path):
+    """A server without base_path_aliases answers /v1/... only: the client prefixes the basePath when told to."""
     app = Flask("server")
-    ApiPool.add("petstore", yaml_path=PETSTORE, host="127.0.0.1", port=1)
+    ApiPool.add("petstore", yaml_path=PETSTORE, host="127.0.0.1", port=1, client_base_path=True)
     ApiPool.petstore.spawn_api(app)
     with serve(app) as port:
         ApiPool.petstore.api_spec.port = port
@@ -176,3 +262,36 @@ def test_api_without_host_cannot_call():
     ApiPool.add("nohost", yaml_str=open(FLAKY).read().replace("host: 127.0.0.1\n", ""))
     with pytest.raises(ClientError, match="has no host"):
         ApiPool.nohost.client.raw(what="x")
+
+
+FRONT = """\
+swagger: '2.0'
+info: {title: front, version: '1'}
+paths:
+  /front:
+    get:
+      x-bind-server: flaky_helpers.call_flaky
+      parameters: [{in: query, name: timeout, type: number}]
+      responses: {200: {description: ok, schema: {$ref: '#/definitions/Echo'}}}
+definitions:
+  Echo: {type: object, properties: {key: {type: string}, attempts: {type: integer}}}
+"""
+
+
+@pytest.mark.parametrize("down", ["refused", "timeout"])
+def test_a_transport_error_escaping_a_handler_is_a_502_or_504_without_the_url(down, flaky, sleeps):
+    if down == "refused":
+        port = free_port()
+        ApiPool.add("flaky", yaml_path=FLAKY, port=port)
+    else:
+        port = ApiPool.flaky.api_spec.port
+    app = Flask("front")
+    ApiPool.add("front", yaml_str=FRONT).spawn_api(app)
+    r = app.test_client().get("/front" + ("?timeout=0.2" if down == "timeout" else ""))
+    expected = {"refused": (502, "UPSTREAM_UNAVAILABLE", "could not be reached (GET /flaky/{key}, client method "
+                                                         "get_flaky)"),
+                "timeout": (504, "UPSTREAM_TIMEOUT", "did not answer in time (GET /slow, client method slow_get)")}
+    status, code, text = expected[down]
+    assert (r.status_code, r.json["error"]) == (status, code)
+    assert r.json["error_description"].startswith(f"API 'flaky' {text} after 1 attempt")
+    assert str(port) not in r.data.decode() and "127.0.0.1" not in r.data.decode()

@@ -48,6 +48,14 @@ definitions:
     type: object
     properties:
       a: {type: string}
+  Free:
+    type: object
+    additionalProperties: true
+    properties:
+      a: {type: string}
+  FreeChild:
+    allOf:
+      - $ref: '#/definitions/Free'
   Base:
     type: object
     properties:
@@ -108,6 +116,19 @@ def test_item_access(zoo):
         foo["nope"]
     with pytest.raises(AttributeError):
         foo["nope"]
+
+
+def test_setting_an_unknown_key_raises_as_in_v1(zoo):
+    """m['colour'] = ... on a key that is not a property raises, unless the definition declares
+    additionalProperties (absent counts as not declared, as in v1)."""
+    for model in (zoo.Foo(name="a"), zoo.Open(a="x"), zoo.Bar()):
+        with pytest.raises(ModelAttributeError, match=f"Model '{model._pym_name}' has no property 'colour_name'"):
+            model["colour_name"] = "blue"
+        with pytest.raises(KeyError):
+            model["colour_name"] = "blue"
+    for model in (zoo.Free(a="x"), zoo.FreeChild(a="x")):
+        model["colour_name"] = "blue"
+        assert model.to_json() == {"a": "x", "colour_name": "blue"}
 
 
 def test_delete_resets_to_none(zoo):

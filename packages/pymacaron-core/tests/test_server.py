@@ -188,7 +188,8 @@ def test_text_html_operation(client):
 
 @pytest.mark.parametrize("how,status,needle", [
     ("none", 500, "Have nothing to send in response"),
-    ("dict", 500, "did not return a class instance but a dict"),
+    ("baddict", 500, "response.name: 3 is not of type 'string'"),
+    ("list", 500, "response: [{'name': 'x'}] is not of type 'object'"),
     ("wrongmodel", 500, "returned a Ok, but the spec declares: 200 -> Pet"),
     ("invalid", 500, "response.name"),
     ("raise", 500, "boom"),
@@ -198,6 +199,26 @@ def test_handler_returning_the_wrong_thing(client, how, status, needle):
     assert r.status_code == status
     assert r.is_json
     assert needle in r.json["error_description"]
+
+
+def test_a_plain_dict_is_validated_and_sent_like_a_model(client):
+    r = client.get("/v1/misbehave/dict")
+    assert r.status_code == 200 and r.json == {"name": "x", "born": "2020-01-02"}
+    r = client.get("/v1/misbehave/errordict")
+    assert r.status_code == 409 and r.json["error"] == "CONFLICT"
+
+
+def test_validate_responses_off_sends_what_the_handler_returned():
+    """pymacaron v1 never checked responses: validate_responses=False, for services migrating from it."""
+    app = Flask("t")
+    ApiPool.add("petstore", yaml_path=PETSTORE)
+    ApiPool.petstore.spawn_api(app, validate_responses=False)
+    c = app.test_client()
+    r = c.get("/v1/misbehave/invalid")
+    assert r.status_code == 200 and r.json == {"name": "", "kind": "bird", "weight": None}
+    assert c.get("/v1/misbehave/baddict").json == {"name": 3}
+    r = c.get("/v1/misbehave/wrongmodel")
+    assert r.status_code == 200 and r.json == {"ok": "x"}
 
 
 def test_invalid_response_lists_problems(client):
@@ -229,6 +250,73 @@ def test_x_decorate_server_runs_after_validation(client):
     assert client.get("/v1/decorated").status_code == 401
     r = client.get("/v1/decorated", headers={"X-Let-Me-In": "yes"})
     assert r.status_code == 200 and r.json == {"ok": "in"}
+
+
+def test_a_body_in_a_type_the_operation_does_not_consume_is_a_415(client):
+    r = client.post("/v1/pets", data='{"name": "rex"}', content_type="text/plain")
+    assert r.status_code == 415 and r.json["error"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert r.json["error_description"] == ("POST /pets does not accept a body of type 'text/plain': send one of "
+                                           "application/json (the Content-Type header)")
+    r = client.post("/v1/pets", data={"name": "rex"})  # a form, not a misleading "name is required"
+    assert r.status_code == 415 and "'application/x-www-form-urlencoded'" in r.json["error_description"]
+    r = client.post("/v1/login", json={"user": "x"})
+    assert r.status_code == 415 and r.json["error_description"].endswith(
+        "send one of application/x-www-form-urlencoded (the Content-Type header)")
+    r = client.post("/v1/pets/7/photo", data={"caption": "x"}, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 415
+
+
+def test_accepted_bodies_pass_the_media_type_check(client):
+    assert client.post("/v1/pets", data='{"name": "rex"}').status_code == 201  # no Content-Type: JSON, as in v1
+    assert client.post("/v1/pets", data='{"name": "rex"}',
+                       content_type="Application/JSON; charset=utf-8").status_code == 201
+    r = client.post("/v1/pets", content_type="text/plain")  # no body at all: the body check answers
+    assert r.status_code == 400 and r.json["errors"][0]["message"] == "a request body is required"
+    assert client.get("/v1/pets/3", content_type="text/plain").status_code == 200  # no body expected
+    r = client.post("/v1/pets", data='{"name": "rex"}', content_type="application/vnd.api+json")
+    assert r.status_code == 201 and r.json["name"] == "rex"  # a +json type is JSON (RFC 6839)
+    assert client.post("/v1/pets", data='{"name": "rex"}', content_type="application/json-seq").status_code == 415
+
+
+def test_wildcards_and_undeclared_consumes(tmp_path):
+    spec = tmp_path / "c.yaml"
+    spec.write_text("""\
+swagger: '2.0'
+info: {title: c, version: '1'}
+paths:
+  /text:
+    post:
+      x-bind-server: petstore_handlers.echo
+      consumes: ['text/*', application/json]
+      parameters: [{in: body, name: body, schema: {$ref: '#/definitions/Pet'}}]
+      responses: {200: {description: ok, schema: {$ref: '#/definitions/Pet'}}}
+  /form:
+    post:
+      x-bind-server: petstore_handlers.login
+      parameters: [{in: formData, name: user, type: string, required: true}]
+      responses: {200: {description: ok, schema: {$ref: '#/definitions/Ok'}}}
+definitions:
+  Pet: {type: object, properties: {name: {type: string}}}
+  Ok: {type: object, properties: {ok: {type: string}}}
+""")
+    app = Flask("t")
+    ApiPool.add("petstore", yaml_path=str(spec)).spawn_api(app)  # the handlers use ApiPool.petstore
+    c = app.test_client()
+    assert c.post("/text", data='{"name": "a"}', content_type="text/x-anything").status_code == 200
+    assert c.post("/text", data="x", content_type="image/png").status_code == 415
+    assert c.post("/form", data={"user": "u"}).json == {"ok": "u:None"}
+    assert c.post("/form", data={"user": "u"}, content_type="multipart/form-data").status_code == 200
+    assert c.post("/form", json={"user": "u"}).status_code == 415
+
+
+def test_call_id_and_path_are_also_attributes_of_the_app_context(client):
+    """v1 code read stack.top.call_id: flask.g and the app-context object answer, for both header spellings."""
+    for headers, expected in (({"PymCallID": "abc", "PymCallPath": "front"}, "abc|front.petstore|" * 2),
+                              ({"PymCallerID": "xyz", "PymCallerPath": "f"}, "xyz|f.petstore|" * 2)):
+        r = client.get("/v1/context-of-app", headers=headers)
+        assert r.json["ok"] == expected[:-1]
+    call_id, path, same_id, same_path = client.get("/v1/context-of-app").json["ok"].split("|")
+    assert len(call_id) == 36 and call_id == same_id and path == same_path == "petstore"
 
 
 def test_call_id_and_path_are_read_or_generated(client):

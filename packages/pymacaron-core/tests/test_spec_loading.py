@@ -3,8 +3,9 @@
 import textwrap
 
 import pytest
+from flask import Flask
 
-from pymacaron_core import ApiPool, SpecError
+from pymacaron_core import ApiPool, PyMacaronModel, SpecError
 from pymacaron_core.spec.document import load_document
 
 GOOD = """\
@@ -147,9 +148,70 @@ def test_bad_decorator_path_in_spec(tmp_path):
         ApiPool.add("t", yaml_path=write(tmp_path, text))
 
 
-def test_x_parent_that_does_not_import(tmp_path):
+def test_x_parent_that_does_not_import_stops_serving(tmp_path):
     text = GOOD.replace("    type: object\n", "    type: object\n    x-parent: nowhere.Mixin\n")
+    api = ApiPool.add("t", yaml_path=write(tmp_path, text))
     with pytest.raises(SpecError) as e:
-        ApiPool.add("t", yaml_path=write(tmp_path, text))
+        api.spawn_api(Flask("t"))
     assert "x-parent 'nowhere.Mixin' cannot be imported" in str(e.value)
     assert "line 16" in str(e.value)
+
+
+def test_a_client_copy_loads_without_its_x_parent_and_x_persist_classes(tmp_path, caplog):
+    """Another service's spec names classes of that service: as a client, the plain model is built, with one warning."""
+    text = GOOD.replace("    type: object\n", "    type: object\n    x-parent: nowhere.Mixin\n"
+                                            "    x-persist: nowhere.Store\n")
+    path = write(tmp_path, text)
+    with caplog.at_level("WARNING", logger="pymacaron_core.api"):
+        api = ApiPool.add("t", yaml_path=path)
+        ApiPool.add("t", yaml_path=path)
+    foo = api.model.Foo(a="x")
+    assert foo.to_json() == {"a": "x"} and type(foo).__mro__[1:] == (PyMacaronModel, object)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len([w for w in warnings if "x-parent 'nowhere.Mixin' cannot be imported" in w]) == 1, warnings
+    assert any("x-persist 'nowhere.Store' cannot be imported" in w and "serving this API stops start-up" in w
+               for w in warnings)
+
+
+def test_problems_v1_tolerated_are_warnings_with_file_and_line(tmp_path, caplog):
+    """Missing info.title, missing paths, 'type:' directly under a response: logged once, served anyway."""
+    text = GOOD.replace("info: {title: t, version: '1'}", "info: {version: '1'}").replace(
+        "          description: ok\n", "          description: ok\n          type: object\n")
+    path = write(tmp_path, text)
+    with caplog.at_level("WARNING", logger="pymacaron_core.spec"):
+        doc = load_document(yaml_path=path)
+        load_document(yaml_path=path)
+    found = sorted((p.line, p.message) for p in doc.warnings)
+    assert found == [(2, "invalid Swagger 2.0: 'title' is a required property"),
+                     (9, "invalid Swagger 2.0: 'type' does not match any of the regexes: '^x-'")]
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 2 and all("api.yaml line" in m and "warning:" in m and "strict_spec" in m for m in logged)
+    nopaths = load_document(yaml_str="swagger: '2.0'\ninfo: {title: t, version: '1'}\n", name="nopaths")
+    assert [p.message for p in nopaths.warnings] == ["invalid Swagger 2.0: 'paths' is a required property"]
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    text = GOOD.replace("info: {title: t, version: '1'}", "info: {version: '1'}")
+    path = write(tmp_path, text)
+    load_document(yaml_path=path)  # cached: strict must still see the problem
+    with pytest.raises(SpecError) as e:
+        load_document(yaml_path=path, strict=True)
+    assert str(e.value).endswith("api.yaml line 2, info: invalid Swagger 2.0: 'title' is a required property\n"
+                                 "    fix: add the missing key")
+    with pytest.raises(SpecError):
+        ApiPool.add("t", yaml_path=path, strict=True)
+
+
+def test_errors_and_warnings_are_reported_together(tmp_path):
+    text = GOOD.replace("info: {title: t, version: '1'}", "info: {version: '1'}").replace(
+        "      a: {type: string}", "      a: {type: strin}")
+    with pytest.raises(SpecError) as e:
+        load_document(yaml_path=write(tmp_path, text))
+    assert [p.severity for p in e.value.problems] == ["error", "warning"]
+    assert "warning: invalid Swagger 2.0: 'title' is a required property" in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["a: &x\n  b: *x\n", "a: &x\n  - *x\n", "a: &x\n  b: [1, {c: *x}]\n"])
+def test_a_recursive_yaml_alias_is_a_spec_error(tmp_path, text):
+    with pytest.raises(SpecError, match="api.yaml line 2: recursive YAML alias"):
+        load_document(yaml_path=write(tmp_path, "swagger: '2.0'\n" + text))

@@ -20,18 +20,21 @@ def _fresh_state(monkeypatch):
     from pymacaron.bootstrap import runtime
     from pymacaron.config import reset_config
     from pymacaron.crash import set_error_reporter
+    from pymacaron.crash.sender import forget_folds
 
     for var in ("PYM_ENV", "PYM_CONFIG", "PORT", "PYM_SERVER_PORT", "NO_ERROR_REPORTING"):
         monkeypatch.delenv(var, raising=False)
     ApiPool.reset()
     reset_config()
     set_error_reporter(None)
+    forget_folds()
     builtins.clear_ping_hooks()
     runtime.serve, runtime.host = False, None
     yield
     ApiPool.reset()
     reset_config()
     set_error_reporter(None)
+    forget_folds()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from auth_testing import (
     tamper,
     unsigned,
 )
-from pym_testing import DEFAULT_CONFIG, JWT_SECRET, make_service
+from pym_testing import DEFAULT_CONFIG, DEFAULT_HANDLERS, DEFAULT_SPEC, JWT_SECRET, make_service
 
 from pymacaron import auth
 from pymacaron.auth import (
@@ -114,8 +114,74 @@ def test_header_wins_over_cookie(service):
 
 def test_cookie_must_hold_bearer(service):
     app = service()
-    assert_401(call(app, cookie=generate_token("carol")), "TOKEN_INVALID",
-               "Authorization header must start with Bearer")
+    assert_401(call(app, cookie=generate_token("carol")), "TOKEN_INVALID", "'token' cookie must start with Bearer")
+
+
+def test_an_unencoded_token_cookie_is_read(service):
+    """'token=Bearer <jwt>' (a space, not %20): cookie parsers drop it, pymacaron reads it."""
+    app = service()
+    token = generate_token("carol")
+    for cookie in (f"token=Bearer {token}", f"a=1; token=Bearer {token}; b=2"):
+        r = app.test_client(use_cookies=False).get("/hello/auth", headers={"Cookie": cookie})
+        assert r.status_code == 200 and r.json == {"message": "hello world from carol"}, cookie
+
+
+POST_SPEC = DEFAULT_SPEC.replace("""definitions:""", """  /notes:
+    post:
+      x-bind-server: HANDLERS.do_note
+      x-decorate-server: pymacaron.auth.requires_auth
+      consumes: [application/json, text/plain, application/x-www-form-urlencoded]
+      parameters:
+        - {in: body, name: note, required: false, schema: {$ref: '#/definitions/Hello'}}
+      responses:
+        '200': {description: ok, schema: {$ref: '#/definitions/Hello'}}
+        default: {description: error, schema: {$ref: '#/definitions/Error'}}
+definitions:""")
+POST_HANDLERS = DEFAULT_HANDLERS + """
+
+def do_note(note=None):
+    return Hello(message="noted for " + get_userid())
+"""
+
+
+@pytest.mark.parametrize("headers, data, status", [
+    ({"Content-Type": "application/json"}, '{"message": "m"}', 200),
+    ({"Content-Type": "application/vnd.api+json"}, '{"message": "m"}', 200),
+    ({"Content-Type": "text/plain"}, '{"message": "m"}', 403),  # what a form on another site can send
+    ({"Content-Type": "application/x-www-form-urlencoded"}, "message=m", 403),
+    ({}, "", 403),
+    ({"Content-Type": "text/plain", "X-Requested-With": "XMLHttpRequest"}, '{"message": "m"}', 200),
+])
+def test_a_cookie_token_on_a_forgeable_request_is_refused(service, headers, data, status):
+    """CSRF: a cookie token counts on a POST only with a JSON body or an X-Requested-With header."""
+    app = service(spec=POST_SPEC, handlers=POST_HANDLERS)
+    cookie = {"Cookie": "token=" + quote_plus(f"Bearer {generate_token('carol')}")}
+    r = app.test_client(use_cookies=False).post("/notes", data=data, headers={**cookie, **headers})
+    assert r.status_code == status, r.json
+    if status == 403:
+        assert r.json["error"] == "COOKIE_AUTH_REFUSED" and "X-Requested-With" in r.json["error_description"]
+    else:
+        assert r.json == {"message": "noted for carol"}
+    # the same request with the token in the Authorization header: no browser sends that on its own
+    r = app.test_client().post("/notes", data=data, headers={
+        "Authorization": f"Bearer {generate_token('carol')}", **headers})
+    assert r.status_code in (200, 400), r.json  # 400: a form body that is not a Hello
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"sub": 42}, "the token's 'sub' claim (the user id) must be a string, got an integer"),
+    ({"exp": "9999999999"}, "the token's 'exp' claim must be a number (seconds since 1970), got a string"),
+    ({"exp": "soon"}, "the token's 'exp' claim must be a number (seconds since 1970), got a string"),
+    ({"exp": True}, "the token's 'exp' claim must be a number (seconds since 1970), got a boolean"),
+    ({"nbf": "now"}, "the token's 'nbf' claim must be a number (seconds since 1970), got a string"),
+    ({"iat": [1]}, "the token's 'iat' claim must be a number (seconds since 1970), got a list"),
+])
+def test_claims_of_the_wrong_type_say_so(service, overrides, message):
+    app = service()
+    assert_401(call(app, f"Bearer {forge(claims(**overrides))}"), "TOKEN_INVALID", message)
+    # with another key, the claims are not even read: nothing is said about them
+    assert_401(call(app, f"Bearer {forge(claims(**overrides), key=OTHER_SECRET)}"), "TOKEN_INVALID",
+               "token signature is invalid")
 
 
 def test_no_token(service):

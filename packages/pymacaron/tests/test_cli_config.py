@@ -243,3 +243,51 @@ def test_bad_flags_exit_2_with_usage(full_repo, args, message):
     assert done.stderr.startswith("usage: pymconfig ") and message in done.stderr
     done = cli("pymacaron", "config", *args, cwd=full_repo)
     assert done.returncode == 2 and done.stderr.startswith("usage: pymacaron config ")
+
+
+DEBUGGED = """\
+name: svc
+live_url: https://api.svc.example.com
+env_secrets: [SVC_JWT_SECRET, SVC_WEBHOOK]
+jwt_secret: SVC_JWT_SECRET
+db_password: a-literal-password-in-the-file
+with_async: true
+include_links: [../lib]
+crash_reports:
+  slack:
+    webhook_url: SVC_WEBHOOK
+    channels: [ops, '#alerts']
+  email:
+    - {to: ops@example.com, password: another-literal}
+security_verifiers: {api_key: svc.auth.check_key}
+"""
+
+
+def test_debug_prints_env_secrets_and_keys_readably_secrets_masked(tmp_path):
+    repo = git_repo(tmp_path / "dbg", {"pym-config.yaml": DEBUGGED})
+    done = cli("pymacaron", "config", "--debug", cwd=repo, env=clean_env(SVC_JWT_SECRET="jwt-value-0123456789"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"""\
+file: {os.path.join(repo, 'pym-config.yaml')}
+PYM_ENV: (not set)
+env_secrets:
+  SVC_JWT_SECRET  set
+  SVC_WEBHOOK     NOT SET in this environment
+keys:
+  crash_reports:
+    slack:
+      webhook_url: $SVC_WEBHOOK
+      channels: [ops, #alerts]
+    email:
+      - to: ops@example.com
+        password: ****
+  db_password: ****
+  include_links: [../lib]
+  jwt_secret: $SVC_JWT_SECRET
+  live_url: https://api.svc.example.com
+  name: svc
+  security_verifiers:
+    api_key: svc.auth.check_key
+  with_async: true
+"""
+    assert "jwt-value-0123456789" not in done.stdout and "literal" not in done.stdout

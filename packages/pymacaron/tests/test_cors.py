@@ -32,7 +32,8 @@ def _app(fast):
         raise RuntimeError("boom")
 
     # as pymacaron.http sets it up when cors_origins is unset or '*'
-    CORS(app, origins="*", supports_credentials=False, allow_headers=["Content-Type", "Authorization"])
+    CORS(app, origins="*", send_wildcard=True, supports_credentials=False,
+         allow_headers=["Content-Type", "Authorization", "X-Requested-With"])
     if fast:
         wildcard_fast_path(app)
     return app

@@ -163,16 +163,40 @@ def test_format_error_on_a_validation_error_lists_every_problem(loaded):
         {"location": "body", "rule": "required", "message": "'name' is a required property"}]
 
 
+GENERIC = exceptions.GENERIC_500_DESCRIPTION
+
+
 @pytest.mark.parametrize("error, status, code, description", [
-    (ResponseValidationError("GET /x returned a Foo"), 500, "BAD_RESPONSE", "GET /x returned a Foo"),
+    (ResponseValidationError("GET /x returned a Foo"), 500, "BAD_RESPONSE", GENERIC),
     (CoreRequestTooLarge("too big"), 413, "REQUEST_TOO_LARGE", "too big"),
-    (ValueError("bad value"), 500, "UNHANDLED_SERVER_ERROR", "bad value"),
-    (KeyError(), 500, "UNHANDLED_SERVER_ERROR", "KeyError"),
+    (ValueError("bad value"), 500, "UNHANDLED_SERVER_ERROR", GENERIC),
+    (KeyError(), 500, "UNHANDLED_SERVER_ERROR", GENERIC),
     (exceptions.AuthTokenExpiredError("expired"), 401, "TOKEN_EXPIRED", "expired"),
+    (exceptions.InternalServerError("chosen by the service"), 500, "SERVER_ERROR", "chosen by the service"),
 ])
 def test_format_error(loaded, error, status, code, description):
+    """500s the service did not choose say nothing internal; its own exceptions keep their text."""
     data = format_error(error).to_json()
     assert (data["status"], data["error"], data["error_description"]) == (status, code, description)
+
+
+@pytest.mark.parametrize("how", ["debug", "config"])
+def test_error_details_are_shown_in_debug_mode_or_when_configured(loaded, how):
+    """v1 sent the exception's text: debug mode or show_error_details: true restore it."""
+    from pymacaron.config import get_config
+
+    if how == "debug":
+        loaded.debug = True
+    else:
+        get_config().show_error_details = True
+    try:
+        with loaded.app_context():
+            assert format_error(ValueError("bad value")).to_json()["error_description"] == "bad value"
+            assert format_error(ResponseValidationError("GET /x returned a Foo")).to_json()[
+                "error_description"] == "GET /x returned a Foo"
+    finally:
+        loaded.debug = False
+        get_config().show_error_details = False
 
 
 def test_responsify_maps_the_code_to_its_class(loaded):
@@ -214,8 +238,10 @@ def test_invalid_parameters_answer_400_with_every_problem(http_service):
 def test_a_response_the_spec_forbids_is_a_500_bad_response(http_service, reports):
     r = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS).get("/badresponse")
     assert r.status_code == 500 == r.json()["status"] and r.json()["error"] == "BAD_RESPONSE"
-    assert "returned a Ok" in r.json()["error_description"]
-    assert reports.wait(1)[0].title.startswith("FATAL BACKEND ERROR testsvc 500 BAD_RESPONSE: ")
+    assert r.json()["error_description"] == GENERIC  # the handler's name stays internal...
+    report = reports.wait(1)[0]
+    assert report.title.startswith("FATAL BACKEND ERROR testsvc 500 BAD_RESPONSE: ")
+    assert "returned a Ok" in report.title and report.data["error_id"] == r.json()["error_id"]  # ...in the report
 
 
 def test_an_add_error_class_raised_by_a_handler(http_service):
@@ -227,10 +253,16 @@ def test_an_add_error_class_raised_by_a_handler(http_service):
 
 
 def test_server_secrets_never_reach_the_caller(http_service):
-    """K5: a server secret in an exception text is masked in the Error JSON."""
+    """K5: an exception text reaches no caller; shown (show_error_details), its server secrets are masked."""
     from pym_testing import JWT_SECRET
 
-    r = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS).post(
-        "/login", json={"user": "bob", "password": "hunter2-x"})
+    from pymacaron.config import get_config
+
+    live = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS)
+    r = live.post("/login", json={"user": "bob", "password": "hunter2-x"})
+    assert r.status_code == 500 and JWT_SECRET not in r.text and "hunter2" not in r.text
+    assert r.json()["error_description"] == GENERIC
+    get_config().show_error_details = True
+    r = live.post("/login", json={"user": "bob", "password": "hunter2-x"})
     assert r.status_code == 500 and JWT_SECRET not in r.text
     assert r.json()["error_description"] == "login failed for bob with hunter2-x (****)"

@@ -1,10 +1,14 @@
 """pymacaron.http: 404/405/413 and crashes outside generated routes answer Error JSON; CORS."""
 
+import re
+
 import pytest
+import yaml
 from crash_testing import ERRORS_HANDLERS, ERRORS_SPEC, http_service, reports  # noqa: F401
 from flask import abort, request
 
 from pymacaron.config import ConfigError, load_config
+from pymacaron.exceptions import GENERIC_500_DESCRIPTION
 from pymacaron.http import max_body_size
 
 SMALL_BODIES = "name: testsvc\nlive_host: testsvc.example.com\nmax_body_size: 100\n"
@@ -87,7 +91,7 @@ def test_errors_outside_generated_routes_are_json_and_reported(http_service, rep
     add_routes(live.app)
     crash, forbidden, unavailable = (live.get(f"/plain/{p}") for p in ("crash", "forbidden", "unavailable"))
     assert crash.status_code == 500 and error_of(crash)["error"] == "UNHANDLED_SERVER_ERROR"
-    assert crash.json()["error_description"] == "plain view failed"
+    assert crash.json()["error_description"] == GENERIC_500_DESCRIPTION  # the text is for the report only
     assert forbidden.status_code == 403 and error_of(forbidden)["error"] == "FORBIDDEN"
     assert unavailable.status_code == 503 and error_of(unavailable) == {
         "status": 503, "error": "SERVICE_UNAVAILABLE", "error_description": "try later"}
@@ -103,16 +107,40 @@ def test_errors_outside_generated_routes_are_json_and_reported(http_service, rep
 
 
 def test_cors_allows_any_origin_without_credentials_by_default(http_service):
-    r = http_service().get("/ping", headers={"Origin": "https://app.example.com"})
-    assert r.headers["Access-Control-Allow-Origin"] in ("*", "https://app.example.com")
-    assert "Access-Control-Allow-Credentials" not in r.headers
+    """Unset cors_origins: '*' itself, never the caller's Origin echoed back, never credentials."""
+    live = http_service()
+    for origin in ("https://app.example.com", "https://evil.example.com"):
+        r = live.get("/ping", headers={"Origin": origin})
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in r.headers
+    preflight = live.request("OPTIONS", "/ping", headers={"Origin": "https://evil.example.com",
+                                               "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
 
 
-def test_cors_origins_restrict_who_may_call_with_credentials(http_service):
-    config = "name: testsvc\nlive_host: testsvc.example.com\ncors_origins: [https://app.example.com]\n"
+@pytest.mark.parametrize("credentials", [False, True])
+def test_cors_origins_is_an_allowlist_with_credentials_only_when_configured(http_service, credentials):
+    config = ("name: testsvc\nlive_host: testsvc.example.com\ncors_origins: [https://app.example.com]\n"
+              + ("cors_credentials: true\n" if credentials else ""))
     live = http_service(config=config)
     allowed = live.get("/ping", headers={"Origin": "https://app.example.com"})
     other = live.get("/ping", headers={"Origin": "https://evil.example.com"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
-    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    assert ("Access-Control-Allow-Credentials" in allowed.headers) is credentials
     assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Credentials" not in other.headers
+
+
+@pytest.mark.parametrize("values, message", [
+    ("cors_origins: ['*']\ncors_credentials: true\n", "cors_credentials: true needs cors_origins to list"),
+    ("cors_origins: ['https://*.example.com']\n", "'https://*.example.com' is not an origin"),
+    ("cors_origins: [https://app.example.com/path]\n", "is not an origin"),
+    ("cors_origins: [app.example.com]\n", "'app.example.com' is not an origin"),
+    ("cors_credentials: yes-please\n", "cors_credentials must be true or false"),
+])
+def test_cors_settings_are_checked_at_start_up(values, message):
+    from pymacaron.http import cors_policy
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        cors_policy(load_config(data=yaml.safe_load(values)))

@@ -117,3 +117,57 @@ def test_the_default_reporter_logs_no_secret(http_service, caplog):
     assert "details:" in logged and '\\"password\\": \\"****\\"' in logged  # the body, as JSON in JSON
     for secret in ("query-token-4242", "hunter2-pass", "Ym9iOmh1bnRlcjI=", "cookie-value-5150", JWT_SECRET):
         assert secret not in logged, secret
+
+
+def test_when_the_config_secrets_cannot_be_listed_texts_are_masked_more(monkeypatch):
+    """Redaction fails closed: a secret value that could not be listed is masked anyway, with every other word."""
+    monkeypatch.setenv("SHOP_DB_PASS", "db-pass-123456")
+    load_config(data={"name": "shop", "db_url": "SHOP_DB_PASS", "env_secrets": ["SHOP_DB_PASS"]})
+    assert redact_text("connect failed: db-pass-123456") == "connect failed: ****"
+    from pymacaron.config import PyMacaronConfig
+
+    def broken(self):
+        raise RuntimeError("the config cannot list its secrets")
+
+    monkeypatch.setattr(PyMacaronConfig, "secret_values", property(broken))
+    assert redact_text("FATAL BACKEND ERROR shop 500 UNHANDLED_SERVER_ERROR: connect failed: db-pass-123456") == \
+        "FATAL BACKEND ERROR **** 500 UNHANDLED_SERVER_ERROR: **** ****: ****"
+    assert mask_config_secrets("cannot use db-pass-123456") == "**** use ****"
+    assert redact({"n": 1, "note": "db-pass-123456 at 5"}) == {"n": 1, "note": "**** at 5"}
+
+
+def test_when_the_request_secrets_cannot_be_listed_the_report_is_masked_more(http_service, reports, monkeypatch):
+    from pymacaron.crash import redact as redact_module
+
+    live = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS)
+
+    def unreadable(request):
+        raise ValueError("the request cannot be read")
+
+    monkeypatch.setattr(redact_module, "_read_request_secrets", unreadable)
+    r = live.post("/login", json={"user": "bob", "password": "hunter2-pass"})
+    received = reports.wait(1)
+    assert r.status_code == 500
+    report = received[0]
+    assert "hunter2-pass" not in report.title + report.message
+    assert report.title.startswith("FATAL BACKEND ERROR ") and "hunter2" not in report.title
+def test_secrets_of_a_body_too_large_to_parse_stay_masked(http_service, reports, caplog):
+    """Fail closed: above MAX_BODY_SCAN, secret fields are found by shape, and the body is not copied."""
+    from pymacaron.crash.redact import MAX_BODY_SCAN
+
+    from pym_testing import DEFAULT_CONFIG
+
+    live = http_service(spec=ERRORS_SPEC, handlers=ERRORS_HANDLERS, config=DEFAULT_CONFIG + "max_body_size: 4194304\n")
+    password, header_key = "hunter2-in-a-big-body", "header-api-key-31337"
+    body = '{"user": "bob", "padding": "%s", "password": "%s"}' % ("x" * (MAX_BODY_SCAN + 100_000), password)
+    with caplog.at_level(logging.DEBUG):
+        r = live.post("/login", data=body, headers={"Content-Type": "application/json", "X-Api-Key": header_key})
+        [report] = reports.wait(1)
+        reports.settled()
+    assert r.status_code == 500 and len(body) > MAX_BODY_SCAN
+    assert report.title.endswith(f"do_login(): login failed for bob with {MASK} ({MASK})")
+    assert report.data["endpoint"]["data"].startswith("[a body of ") and "not shown" in report.data["endpoint"]["data"]
+    logged = "\n".join(caplog.handler.format(r) for r in caplog.records if r.name.startswith("pymacaron"))
+    for secret in (password, header_key, JWT_SECRET):
+        assert secret not in report.title + report.message, secret
+        assert secret not in logged, secret

@@ -125,7 +125,9 @@ def test_command_defaults(folder, no_serving_env):
     assert cmd.env["PYM_CONFIG"] == str(path)
     assert cmd.env["PYTHONPATH"].split(os.pathsep)[0] == str(path)
     assert cmd.argv[0] == sys.executable
-    assert cmd.argv[-2:] == ["--factory", "pymacaron.serving:load_app"]
+    assert cmd.argv[-2:] == ["--factory", "pymacaron.serving:load_front"]
+    assert "--respawn-failed-workers" in cmd.argv and cmd.argv[cmd.argv.index("--interface") + 1] == "rsgi"
+    assert cmd.env["PYM_THREADS"] == str(serving.DEFAULT_THREADS)
 
 
 def test_command_settings_from_arguments_env_and_config(folder, no_serving_env, monkeypatch):
@@ -210,9 +212,15 @@ def in_folder(folder, monkeypatch):
 
 
 def test_load_app_imports_the_named_app(in_folder, monkeypatch, capsys):
+    """gunicorn gets the app inside a Guard, granian behind a Front: both with the request limits."""
+    from pymacaron.front import Front
+    from pymacaron.guard import Guard
+
     monkeypatch.setenv("PYM_WSGI_APP", "server:app")
-    app = load_app()
-    assert app.test_client().get("/ping").json == {}
+    guard = load_app()
+    assert isinstance(guard, Guard) and guard.app.test_client().get("/ping").json == {}
+    front = serving.load_front()
+    assert isinstance(front, Front) and front.app is guard.app and front.limits.threads == serving.DEFAULT_THREADS
     monkeypatch.setenv("PYM_WSGI_APP", "server:application")
     with pytest.raises(SystemExit) as e:
         load_app()

@@ -9,13 +9,15 @@ from crash_testing import http_service  # noqa: F401
 from pymacaron.test import PyMacaronTestCase, TargetError, load_port_host_token
 
 
-def test_load_port_host_token(monkeypatch):
+def test_load_port_host_token_returns_v1s_order_and_types(monkeypatch):
+    """v1 code does `host, port, token = load_port_host_token()` (the name notwithstanding), port as text."""
     monkeypatch.setenv("PYM_SERVER_HOST", "https://api.example.com/")
     monkeypatch.setenv("PYM_SERVER_PORT", "443")
     monkeypatch.setenv("PYM_JWT_TOKEN", "tok")
-    assert load_port_host_token() == (443, "api.example.com", "tok")
+    assert load_port_host_token() == ("api.example.com", "443", "tok")
     monkeypatch.delenv("PYM_JWT_TOKEN")
-    assert load_port_host_token() == (443, "api.example.com", None)
+    host, port, token = load_port_host_token()
+    assert "http://%s:%s/ping" % (host, port) == "http://api.example.com:443/ping" and token is None
 
 
 def test_host_and_port_are_required(monkeypatch):

@@ -4,7 +4,8 @@ All tasks go through one Celery task, :data:`TASK_NAME`, whose message names
 the decorated function (``module:qualname``): the worker imports it if the
 service did not, and runs only functions decorated with ``@asynctask``.
 Messages are JSON only; there is no result backend (a task's return value is
-dropped, as in pymacaron v1).
+dropped, as in pymacaron v1). What happens to a task whose worker dies is
+``async_delivery`` (:mod:`pymacaron_async.delivery`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 
 from pymacaron_async import broker as _broker
+from pymacaron_async.delivery import AT_MOST_ONCE, celery_settings, delivery_mode, request_class
 
 log = logging.getLogger("pymacaron_async")
 
@@ -28,8 +30,9 @@ def _service_config():
     return get_config()
 
 
-def build_app(brk):
-    """A Celery app sending to, and consuming from, the broker ``brk`` (:class:`~pymacaron_async.broker.Broker`)."""
+def build_app(brk, delivery=AT_MOST_ONCE):
+    """A Celery app sending to, and consuming from, the broker ``brk`` (:class:`~pymacaron_async.broker.Broker`),
+    with the ``delivery`` mode of :mod:`pymacaron_async.delivery`."""
     from celery import Celery
 
     app = Celery("pymacaron_async", set_as_current=False)
@@ -50,29 +53,38 @@ def build_app(brk):
         # the embedded broker has no broadcast worth paying for: no remote control, mingle or gossip
         worker_enable_remote_control=not brk.embedded,
         enable_utc=True,
+        **celery_settings(delivery),
     )
     app.pym_broker = brk
+    app.pym_delivery = delivery
 
-    app.task(name=TASK_NAME, ignore_result=True)(run)
+    app.task(name=TASK_NAME, ignore_result=True, Request=request_class())(run)
     return app
 
 
 def run(envelope):
     """The Celery task: run one task message (see :func:`pymacaron_async.runner.run_envelope`)."""
+    from pymacaron_async.devwait import mark_done
     from pymacaron_async.runner import run_envelope
 
-    run_envelope(envelope)
+    try:
+        run_envelope(envelope)
+    finally:
+        mark_done(envelope)  # python server.py's request may be waiting for it
 
 
 def get_celery_app(config=None):
     """The process's Celery app, (re)built when the configured broker changes."""
     global _app, _app_key
-    brk = _broker.broker_for(config if config is not None else _service_config())
+    config = config if config is not None else _service_config()
+    brk = _broker.broker_for(config)
+    delivery = delivery_mode(config)
+    key = (brk.key, tuple(sorted(brk.transport_options.items())), delivery)
     with _lock:
-        if _app is None or _app_key != brk.key:
+        if _app is None or _app_key != key:
             _broker.prepare(brk)
-            _app = build_app(brk)
-            _app_key = brk.key
+            _app = build_app(brk, delivery)
+            _app_key = key
             log.debug("pymacaron-async: tasks go through the %s", brk.description)
         return _app
 

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pymacaron_async.delivery import visibility_timeout
 from pymacaron_async.exceptions import AsyncConfigError
 
 CONFIG_KEY = "celery_broker_url"
@@ -24,7 +25,6 @@ EMBEDDED_URL = "filesystem://localhost//"
 EMBEDDED_TRANSPORT = "pymacaron_async.fsbroker:Transport"
 STATE_FOLDER = ".pym"
 POLLING_INTERVAL = 0.1  # seconds between two looks at the embedded queue folder
-VISIBILITY_TIMEOUT = 3600  # redis/sqs: a task not acknowledged within an hour is delivered again
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def broker_for(config):
     if transport == "filesystem":
         folder = os.path.join(project_folder(config), STATE_FOLDER, "celery")
         return _embedded(folder)
-    options = {"visibility_timeout": VISIBILITY_TIMEOUT} if transport in ("redis", "rediss", "sqs") else {}
+    # redis/sqs: a task not acknowledged within that time is delivered again (pymacaron_async.delivery)
+    options = {"visibility_timeout": visibility_timeout(config)} if transport in ("redis", "rediss", "sqs") else {}
     return Broker(url=url, transport=None, transport_options=options, description=_describe(url))
 
 

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 
+from pymacaron_async import devwait
 from pymacaron_async.worker import PARENT_ENV, READY_ENV
 
 log = logging.getLogger("pymacaron_async")
@@ -233,6 +234,7 @@ def local_worker_command(port=None, debug=False, concurrency=None):
         env.setdefault("PYM_SERVER_PORT", str(port))
     env["PYM_CELERY_DEBUG"] = "1" if debug else ""
     env["PYTHONUNBUFFERED"] = "1"
+    env[devwait.ENV_DONE_DIR] = devwait.done_dir_for(folder)
     return argv, env, folder
 
 
@@ -243,6 +245,7 @@ def start_local_worker(port=None, debug=False, concurrency=None):
     else handles it) now ends the server through ``SystemExit``, which stops it too.
     """
     argv, env, folder = local_worker_command(port=port, debug=debug, concurrency=concurrency)
+    devwait.enable(env[devwait.ENV_DONE_DIR])  # requests answer once their tasks have run (development)
     supervisor = Supervisor(argv, env=env, cwd=folder, name="Celery worker").start()
     atexit.register(supervisor.stop)
     _exit_on_sigterm()

@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 
+from pymacaron_async import devwait
 from pymacaron_async.envelope import build_envelope, describe
 from pymacaron_async.exceptions import AsyncError, TaskDefinitionError
 from pymacaron_async.mode import INLINE, execution_mode
@@ -83,7 +84,12 @@ class AsyncTask:
             # through JSON and back, as in a worker: what works eagerly works there
             run_envelope(json.loads(json.dumps(envelope)), raise_errors=raise_errors)
             return None
-        send(envelope, self.delay)
+        notify = devwait.tag(envelope, self.delay)
+        try:
+            send(envelope, self.delay)
+        except Exception:
+            devwait.untag(notify)
+            raise
         return None
 
 

@@ -131,6 +131,9 @@ def main(argv=None):
         _signal_ready(os.environ[READY_ENV])
     log.info("pymacaron-async: worker %d, %d pool processes (max %s KiB each), tasks from the %s", os.getpid(),
              concurrency, maxmem or "unlimited", app.pym_broker.description)
+    from pymacaron_async.delivery import start_redelivery
+
+    start_redelivery(app)
     app.worker_main(celery_argv(concurrency, maxmem, args.level))
     return 0
 

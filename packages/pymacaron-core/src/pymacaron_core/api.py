@@ -1,32 +1,50 @@
 """One API: its spec, its models, its client, and its routes once served.
 
 Everything is derived from the spec at construction (models, validators,
-client methods) or at ``spawn_api`` (handlers resolved and checked, routes
-compiled). A problem anywhere stops start-up with a :class:`SpecError`
-listing every problem found, each with its file, line, operation and fix.
+client methods) or at ``spawn_api`` (handlers resolved and checked, security
+verifiers found, routes compiled). A problem anywhere stops start-up with a
+:class:`SpecError` listing every problem found, each with its file, line,
+operation and fix; problems pymacaron v1 tolerated are warnings unless ``strict``.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from urllib.parse import urlsplit
 
 from pymacaron_core.client.caller import ClientMethod, retry_delay
 from pymacaron_core.client.transports import HttpTransport, WsgiTransport
+from pymacaron_core.context import install_call_context
 from pymacaron_core.exceptions import ClientError, SpecError, SpecProblem, ValidationError
 from pymacaron_core.imports import ImportProblem, resolve_dotted
-from pymacaron_core.models import get_model, registered_models
+from pymacaron_core.models import get_model, register_served_models, registered_models
 from pymacaron_core.models.factory import ModelFactory
 from pymacaron_core.schema.compiler import SchemaCompiler
 from pymacaron_core.schema.formats import FormatRegistry
+from pymacaron_core.server.content_type import check_for as content_check_for
 from pymacaron_core.server.plan import RequestPlan, ResponsePlan
-from pymacaron_core.server.routes import make_view
-from pymacaron_core.spec.document import load_document
+from pymacaron_core.server.routes import make_view, pre_parse_check_of
+from pymacaron_core.server.security import compile_security
+from pymacaron_core.spec.document import load_document, strip_docs
 from pymacaron_core.spec.operations import compile_operations
+from pymacaron_core.spec.problems import settle
+from pymacaron_core.spec.swagger2 import security_schemes
 
 log = logging.getLogger(__name__)
 
 APP_EXTENSION = "pymacaron_core"
+_warned: set = set()
+
+
+def _warn_once(key, message, *args):
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message, *args)
+
+
+def _same_definition(a, b):
+    return strip_docs(a._pym_schema) == strip_docs(b._pym_schema)
 
 
 def default_error_callback(e):
@@ -108,9 +126,16 @@ def _host_port_proto(data, host, port, proto):
 
 
 class API:
+    """One spec: its models and client at once, its routes after ``spawn_api``.
+
+    ``strict``: problems v1 tolerated are errors instead of warnings. ``client_base_path``:
+    client URLs are ``<basePath><path>`` instead of ``<path>`` (see :meth:`client_path`).
+    """
+
     def __init__(self, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None,
                  formats=None, do_persist=True, host=None, port=None, local=False, proto=None,
-                 verify_ssl=True, base_path=None, default_definitions=None):
+                 verify_ssl=True, base_path=None, default_definitions=None, strict=False,
+                 client_base_path=False):
         self.name = name
         self.local = local
         self.is_server = False
@@ -121,18 +146,26 @@ class API:
         self.verify_ssl = verify_ssl
         self.do_persist = do_persist
         self.yaml_path = yaml_path
+        self.client_base_path = bool(client_base_path)
         self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
-                                 default_definitions=default_definitions)
+                                 default_definitions=default_definitions, strict=strict)
         host, port, proto = _host_port_proto(self.doc.data, host, port, proto)
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)
         self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name)
-        self.operations, problems = compile_operations(self.doc, name, base_path)
+        self.security_schemes, problems = security_schemes(self.doc)
+        operations, found = compile_operations(self.doc, name, base_path, self.security_schemes)
+        self.operations = operations
+        problems += found
         self.factory = ModelFactory(name, self.doc, self.formats, self.compiler, do_persist)
         self.factory.build_classes(shared=self._shareable_models())
         problems += self.factory.problems
-        if problems:
-            raise SpecError(problems)
+        settle(problems, strict)
+        self._serving_problems = list(self.factory.import_problems)
+        for problem in self._serving_problems:
+            _warn_once(f"{problem.file}:{problem.line}:{problem.message}",
+                       "API %s: %s\n    the model is built without that class (fine for a client of another "
+                       "service; serving this API stops start-up)", name, problem)
         self.models = self.factory.classes
         self.model = APIModels(name, self.models)
         self.transport = HttpTransport()
@@ -142,9 +175,12 @@ class API:
     # -- models -----------------------------------------------------------
 
     def _shareable_models(self):
-        """Classes already registered by other APIs for identical definitions."""
-        from pymacaron_core.spec.document import strip_docs
+        """Classes already registered by other APIs for identical definitions.
 
+        A differing definition is not shared: this API keeps its own class (a client's copy
+        of another service's spec may differ); two *served* APIs that differ stop start-up
+        at ``spawn_api``.
+        """
         shared = {}
         existing = registered_models()
         for name, schema in self.doc.definitions.items():
@@ -152,11 +188,8 @@ class API:
             if cls is None or cls._pym_api == self.name:
                 continue
             if strip_docs(cls._pym_schema) != strip_docs(schema):
-                from pymacaron_core.exceptions import MergeApisException
-                raise MergeApisException(
-                    f"model {name!r} is defined differently in API {cls._pym_api!r} and in API "
-                    f"{self.name!r} ({self.doc.file} line {self.doc.line(('definitions', name))}): "
-                    "same-named models must have identical definitions; rename one of them")
+                log.debug("API %s: model %r differs from API %s's: kept apart", self.name, name, cls._pym_api)
+                continue
             wants_persist = bool(self.do_persist and schema.get("x-persist"))
             if wants_persist and not cls.__persistence_class__:
                 continue  # rebuild with persistence
@@ -179,6 +212,20 @@ class API:
         return self.models.get("Error") or registered_models().get("Error")
 
     # -- client -----------------------------------------------------------
+
+    def client_path(self, operation):
+        """The path a client calls for ``operation``.
+
+        pymacaron v1 ignored ``basePath`` on both sides, so by default the client calls the
+        spec's path as written (``/hello``): that reaches v1 servers, and v3 servers (which
+        answer both ``/v1/hello`` and ``/hello`` while ``base_path_aliases`` is on, the
+        default). ``client_base_path=True`` prefixes the ``basePath`` (``/v1/hello``), for
+        servers that only answer there. An API served by this process is called in-process
+        on its prefixed route, which is always served.
+        """
+        if self.client_base_path or isinstance(self.transport, WsgiTransport):
+            return operation.full_path
+        return operation.path
 
     @property
     def base_url(self):
@@ -229,13 +276,16 @@ class API:
 
     # -- server -----------------------------------------------------------
 
-    def spawn_api(self, app, decorator=None, base_path_aliases=False):
+    def spawn_api(self, app, decorator=None, base_path_aliases=False, verifiers=None, validate_responses=True):
         """Add one Flask route per bound operation of this API to ``app``.
 
         ``base_path_aliases``: also answer each route without the spec's
         ``basePath`` (pymacaron v1 ignored basePath; old clients call those).
+        ``verifiers``: a :class:`~pymacaron_core.server.security.Verifiers`, for the
+        spec's ``security`` (an operation requiring a scheme nothing verifies stops
+        start-up). ``validate_responses=False`` sends what handlers return unchecked.
         """
-        problems, routes = [], []
+        problems, routes = list(self._serving_problems), []
         state = app.extensions.setdefault(APP_EXTENSION, {"routes": {}, "apis": {}})
         for op in self.operations:
             if not op.handler:
@@ -255,23 +305,34 @@ class API:
                 continue
             req_plan = RequestPlan(op, self.compiler, self.factory)
             problems.extend(req_plan.check_handler(handler, self.doc))
+            handler = self._sync_handler(app, op, handler, problems)
+            pre_parse = []
             if op.decorate_server:
                 deco = self._resolve(op, "x-decorate-server", op.decorate_server, problems)
                 if deco is not None:
+                    check = pre_parse_check_of(deco)
+                    if check is not None:
+                        pre_parse.append(check)
                     handler = deco(handler)
-            resp_plan = ResponsePlan(op, self.compiler, self.factory, app.response_class)
+            security, found = compile_security(op, self.security_schemes, verifiers, self.doc, self.name)
+            problems.extend(found)
+            resp_plan = ResponsePlan(op, self.compiler, self.factory, app.response_class,
+                                     validate=validate_responses)
             key = (op.method, op.flask_rule)
             if key in state["routes"] and state["routes"][key] != self.name:
                 problems.append(SpecProblem(self.doc.file, op.line, op.where,
                                             f"route {op.method} {op.full_path} is already served by "
                                             f"API '{state['routes'][key]}'", "serve each route from one API only"))
                 continue
-            routes.append((op, handler, req_plan, resp_plan))
+            routes.append((op, handler, req_plan, resp_plan, security, pre_parse))
         if problems:
             raise SpecError(problems)
-        for op, handler, req_plan, resp_plan in routes:
+        register_served_models(self.name, self.models, _same_definition)
+        install_call_context(app)
+        for op, handler, req_plan, resp_plan, security, pre_parse in routes:
             view = make_view(self.name, handler, req_plan, resp_plan, self.error_callback,
-                             app.response_class)
+                             app.response_class, security=security, pre_parse=pre_parse,
+                             content_check=content_check_for(op))
             view.__name__ = op.endpoint_name
             view.operation = op
             if decorator is not None:
@@ -291,6 +352,19 @@ class API:
             self.transport = WsgiTransport(app)
         log.debug("API %s: %d routes served", self.name, len(routes))
         return self
+
+    def _sync_handler(self, app, op, handler, problems):
+        """An ``async def`` handler, run through Flask's async support (asgiref)."""
+        target = inspect.unwrap(handler)
+        if not (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(target)):
+            return handler
+        try:
+            return app.ensure_sync(handler)
+        except RuntimeError as e:  # Flask without asgiref
+            problems.append(SpecProblem(self.doc.file, op.line, f"{op.where} (x-bind-server '{op.handler}')",
+                                        f"the handler is an 'async def', which needs Flask's async support: {e}",
+                                        "pip install 'flask[async]' (asgiref), or make the handler a plain def"))
+            return handler
 
     def _resolve(self, op, key, dotted, problems):
         try:

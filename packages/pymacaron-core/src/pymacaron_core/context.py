@@ -7,13 +7,21 @@ headers ``PymCallID``/``PymCallPath`` (current) and ``PymCallerID``/
 
 Nothing is computed unless asked for: the id is generated on first use.
 Outside a request, both functions return None.
+
+Code written for pymacaron v1 read them from the request's application context
+(``stack.top.call_id``): once an API is served by an app, ``flask.g.call_id`` /
+``flask.g.call_path`` and the app-context object's ``call_id`` / ``call_path``
+(``flask.globals._cv_app.get()``, Flask 3's successor of ``_app_ctx_stack.top``)
+answer the same, computed when read (:func:`install_call_context`).
 """
 
 from __future__ import annotations
 
+import types
 import uuid
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
+from flask.ctx import AppContext
 
 HEADERS_ID = ("PymCallID", "PymCallerID")
 HEADERS_PATH = ("PymCallPath", "PymCallerPath")
@@ -85,3 +93,59 @@ def call_headers():
     if call_path:
         headers["PymCallPath"] = headers["PymCallerPath"] = call_path
     return headers
+
+
+# -- v1's spelling: attributes of the application context ----------------------------
+
+_ATTRS = {"call_id": get_call_id, "call_path": get_call_path}
+
+
+def _lazy_globals_class(base):
+    """A subclass of the app's ``g`` class where call_id / call_path are read on demand."""
+
+    def __getattr__(self, name):
+        getter = _ATTRS.get(name)
+        if getter is not None:
+            return getter()
+        return base.__getattr__(self, name) if hasattr(base, "__getattr__") else \
+            object.__getattribute__(self, name)
+
+    return type(f"Pym{base.__name__}", (base,), {"__getattr__": __getattr__, "_pym_call_context": True})
+
+
+def _context_attribute(name, getter):
+    key = f"_pym_{name}"
+
+    def get(self):
+        value = self.__dict__.get(key)
+        return getter() if value is None else value
+
+    def set_(self, value):
+        self.__dict__[key] = value
+
+    return property(get, set_, doc=f"The {name} of the request being served (pymacaron v1's stack.top.{name}).")
+
+
+class CallAppContext(AppContext):
+    """Flask's AppContext, plus ``call_id`` and ``call_path`` (settable, as v1 code did)."""
+
+    call_id = _context_attribute("call_id", get_call_id)
+    call_path = _context_attribute("call_path", get_call_path)
+
+
+def _app_context(app):
+    return CallAppContext(app)
+
+
+def install_call_context(app):
+    """Expose call_id / call_path on ``flask.g`` and the app context of ``app`` (idempotent).
+
+    ``g``: through Flask's ``app_ctx_globals_class`` hook. The app context: Flask creates it
+    with ``app.app_context()``, so the app answers :class:`CallAppContext` instead, unless
+    its class defines its own ``app_context`` (then only ``g`` has the attributes).
+    """
+    globals_class = app.app_ctx_globals_class
+    if not getattr(globals_class, "_pym_call_context", False):
+        app.app_ctx_globals_class = _lazy_globals_class(globals_class)
+    if type(app).app_context is Flask.app_context and "app_context" not in vars(app):
+        app.app_context = types.MethodType(_app_context, app)

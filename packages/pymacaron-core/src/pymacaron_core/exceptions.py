@@ -7,16 +7,30 @@ Hierarchy::
     ├── ValidationError (400)              a request (or a model) breaks the spec;
     │                                      ``.problems`` lists every problem found
     ├── RequestTooLargeError (413)         body larger than the configured limit
+    ├── UnsupportedMediaTypeError (415)    a body in a media type the operation does not consume
+    ├── AuthenticationError (401)          the spec's ``security`` is not met: missing or
+    │                                      invalid credentials (``.challenges`` for WWW-Authenticate)
+    ├── InsufficientScopeError (403)       valid credentials without the operation's scopes
     ├── InternalServerError (500)
     ├── ResponseValidationError (500)      a handler returned something the spec forbids
     ├── MergeApisException (500)           two specs define the same model differently
     ├── PyMacaronModelException (500)
     ├── ClientError (500)                  a generated client could not get an answer
+    │   ├── UpstreamUnavailableError (502)  no connection (also a requests ConnectionError)
+    │   └── UpstreamTimeoutError (504)      no answer in time (also a requests Timeout)
     └── SpecError (500)                    a spec or its bindings cannot be loaded;
                                            ``.problems`` names file, line, operation, fix
 
 Every class has ``status_code`` (the HTTP status it maps to) and ``code`` (a
-stable error code, used when core formats the error itself).
+stable error code, used when core formats the error itself). An exception may
+carry ``response_headers`` (a dict): core adds them to the error response
+(``WWW-Authenticate`` on 401s).
+
+The upstream errors are created for the ``requests`` exception a client got
+(:func:`pymacaron_core.client.errors.upstream_error`): they are instances of
+that exact class too, so ``except requests.exceptions.ConnectionError`` keeps
+working, and their message names the API and operation, never the URL
+(``.url`` has it, for crash reports).
 """
 
 from __future__ import annotations
@@ -32,13 +46,35 @@ class PyMacaronCoreException(Exception):
 KlueException = PyMacaronCoreException
 
 
+MAX_MESSAGE_CHARS = 300  # a problem's message; longer ones (a huge value quoted whole) are cut in the middle
+MAX_PROBLEMS_SUMMARIZED = 10  # problems spelled out in an error's description (all stay in .problems)
+
+
+def clip(text, limit=MAX_MESSAGE_CHARS):
+    """``text`` if short enough, else its start and end around a note of what was cut."""
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    head, tail = (limit * 2) // 3, limit // 4
+    return f"{text[:head]}...[{len(text) - head - tail} characters cut]...{text[-tail:]}"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a value: where, which rule, and what."""
+    """One thing wrong with a value: where, which rule, and what.
+
+    A message quoting a huge value (a 1 MB string, a 5000-digit number) is cut
+    to :data:`MAX_MESSAGE_CHARS`, keeping its start and its end (the rule).
+    """
 
     location: str
     rule: str
     message: str
+
+    def __post_init__(self):
+        if isinstance(self.message, str) and len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", clip(self.message))
+        if isinstance(self.location, str) and len(self.location) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "location", clip(self.location))
 
     def to_dict(self):
         return {"location": self.location, "rule": self.rule, "message": self.message}
@@ -78,12 +114,45 @@ def summarize_problems(problems) -> str:
         return "Invalid data"
     if len(problems) == 1:
         return str(problems[0])
-    return f"{len(problems)} problems: " + "; ".join(str(p) for p in problems)
+    shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SUMMARIZED])
+    more = len(problems) - MAX_PROBLEMS_SUMMARIZED
+    return f"{len(problems)} problems: {shown}" + (f"; and {more} more" if more > 0 else "")
 
 
 class RequestTooLargeError(PyMacaronCoreException):
     status_code = 413
     code = "REQUEST_TOO_LARGE"
+
+
+class UnsupportedMediaTypeError(PyMacaronCoreException):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class AuthenticationError(PyMacaronCoreException):
+    """Missing or invalid credentials for the operation's ``security``."""
+
+    status_code = 401
+    code = "AUTHENTICATION_REQUIRED"
+
+    def __init__(self, message, challenges=(), code=None):
+        super().__init__(message)
+        if code:
+            self.code = code
+        if challenges:
+            self.response_headers = {"WWW-Authenticate": ", ".join(challenges)}
+
+
+class InsufficientScopeError(PyMacaronCoreException):
+    """Valid credentials that lack a scope the operation requires."""
+
+    status_code = 403
+    code = "INSUFFICIENT_SCOPE"
+
+    def __init__(self, message, challenges=()):
+        super().__init__(message)
+        if challenges:
+            self.response_headers = {"WWW-Authenticate": ", ".join(challenges)}
 
 
 class InternalServerError(PyMacaronCoreException):
@@ -117,13 +186,44 @@ class ClientError(PyMacaronCoreException):
     code = "UNHANDLED_SERVER_ERROR"
 
 
+class UpstreamUnavailableError(ClientError):
+    """A client could not reach the API it calls (502 when a handler lets it escape)."""
+
+    status_code = 502
+    code = "UPSTREAM_UNAVAILABLE"
+    url = None
+    public_description = True  # names the API, operation and attempts, never the URL: safe to send
+
+
+class UpstreamTimeoutError(ClientError):
+    """The API a client calls did not answer in time (504 when a handler lets it escape)."""
+
+    status_code = 504
+    code = "UPSTREAM_TIMEOUT"
+    url = None
+    public_description = True
+
+
 @dataclass(frozen=True)
 class SpecProblem:
+    """One problem of a spec, located. ``severity``: "error" stops start-up; "warning" is
+    something v1 tolerated that does not stop serving (logged, an error under ``strict_spec``)."""
+
     file: str
     line: int | None
     where: str
     message: str
     fix: str = ""
+    severity: str = "error"
+
+    @property
+    def is_warning(self):
+        return self.severity == "warning"
+
+    def as_error(self):
+        """The same problem, as an error (strict mode)."""
+        return self if not self.is_warning else SpecProblem(self.file, self.line, self.where, self.message,
+                                                            self.fix, "error")
 
     def __str__(self):
         head = self.file or "<spec>"
@@ -131,7 +231,7 @@ class SpecProblem:
             head += f" line {self.line}"
         if self.where:
             head += f", {self.where}"
-        text = f"{head}: {self.message}"
+        text = f"{head}: {'warning: ' if self.is_warning else ''}{self.message}"
         if self.fix:
             text += f"\n    fix: {self.fix}"
         return text

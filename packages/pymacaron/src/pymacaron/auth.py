@@ -1,8 +1,16 @@
 """JWT authentication.
 
-Endpoints opt in with ``x-decorate-server: pymacaron.auth.requires_auth``.
-The token comes from ``Authorization: Bearer <jwt>`` or a ``token`` cookie
-holding ``Bearer <jwt>`` (URL-quoted). Tokens are checked for signature,
+Endpoints opt in with the spec's ``security`` (a bearer, oauth2 or openIdConnect
+scheme, or Swagger 2.0's apiKey in the ``Authorization`` header: see
+:func:`verify_jwt`), or with ``x-decorate-server: pymacaron.auth.requires_auth``.
+Both run before the request is parsed. The token comes from
+``Authorization: Bearer <jwt>``; ``requires_auth`` also reads a ``token`` cookie
+holding ``Bearer <jwt>`` (URL-quoted, or not). A cookie goes with every request
+a browser sends, even from another site: so a token from the cookie is only
+accepted on a GET, HEAD or OPTIONS, or on a request with a JSON body
+(``Content-Type: application/json``) or an ``X-Requested-With`` header, which
+no other site can send without the service's CORS consent (cross-site request
+forgery). Tokens are checked for signature,
 expiry, audience and issuer, with ``jwt_leeway`` seconds of clock skew
 (default 30). Algorithms are pinned by ``jwt_algorithms`` (default
 ``[HS256]``; ``none`` is never accepted, and HMAC and public-key algorithms
@@ -16,7 +24,12 @@ Errors (all Error JSON through ``requires_auth``)::
     AuthMissingHeaderError  401 AUTHORIZATION_HEADER_MISSING  no header, no cookie
     AuthInvalidTokenError   401 TOKEN_INVALID                 malformed, bad signature/audience/issuer...
     AuthTokenExpiredError   401 TOKEN_EXPIRED                 exp passed (beyond the leeway)
+    AuthCookieRefusedError  403 COOKIE_AUTH_REFUSED           a cookie token on a request another site could forge
     AuthConfigError         500 AUTH_NOT_CONFIGURED           pym-config lacks the JWT settings
+    InsufficientScopeError  403 INSUFFICIENT_SCOPE            the token lacks a scope the operation requires
+
+A claim of the wrong type says so: ``exp``, ``nbf`` and ``iat`` must be numbers
+(seconds since 1970), ``sub`` a string.
 """
 
 from __future__ import annotations
@@ -36,6 +49,7 @@ from pymacaron.exceptions import (
     AuthInvalidTokenError,
     AuthMissingHeaderError,
     AuthTokenExpiredError,
+    InsufficientScopeError,
     PyMacaronException,
 )
 
@@ -54,6 +68,18 @@ class AuthConfigError(PyMacaronException):
 
     code = "AUTH_NOT_CONFIGURED"
     status = 500
+
+
+class AuthCookieRefusedError(PyMacaronException):
+    """A token came in a cookie on a request that another site could have made the browser send."""
+
+    code = "COOKIE_AUTH_REFUSED"
+    status = 403
+
+
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+CSRF_HEADER = "X-Requested-With"
+NUMERIC_CLAIMS = ("exp", "nbf", "iat")
 
 
 class JwtSettings(NamedTuple):
@@ -171,16 +197,22 @@ def load_auth_token(token, load=True):
     try:
         payload = jwt.decode(token, settings.verify_key, algorithms=settings.algorithms, audience=settings.audience,
                              leeway=settings.leeway, options={"require": list(REQUIRED_CLAIMS)})
-    except jwt.ExpiredSignatureError:
-        raise AuthTokenExpiredError("Auth token is expired") from None
-    except jwt.InvalidAudienceError:
-        raise AuthInvalidTokenError("incorrect audience") from None
-    except jwt.ImmatureSignatureError:
-        raise AuthInvalidTokenError("token is not valid yet (its iat or nbf is in the future)") from None
-    except jwt.MissingRequiredClaimError as e:
-        raise AuthInvalidTokenError(f"token lacks the '{e.claim}' claim") from None
-    except jwt.PyJWTError:
+    except jwt.PyJWTError as e:
+        problem = _claim_problem(_signed_claims(token, settings))  # a claim of the wrong type says so
+        if problem:
+            raise AuthInvalidTokenError(problem) from None
+        if isinstance(e, jwt.ExpiredSignatureError):
+            raise AuthTokenExpiredError("Auth token is expired") from None
+        if isinstance(e, jwt.InvalidAudienceError):
+            raise AuthInvalidTokenError("incorrect audience") from None
+        if isinstance(e, jwt.ImmatureSignatureError):
+            raise AuthInvalidTokenError("token is not valid yet (its iat or nbf is in the future)") from None
+        if isinstance(e, jwt.MissingRequiredClaimError):
+            raise AuthInvalidTokenError(f"token lacks the '{e.claim}' claim") from None
         raise AuthInvalidTokenError(_INVALID) from None
+    problem = _claim_problem(payload)  # "exp": "9999999999" passes PyJWT's int()
+    if problem:
+        raise AuthInvalidTokenError(problem)
     if payload.get("iss") not in settings.issuers:
         raise AuthInvalidTokenError("incorrect issuer")
     payload["token"] = token
@@ -189,23 +221,78 @@ def load_auth_token(token, load=True):
     return payload
 
 
+def _signed_claims(token, settings):
+    """The claims of a token whose signature is valid (whatever they say), else None."""
+    try:
+        return jwt.decode(token, settings.verify_key, algorithms=settings.algorithms,
+                          options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False,
+                                   "verify_iss": False, "verify_sub": False, "verify_jti": False, "require": []})
+    except (jwt.PyJWTError, TypeError, ValueError):
+        return None
+
+
+def _type_name(value):
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _claim_problem(claims):
+    """What is wrong with the types of ``claims`` (None if nothing)."""
+    if not isinstance(claims, dict):
+        return None
+    for claim in NUMERIC_CLAIMS:
+        value = claims.get(claim)
+        if claim in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"the token's '{claim}' claim must be a number (seconds since 1970), got {_type_name(value)}"
+    if "sub" in claims and not isinstance(claims["sub"], str):
+        return f"the token's 'sub' claim (the user id) must be a string, got {_type_name(claims['sub'])}"
+    return None
+
+
+def _token_cookie():
+    """The 'token' cookie, also when sent unencoded ('token=Bearer <jwt>', which cookie parsers drop)."""
+    value = request.cookies.get("token")
+    if value:
+        return unquote_plus(value)
+    for part in request.headers.get("Cookie", "").split(";"):
+        name, _, raw = part.strip().partition("=")
+        if name == "token" and raw.strip():
+            return unquote_plus(raw.strip().strip('"'))
+    return None
+
+
+def _check_cookie_request():
+    """A token from a cookie: refused on a request another site could make a browser send (CSRF)."""
+    if request.method in SAFE_METHODS or request.headers.get(CSRF_HEADER):
+        return
+    mimetype = request.mimetype
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        return
+    raise AuthCookieRefusedError(
+        f"A token in a cookie is accepted on {request.method} only with Content-Type: application/json or an "
+        f"{CSRF_HEADER} header (protection against cross-site request forgery); or send the token in an "
+        "Authorization header")
+
+
 def authenticate_http_request(token=None):
     """Find the token (``token`` as a raw header value, Authorization header, 'token' cookie) and load it."""
+    where = "Authorization header"
     if token:
         value = token
     elif has_request_context() and request.headers.get("Authorization"):
         value = request.headers.get("Authorization")
-    elif has_request_context() and request.cookies.get("token"):
-        value = unquote_plus(request.cookies.get("token"))
+    elif has_request_context() and _token_cookie():
+        value, where = _token_cookie(), "'token' cookie"
+        _check_cookie_request()
     else:
         raise AuthMissingHeaderError("There is no Authorization header in the HTTP request")
     parts = value.split()
     if not parts or parts[0].lower() != "bearer":
-        raise AuthInvalidTokenError("Authorization header must start with Bearer")
+        raise AuthInvalidTokenError(f"{where} must start with Bearer")
     if len(parts) == 1:
-        raise AuthInvalidTokenError("Token not found in Authorization header")
+        raise AuthInvalidTokenError(f"Token not found in {where}")
     if len(parts) > 2:
-        raise AuthInvalidTokenError("Authorization header must be Bearer + \\s + token")
+        raise AuthInvalidTokenError(f"{where} must be Bearer + \\s + token")
     return load_auth_token(parts[1])
 
 
@@ -224,19 +311,82 @@ def _warn_if_unconfigured(f):
                     "with 500 AUTH_NOT_CONFIGURED until they are set", name, ", ".join(missing))
 
 
+_AUTHENTICATED = "pymacaron.auth.checked"  # request.environ: requires_auth's pre-parse check passed
+
+
 def requires_auth(f):
-    """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along."""
+    """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along.
+
+    Served through ``x-decorate-server``, the token is checked before the request is parsed
+    (``requires_auth.pymacaron_pre_parse``), so a caller without a valid token learns nothing
+    about the body the endpoint expects; the wrapper then does not check it again.
+    """
     _warn_if_unconfigured(f)
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        try:
-            authenticate_http_request()
-        except PyMacaronException as e:
-            return e.http_reply()
+        if not (has_request_context() and request.environ.get(_AUTHENTICATED)):
+            try:
+                authenticate_http_request()
+            except PyMacaronException as e:
+                return e.http_reply()
         return f(*args, **kwargs)
 
     return wrapper
+
+
+def _authenticate_before_parsing():
+    """requires_auth's pre-parse check (run by pymacaron-core before the request is parsed): the same
+    401 reply as the wrapper's, or None to go on."""
+    try:
+        authenticate_http_request()
+    except PyMacaronException as e:
+        return e.http_reply()
+    request.environ[_AUTHENTICATED] = True
+    return None
+
+
+requires_auth.pymacaron_pre_parse = _authenticate_before_parsing
+
+
+def granted_scopes(claims):
+    """The scopes a token grants: its ``scope`` claim (space-separated) or ``scopes`` claim (a list)."""
+    scope = claims.get("scope")
+    if isinstance(scope, str):
+        return set(scope.split())
+    scopes = claims.get("scopes")
+    if isinstance(scopes, (list, tuple)):
+        return {s for s in scopes if isinstance(s, str)}
+    return set()
+
+
+def verify_jwt(token, scopes, scheme):
+    """The verifier of the spec's bearer, oauth2 and openIdConnect schemes (pymacaron-core's hook).
+
+    Checks the token as ``requires_auth`` does (401 TOKEN_INVALID / TOKEN_EXPIRED), makes it
+    the current user's (``get_userid()``...), and checks that it grants every scope the
+    operation lists, in its ``scope`` or ``scopes`` claim (403 INSUFFICIENT_SCOPE).
+    """
+    claims = load_auth_token(token)
+    missing = [s for s in scopes if s not in granted_scopes(claims)]
+    if missing:
+        raise InsufficientScopeError(f"the token lacks the scope(s) {', '.join(missing)} required by "
+                                     f"security scheme '{scheme.name}'")
+    return claims
+
+
+def _jwt_startup_problem(scheme):
+    try:
+        missing = missing_jwt_settings(get_config())
+    except AuthConfigError as e:
+        return str(e)
+    if missing:
+        return (f"it is checked as a JWT by pymacaron.auth, and pym-config.yaml lacks {', '.join(missing)} "
+                "(or name your own verifier for it under security_verifiers in pym-config.yaml)")
+    return None
+
+
+verify_jwt.startup_problem = _jwt_startup_problem
 
 
 def get_user_token_data():

@@ -18,9 +18,12 @@ gunicorn (``server:app``) or a worker, the same code only builds the app.
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import os
+import signal
 import sys
+import threading
 
 from pymacaron_core import ApiPool, SpecError
 
@@ -187,21 +190,32 @@ class API:
         setup_app(self.app, self.config, self.error_decorator)
         decorator = generate_crash_handler_decorator(self.error_decorator)
         aliases = self.config.get("base_path_aliases", True)
+        strict = _flag(self.config, "strict_spec", False)
+        validate = _flag(self.config, "validate_responses", True)
+        verifiers = security_verifiers(self.config)
         ordered = [n for n in self.apis if n not in serve] + [n for n in self.apis if n in serve]
         for name in ordered:
             served = name in serve
             ApiPool.add(name, yaml_path=self.apis[name], timeout=self.timeout, error_callback=self.error_callback,
                         formats=self.formats, do_persist=served, host=self.host if served else None,
                         port=self.port if served else None, local=served,
-                        default_definitions=builtin_definitions())
+                        default_definitions=builtin_definitions(), strict=strict,
+                        client_base_path=client_base_path(self.config, name))
         for name in serve:
-            ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases)
+            ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
+                                        verifiers=verifiers, validate_responses=validate)
         self._log_start(serve)
         self._start_async_if_configured()
         if runtime.serve:
+            from pymacaron.guard import Guard, json_error_request_handler
+
             self.app.debug = self.debug
+            if not isinstance(self.app.wsgi_app, Guard):
+                self.app.wsgi_app = Guard(self.app)  # the request limits (pymacaron.limits), as in production
+            _exit_on_sigterm()
             log.info("Serving on http://%s:%s", self.host, self.port)
-            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False)
+            self.app.run(host=self.host, port=self.port, debug=self.debug, use_reloader=False,
+                         request_handler=json_error_request_handler())
         return self.app
 
     def _log_start(self, serve):
@@ -217,6 +231,69 @@ class API:
         except ImportError:
             raise ConfigError("with_async is set in pym-config.yaml but pymacaron-async is not installed: "
                               "pip install pymacaron-async (or pymacaron[async])") from None
+        from pymacaron_async.devwait import install
+
+        install(self.app)  # python server.py with its own worker: requests answer once their tasks ran
+
+
+def _flag(config, key, default):
+    value = config.get(key, default)
+    if not isinstance(value, bool):
+        where = getattr(config, "config_path", None) or "pym-config.yaml"
+        raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
+def client_base_path(config, api_name):
+    """Whether the client of ``api_name`` calls ``<basePath><path>`` (``client_base_path`` in pym-config).
+
+    ``false`` (the default): the spec's paths as written, as v1 clients did (v1 servers, and
+    v3 servers with base_path_aliases on, answer them); ``true``: every client prefixes the
+    basePath; a list of API names: those clients only.
+    """
+    value = config.get("client_base_path", False) if config is not None else False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return api_name in value
+    where = getattr(config, "config_path", None) or "pym-config.yaml"
+    raise ConfigError(f"{where}: client_base_path must be true, false or a list of API names, got {value!r}")
+
+
+VERIFIER_FIX = ("name a function verifying it in pym-config.yaml: 'security_verifiers: {{{scheme}: "
+                "mypackage.auth.check_{scheme}}}', where check_{scheme}(credential, scopes, scheme) returns something "
+                "true to accept the caller (see 'Spec security' in pymacaron's README)")
+
+
+def security_verifiers(config):
+    """The verifiers of the spec's ``security``: JWT (pymacaron.auth.verify_jwt) for bearer, oauth2 and
+    openIdConnect schemes; ``security_verifiers`` of pym-config (scheme name -> dotted function) for the rest,
+    or to replace the JWT check of a scheme."""
+    from pymacaron_core.server.security import Verifiers
+
+    from pymacaron.auth import verify_jwt
+
+    named = config.get("security_verifiers") or {} if config is not None else {}
+    where = getattr(config, "config_path", None) or "pym-config.yaml"
+    if not isinstance(named, dict) or not all(isinstance(k, str) and isinstance(v, str) and "." in v
+                                              for k, v in named.items()):
+        raise ConfigError(f"{where}: security_verifiers must map security scheme names to dotted function paths, "
+                          f"e.g. security_verifiers: {{api_key: mypackage.auth.check_api_key}}; got {named!r}")
+    return Verifiers(kinds={"bearer": verify_jwt, "oauth2": verify_jwt, "openIdConnect": verify_jwt},
+                     schemes=named, fix=VERIFIER_FIX)
+
+
+def _exit_on_sigterm():
+    """SIGTERM ends the development server as Ctrl-C does: exit handlers run (queued crash reports are sent)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, formats=None):
@@ -228,13 +305,21 @@ def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, 
         here = os.path.dirname(os.path.abspath(sys.argv[0])) if sys.argv and sys.argv[0] else os.getcwd()
         if not os.path.isdir(path) and os.path.isdir(os.path.join(here, "apis")):
             path = os.path.join(here, "apis")
+    config = _config_if_loaded()
     for name in apis:
         yaml_path = os.path.join(path, f"{name}.yaml")
         if not os.path.isfile(yaml_path):
             raise ConfigError(f"load_clients: {yaml_path} not found")
         ApiPool.add(name, yaml_path=yaml_path, timeout=timeout, error_callback=error_callback, formats=formats,
-                    do_persist=False, local=False, default_definitions=builtin_definitions())
+                    do_persist=False, local=False, default_definitions=builtin_definitions(),
+                    strict=_flag(config, "strict_spec", False) if config is not None else False,
+                    client_base_path=client_base_path(config, name))
     return [ApiPool.get(n) for n in apis]
+
+
+def _config_if_loaded():
+    """The config, once loaded (by API(app) or get_config()): a script calling load_clients needs none."""
+    return get_config() if config_loaded() else None
 
 
 def _parse_args(argv):
@@ -260,7 +345,7 @@ def letsgo(name, callback=None):
         raise ValueError("letsgo(__name__, callback=start): the callback is required")
     if name != "__main__":
         runtime.serve = False
-        callback(port=get_port())
+        _call_start(callback, get_port(), False)
         return
     args = _parse_args(sys.argv[1:])
     if args.env:
@@ -275,12 +360,36 @@ def letsgo(name, callback=None):
         runtime.host = args.host or "127.0.0.1"
         worker = _maybe_start_worker(config, port, args.debug)
         try:
-            callback(port=port, debug=args.debug)
+            _call_start(callback, port, args.debug)
         finally:
             if worker is not None:
                 worker.stop()
     except (ConfigError, SpecError) as e:
         _fail(str(e))
+
+
+def _call_start(callback, port, debug):
+    """Call the service's start function the way it can be called.
+
+    v1 services write ``def start(port, debug):``, ``def start(port=8080, debug=False):`` or
+    ``def start(port):``: it gets ``port`` and ``debug`` by name when it takes them, else
+    positionally, else only what it accepts. Imported (by gunicorn, granian, the async
+    worker), ``debug`` is False.
+    """
+    try:
+        sig = inspect.signature(callback)
+    except (TypeError, ValueError):
+        return callback(port=port, debug=debug)
+    for args, kwargs in (((), {"port": port, "debug": debug}), ((port, debug), {}), ((), {"port": port}),
+                         ((port,), {}), ((), {})):
+        try:
+            sig.bind(*args, **kwargs)
+        except TypeError:
+            continue
+        return callback(*args, **kwargs)
+    raise ConfigError(f"letsgo(__name__, callback={getattr(callback, '__name__', callback)!r}): the callback must "
+                      f"accept the port and debug flag, e.g. 'def start(port=8080, debug=False):' (its signature is "
+                      f"{sig})")
 
 
 def _maybe_start_worker(config, port, debug):

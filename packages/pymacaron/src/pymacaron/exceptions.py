@@ -9,20 +9,39 @@ Hierarchy::
         ├── AuthMissingHeaderError  AUTHORIZATION_HEADER_MISSING 401
         ├── AuthTokenExpiredError   TOKEN_EXPIRED 401
         ├── AuthInvalidTokenError   TOKEN_INVALID 401
+        ├── AuthRequiredError       AUTHENTICATION_REQUIRED 401  (the spec's security: no credentials)
+        ├── CredentialsInvalidError CREDENTIALS_INVALID 401      (the spec's security: refused)
+        ├── InsufficientScopeError  INSUFFICIENT_SCOPE 403
         ├── ValidationError         INVALID_PARAMETER 400
         ├── NotFoundError           NOT_FOUND 404
         ├── MethodNotAllowedError   METHOD_NOT_ALLOWED 405
         ├── RequestTooLargeError    REQUEST_TOO_LARGE 413
+        ├── UnsupportedMediaTypeError UNSUPPORTED_MEDIA_TYPE 415
+        ├── RequestTimeoutError     REQUEST_TIMEOUT 408      the body came too slowly (body_timeout)
+        ├── MalformedRequestError   MALFORMED_REQUEST 400    e.g. Content-Length and Transfer-Encoding
+        ├── HandlerTimeoutError     HANDLER_TIMEOUT 504      the handler ran over handler_timeout
         ├── BadResponseError        BAD_RESPONSE 500
+        ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE 502  (a client could not reach its API)
+        ├── UpstreamTimeoutError    UPSTREAM_TIMEOUT 504       (a client's API did not answer in time)
         └── (your own: subclass with ``code``/``status``, or ``add_error``)
 
 The Error JSON: ``{status, error, error_description, error_id, [user_message],
 [error_caught], [errors]}``; ``status`` always equals the HTTP status.
+
+A 500 the service did not choose (an exception that is not a PyMacaronException,
+a response the spec forbids, a framework failure) says nothing internal: its
+``error_description`` is :data:`GENERIC_500_DESCRIPTION`, and the exception's
+text, trace and values go to the crash report and the log, under the same
+``error_id``. In debug mode, with ``show_error_details: true`` in pym-config.yaml
+(pymacaron v1's behaviour), or with ``$PYM_SHOW_ERROR_DETAILS=1``, the exception's text is sent too.
+The 502/504 of a client call that failed (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT) keep
+their description: it names the API, the operation and the attempts, never the URL.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pprint
 
 from flask import Response
@@ -34,6 +53,9 @@ from pymacaron_core.server.plan import dumps
 log = logging.getLogger(__name__)
 
 code_to_class = {}
+GENERIC_500_DESCRIPTION = ("The server failed to handle this request. Its error_id identifies the failure in "
+                           "the service's crash reports.")
+MAX_ERRORS_LISTED = 100  # validation problems listed in 'errors' (the description counts them all)
 
 
 class PyMacaronException(PyMacaronCoreException):
@@ -156,6 +178,36 @@ class AuthInvalidTokenError(PyMacaronException):
     status = 401
 
 
+class AuthRequiredError(PyMacaronException):
+    code = "AUTHENTICATION_REQUIRED"
+    status = 401
+
+
+class CredentialsInvalidError(PyMacaronException):
+    code = "CREDENTIALS_INVALID"
+    status = 401
+
+
+class InsufficientScopeError(PyMacaronException):
+    code = "INSUFFICIENT_SCOPE"
+    status = 403
+
+
+class UnsupportedMediaTypeError(PyMacaronException):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+
+
+class UpstreamUnavailableError(PyMacaronException):
+    code = "UPSTREAM_UNAVAILABLE"
+    status = 502
+
+
+class UpstreamTimeoutError(PyMacaronException):
+    code = "UPSTREAM_TIMEOUT"
+    status = 504
+
+
 class ValidationError(PyMacaronException):
     code = "INVALID_PARAMETER"
     status = 400
@@ -176,6 +228,21 @@ class RequestTooLargeError(PyMacaronException):
     status = 413
 
 
+class RequestTimeoutError(PyMacaronException):
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
+class MalformedRequestError(PyMacaronException):
+    code = "MALFORMED_REQUEST"
+    status = 400
+
+
+class HandlerTimeoutError(PyMacaronException):
+    code = "HANDLER_TIMEOUT"
+    status = 504
+
+
 class BadResponseError(PyMacaronException):
     code = "BAD_RESPONSE"
     status = 500
@@ -188,6 +255,32 @@ def is_error(o):
     return isinstance(o, PyMacaronException) or all(hasattr(o, a) for a in ("error", "error_description", "status"))
 
 
+DETAILS_ENV = "PYM_SHOW_ERROR_DETAILS"
+
+
+def show_error_details():
+    """True when 500s may carry the exception's text: debug mode, ``show_error_details: true`` in
+    pym-config.yaml, or ``$PYM_SHOW_ERROR_DETAILS=1`` (set by ``pymacaron test --local`` for the
+    service it starts)."""
+    if os.environ.get(DETAILS_ENV, "").lower() in ("1", "true", "yes"):
+        return True
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and current_app.debug:
+            return True
+        from pymacaron.config import config_loaded, get_config
+
+        return config_loaded() and get_config().get("show_error_details") is True
+    except Exception:
+        return False
+
+
+def _server_side(message):
+    """The description of a 500 the service did not choose: generic, unless details may be shown."""
+    return message if show_error_details() else GENERIC_500_DESCRIPTION
+
+
 def _from_exception(e):
     """Any exception -> the PyMacaronException that describes it."""
     if isinstance(e, PyMacaronException):
@@ -197,10 +290,10 @@ def _from_exception(e):
     elif isinstance(e, PyMacaronCoreException):
         err = _from_core_exception(e)
     else:
-        err = UnhandledServerError(str(e) or e.__class__.__name__)
+        err = UnhandledServerError(_server_side(str(e) or e.__class__.__name__))
     problems = getattr(e, "problems", None)
-    if problems and isinstance(problems, (list, tuple)):
-        err.errors = [p.to_dict() if hasattr(p, "to_dict") else str(p) for p in problems]
+    if problems and isinstance(problems, (list, tuple)) and (err.status < 500 or show_error_details()):
+        err.errors = [p.to_dict() if hasattr(p, "to_dict") else str(p) for p in problems[:MAX_ERRORS_LISTED]]
     return err
 
 
@@ -210,7 +303,11 @@ def _from_core_exception(e):
     message = str(e) or e.__class__.__name__
     if not isinstance(code, str) or isinstance(status, bool) or not isinstance(status, int) \
             or not 100 <= status <= 599:
-        return UnhandledServerError(message)
+        return UnhandledServerError(_server_side(message))
+    if status >= 500 and getattr(e, "public_description", False) is not True:
+        # BAD_RESPONSE, a client or framework failure: the details name internal code. The upstream
+        # errors are written to be sent (API, operation and attempts, never the URL)
+        message = _server_side(message)
     cls = code_to_class.get(code)
     if cls is not None and cls.status == status:
         return cls(message)

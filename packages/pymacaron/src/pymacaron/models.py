@@ -1,7 +1,10 @@
 """``from pymacaron.models import Hello``: every model of every loaded spec.
 
 The names resolve when asked for (PEP 562), to the generated classes
-themselves, so ``isinstance(x, Hello)`` works.
+themselves, so ``isinstance(x, Hello)`` works. A name that is not (yet) a
+model raises AttributeError, so ``hasattr(pymacaron.models, "Hello")`` answers
+False and ``from pymacaron.models import Hello`` an ImportError: models exist
+once the specs are loaded (``api.load_apis(...)`` then ``api.start(...)``).
 """
 
 from pymacaron_core.models import PyMacaronModel, get_model, registered_models
@@ -14,7 +17,7 @@ def __getattr__(name):
     if name in models:
         return models[name]
     loaded = ", ".join(sorted(models)) or "none: call api.load_apis() and api.start() first"
-    raise ImportError(f"pymacaron.models has no model {name!r} (loaded models: {loaded})")
+    raise AttributeError(f"pymacaron.models has no model {name!r} (loaded models: {loaded})")
 
 
 def __dir__():

@@ -13,11 +13,15 @@ layout), ``apis/`` and ``pym-config.yaml``::
 
 Servers (``server=``):
 
-- ``granian`` (the default): a Rust HTTP server running the WSGI app in worker
-  processes. It won ``nox -s bench -- http`` (see benchmarks/README.md) and keeps
-  connections alive by itself.
+- ``granian`` (the default): a Rust HTTP server with worker processes; in each,
+  :class:`pymacaron.front.Front` receives requests on an event loop (bodies within
+  ``max_body_size`` and ``body_timeout``, ``/ping`` on threads of its own) and runs
+  handlers in ``threads`` threads, each within ``handler_timeout``. A worker that
+  dies (killed, out of memory) is replaced at once. It won ``nox -s bench -- http``
+  (see benchmarks/README.md) and keeps connections alive by itself.
 - ``gunicorn``: gthread workers configured by :mod:`pymacaron.gunicorn`
-  (``gunicorn -c python:pymacaron.gunicorn server:app`` is the same thing by hand).
+  (``gunicorn -c python:pymacaron.gunicorn server:app`` is the same thing by hand),
+  with :class:`pymacaron.guard.Guard` around the app for the same limits.
 
 Settings, first found wins: the arguments, then the environment, then
 ``pym-config.yaml``, then the defaults:
@@ -44,12 +48,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
+
+from pymacaron.limits import DEFAULT_THREADS
 
 DEFAULT_SERVER = "granian"
 SERVERS = ("granian", "gunicorn")
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_THREADS = 8  # per worker: handlers that wait on I/O (other services, databases) overlap
 MIN_WORKERS = 2  # one slow request or a worker restart never stalls the whole service
 BACKLOG = 2048
 # gunicorn's idle keep-alive: above the 60 s idle timeout of the usual load balancers (AWS, GCP), so
@@ -59,7 +65,8 @@ GRACEFUL_TIMEOUT_S = 30
 
 _PIP_NAMES = {"granian": "granian", "gunicorn": "gunicorn"}
 APP_ENV = "PYM_WSGI_APP"  # module:variable that load_app() imports in the server's processes
-LOADER = "pymacaron.serving:load_app"
+LOADER = "pymacaron.serving:load_app"  # gunicorn: the Flask app, inside a Guard
+FRONT_LOADER = "pymacaron.serving:load_front"  # granian: the Flask app behind a Front
 
 
 class ServingError(Exception):
@@ -205,6 +212,7 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
         env.setdefault("PYM_CONFIG", folder)
     env["PYTHONPATH"] = os.pathsep.join([folder] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env[APP_ENV] = app
+    env["PYM_THREADS"] = str(threads)  # the handler threads of each worker (pymacaron.limits)
     build = _granian_argv if server == "granian" else _gunicorn_argv
     argv = build(host, port, workers, threads)
     argv[-1:-1] = [str(a) for a in extra_args]  # options go before the app target
@@ -215,13 +223,14 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
 def _granian_argv(host, port, workers, threads):
     return [
         sys.executable, "-c", "from pymacaron.serving import granian_master; granian_master()",
-        "--interface", "wsgi",
+        "--interface", "rsgi",
         "--host", host, "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", str(threads),
+        "--workers", str(workers),
         "--backlog", str(BACKLOG), "--no-ws",
         "--log-level", "info", "--no-access-log",
         "--workers-kill-timeout", str(GRACEFUL_TIMEOUT_S),
-        "--factory", LOADER,
+        "--respawn-failed-workers",
+        "--factory", FRONT_LOADER,
     ]
 
 
@@ -234,14 +243,23 @@ def _gunicorn_argv(host, port, workers, threads):
     ]
 
 
-def granian_master():
-    """granian's command line (arguments in ``sys.argv[1:]``), with one fix for its workers.
+STARTUP_FAILURE_EXIT = 3  # a worker that cannot load the app (see _startup_failure)
+RESPAWN_BACKOFF_S = (0.5, 30.0)  # first and longest pause before replacing a worker that died young
+YOUNG_WORKER_S = 10.0  # a worker dying sooner after its start is in a crash loop: pause before the next
 
-    A granian worker is forked with its master's signal handlers and installs its
-    own only once the app is loaded (seconds later): a SIGTERM in between was lost,
-    and the worker served on until the master killed it after the graceful timeout.
-    Here each forked worker starts with the default SIGTERM/SIGINT action instead:
-    a worker still loading has no request to finish, so it just ends.
+
+def granian_master():
+    """granian's command line (arguments in ``sys.argv[1:]``), with two fixes for its workers.
+
+    - A granian worker is forked with its master's signal handlers and installs its
+      own only once the app is loaded (seconds later): a SIGTERM in between was lost,
+      and the worker served on until the master killed it after the graceful timeout.
+      Here each forked worker starts with the default SIGTERM/SIGINT action instead:
+      a worker still loading has no request to finish, so it just ends.
+    - A dead worker is always replaced (:func:`supervised_server_class`), and at once:
+      the app is loaded in the master before the workers are forked (as gunicorn's
+      ``preload_app``, which pymacaron.gunicorn sets too), so a new worker is ready
+      as soon as it is forked instead of importing the service for seconds.
     """
 
     def default_stop_signals():
@@ -249,13 +267,77 @@ def granian_master():
             signal.signal(sig, signal.SIG_DFL)
 
     os.register_at_fork(after_in_child=default_stop_signals)
+    _import_app()  # a configuration or spec error stops start-up here, with its message
+    import granian.cli
     from granian.cli import entrypoint
 
+    granian.cli.Server = supervised_server_class(granian.cli.Server)
     sys.argv[0] = "granian"
     entrypoint()
 
 
+def supervised_server_class(server_class):
+    """granian's server class, whose dead workers are always replaced.
+
+    With ``--respawn-failed-workers`` granian replaces a worker that dies (killed,
+    out of memory, a segfault), but stops the whole server when the same worker
+    dies again within 5.5 s of its replacement ("crash loop"): two out-of-memory
+    kills in a row took the service down. This class replaces it every time,
+    pausing first when the worker died young (0.5 s, doubling up to 30 s) so that a
+    real crash loop costs little. A worker that could not load the app (exit status
+    3: a spec or configuration error, already explained in the log) is not replaced:
+    the server stops, with status 1.
+    """
+
+    class SupervisedServer(server_class):
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay=0):
+            dead = [self.wrks[idx] for idx in workers]
+            if self.interrupt_signal or any(w.is_alive() for w in dead):  # a reload, lifetime or memory respawn
+                return super()._respawn_workers(workers, spawn_target, target_loader, delay=delay)
+            broken = [w for w in dead if getattr(getattr(w, "inner", None), "exitcode", None) == STARTUP_FAILURE_EXIT]
+            if broken:
+                self.interrupt_children.extend(w.idx for w in broken)  # the server's exit status: 1
+                self.interrupt_signal = True
+                self.main_loop_interrupt.set()
+                return None
+            backoffs = getattr(self, "_pym_backoffs", {})
+            self._pym_backoffs = backoffs
+            now = time.monotonic()
+            pause = 0.0
+            for w in dead:
+                if now - w.birth < YOUNG_WORKER_S:
+                    backoffs[w.idx] = min(backoffs.get(w.idx, RESPAWN_BACKOFF_S[0] / 2) * 2, RESPAWN_BACKOFF_S[1])
+                    pause = max(pause, backoffs[w.idx])
+                else:
+                    backoffs.pop(w.idx, None)
+            if pause:
+                sys.stderr.write(f"PyMacaron: a worker died {now - min(w.birth for w in dead):.1f} s after its start: "
+                                 f"replacing it in {pause:g} s\n")
+                time.sleep(pause)
+            result = super()._respawn_workers(workers, spawn_target, target_loader, delay=delay)
+            for idx in workers:
+                self.respawned_wrks.pop(idx, None)  # never "crash loop detected, exiting"
+            return result
+
+    SupervisedServer.__name__ = SupervisedServer.__qualname__ = f"Supervised{server_class.__name__}"
+    return SupervisedServer
+
+
+def load_front():
+    """granian's factory: the app of :func:`load_app` behind a :class:`pymacaron.front.Front`."""
+    from pymacaron.front import Front
+
+    return Front(_import_app())
+
+
 def load_app():
+    """gunicorn's factory: the app of ``$PYM_WSGI_APP`` in a :class:`pymacaron.guard.Guard`."""
+    from pymacaron.guard import Guard
+
+    return Guard(_import_app())
+
+
+def _import_app():
     """Import the app named by ``$PYM_WSGI_APP`` (``server:app``): what the servers load.
 
     A configuration or spec error stops start-up with its message alone (which

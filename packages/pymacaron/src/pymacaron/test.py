@@ -26,13 +26,14 @@ __all__ = ["PyMacaronTestCase", "TargetError", "load_port_host_token"]
 
 
 def load_port_host_token():
-    """(port, host, token) from PYM_SERVER_PORT, PYM_SERVER_HOST and PYM_JWT_TOKEN.
+    """(host, port, token) from PYM_SERVER_HOST, PYM_SERVER_PORT and PYM_JWT_TOKEN, in v1's order and types.
 
-    The host loses any ``http://`` / ``https://`` and trailing ``/``. TargetError (an Exception)
-    says what to set when the host or the port is missing.
+    Despite its name, v1 returned the host first, and the port as text. The host loses any
+    ``http://`` / ``https://`` and trailing ``/``. TargetError (an Exception) says what to set
+    when the host or the port is missing.
     """
     target = target_from_env()
-    return target.port, target.host, target.token
+    return target.host, str(target.port), target.token
 
 
 class PyMacaronTestCase(BuiltinEndpointsAssertions, _UnitTestCase):
@@ -45,6 +46,7 @@ class PyMacaronTestCase(BuiltinEndpointsAssertions, _UnitTestCase):
 
     def setUp(self):
         super().setUp()
-        self.port, self.host, self.token = load_port_host_token()
+        target = target_from_env()
+        self.host, self.port, self.token = target.host, target.port, target.token
         scheme = "https" if self.port == 443 else "http"
         self.base_url = f"{scheme}://{self.host}:{self.port}"

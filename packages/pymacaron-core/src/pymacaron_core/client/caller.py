@@ -4,8 +4,13 @@ Arguments: the body as one positional model, path/query/header/formData
 parameters as keywords, plus ``max_attempts`` (3), ``read_timeout``,
 ``connect_timeout`` (the API's timeout) and ``request_headers``.
 
-Retries: connection errors always; timeouts and 502/503/504 only for
-idempotent methods; up to ``max_attempts``, waiting 0.5, 1.5, 2.5... s.
+Retries, up to ``max_attempts``, waiting 0.5, 1.5, 2.5... s: a connection
+that was never established (refused, host not found, connect timeout) for
+every method; any other transport error (reset, closed without answer, read
+timeout) and 502/503/504 replies only for idempotent methods, since a POST or
+PATCH may have been received.
+Transport failures raise (:mod:`.errors`): a ``requests.exceptions`` instance
+that is also a 502/504 ``UpstreamUnavailableError`` / ``UpstreamTimeoutError``.
 Replies: a 2xx is validated and built into its model; an error reply with
 ``error_description`` becomes an Error model; anything else goes through
 the API's ``error_callback`` (whose result is returned).
@@ -20,8 +25,9 @@ from urllib.parse import quote
 
 import requests
 
+from pymacaron_core.client.errors import never_sent, upstream_error
 from pymacaron_core.context import call_headers
-from pymacaron_core.exceptions import ClientError, PyMacaronCoreException, ValidationError
+from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError
 from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.models.factory import generic_to_json
 
@@ -65,7 +71,7 @@ class ClientMethod:
         self.send = None  # set by the API: transport, possibly decorated
 
     def __repr__(self):
-        return f"<client {self.api.name}.{self.name}: {self.method} {self.operation.full_path}>"
+        return f"<client {self.api.name}.{self.name}: {self.method} {self.operation.path}>"
 
     def _build_request(self, args, kwargs):
         op = self.operation
@@ -80,7 +86,7 @@ class ClientMethod:
             raise ValidationError(f"{self.name} takes no positional argument (the operation has no body)")
         else:
             payload = None
-        path = op.full_path
+        path = self.api.client_path(op)
         params, headers, form, files = {}, {}, {}, {}
         for key, value in kwargs.items():
             p = self.params.get(key)
@@ -113,7 +119,7 @@ class ClientMethod:
         built = self._build_request(args, kwargs)
         if built is None:
             return api.error_callback(ValidationError(
-                f"Missing some arguments to format url: {self.operation.full_path}"))
+                f"Missing some arguments to format url: {api.client_path(self.operation)}"))
         path, params, headers, payload, files = built
         url = api.base_url + path
         all_headers = {} if (payload is not None and files) or isinstance(payload, dict) \
@@ -122,40 +128,31 @@ class ClientMethod:
         all_headers.update(headers)
         if extra_headers:
             all_headers.update(extra_headers)
-        try:
-            resp = self._call_with_retries(url, all_headers, params, payload, files,
-                                           (connect_timeout, read_timeout), max_attempts)
-        except ClientError as e:
-            return api.error_callback(e)
+        resp = self._call_with_retries(url, all_headers, params, payload, files,
+                                       (connect_timeout, read_timeout), max_attempts)
         return self._handle_response(url, resp)
 
     def _call_with_retries(self, url, headers, params, data, files, timeout, max_attempts):
         idempotent = self.method in IDEMPOTENT
         attempts = max(1, int(max_attempts))
-        last = None
         for attempt in range(attempts):
             try:
                 resp = self.send(url, method=self.method, headers=headers, params=params or None, data=data,
                                  timeout=timeout, verify=self.api.verify_ssl, files=files or None)
-            except requests.exceptions.ConnectionError as e:  # ConnectTimeout included
-                last = e
-                retry = True
-            except requests.exceptions.Timeout as e:
-                last = e
-                retry = idempotent
-            else:
-                if resp.status_code in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
-                    log.info("%s %s returned %s: retrying", self.method, url, resp.status_code)
-                    _sleep(self.api.retry_delay(attempt))
-                    continue
-                return resp
-            if not retry or attempt + 1 >= attempts:
-                break
-            log.info("%s %s failed (%s): retrying", self.method, url, last.__class__.__name__)
-            _sleep(self.api.retry_delay(attempt))
-        kind = "timed out" if isinstance(last, requests.exceptions.Timeout) else "failed"
-        tried = f"after {attempt + 1} attempt{'s' if attempt else ''}"
-        raise ClientError(f"Call to {self.method} {url} {kind} {tried}: {last.__class__.__name__}: {last}")
+            except requests.exceptions.RequestException as e:
+                if not isinstance(e, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+                    raise
+                retry = idempotent or never_sent(e)
+                if not retry or attempt + 1 >= attempts:
+                    raise upstream_error(e, self.api.name, self.operation, url, attempt + 1) from e
+                log.info("%s %s failed (%s): retrying", self.method, url, e.__class__.__name__)
+                _sleep(self.api.retry_delay(attempt))
+                continue
+            if resp.status_code in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
+                log.info("%s %s returned %s: retrying", self.method, url, resp.status_code)
+                _sleep(self.api.retry_delay(attempt))
+                continue
+            return resp
 
     def _handle_response(self, url, resp):
         api = self.api

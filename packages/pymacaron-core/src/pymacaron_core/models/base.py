@@ -4,7 +4,9 @@ Declared properties live in the instance ``__dict__`` (so reading one is a
 plain attribute lookup) and read as ``None`` when unset, through class-level
 defaults. Undeclared keys accepted by the schema (``additionalProperties``)
 are kept apart in ``_pym_extra`` and serialised too. Any other attribute set
-on an instance is local: it is never serialised.
+on an instance is local: it is never serialised. ``m['key'] = v`` on a key
+that is not a property raises (as in v1), unless the definition explicitly
+declares ``additionalProperties``.
 
 Generated subclasses receive, from :mod:`pymacaron_core.models.factory`:
 ``_pym_name``, ``_pym_props`` (ordered names), ``_pym_prop_set``,
@@ -29,7 +31,8 @@ class PyMacaronModel:
     _pym_api = None
     _pym_props = ()
     _pym_prop_set = frozenset()
-    _pym_additional = True
+    _pym_additional = True  # undeclared keys are kept when building from JSON
+    _pym_open = False  # m['undeclared'] = x allowed: the definition declares additionalProperties
     _pym_validator = None
     _pym_storage = {}  # property -> __dict__ key, for properties named like a method
     _pym_fast_set = frozenset()  # properties stored under their own name
@@ -86,6 +89,10 @@ class PyMacaronModel:
         raise ModelAttributeError(f"Model '{self._pym_name}' has no property {key!r}")
 
     def __setitem__(self, key, value):
+        if key not in self._pym_prop_set and not self._pym_open:
+            raise ModelAttributeError(
+                f"Model '{self._pym_name}' has no property {key!r} (properties: {', '.join(self._pym_props) or 'none'}"
+                "; a definition with 'additionalProperties: true' accepts others)")
         self._pym_set_many({key: value})
 
     def __delitem__(self, key):

@@ -63,6 +63,10 @@ class ModelFactory:
         self.do_persist = do_persist
         self.classes = {}
         self.problems = []
+        # x-parent / x-persist classes that cannot be imported: the plain model is built (a
+        # client's copy of another service's spec need not import that service's code), and
+        # serving the API stops start-up with these problems
+        self.import_problems = []
         self._consts = {}
         self.ns = {"PyMacaronModel": PyMacaronModel, "_generic_to_json": generic_to_json,
                    "_generic_copy": generic_copy}
@@ -91,7 +95,7 @@ class ModelFactory:
             module = importlib.import_module(module_name)
             return getattr(module, attr)
         except Exception as e:  # ImportError, AttributeError, errors raised by the module
-            self.problems.append(SpecProblem(
+            self.import_problems.append(SpecProblem(
                 self.doc.file, self.doc.line(path), f"definitions/{name}",
                 f"{key} {dotted!r} cannot be imported: {e.__class__.__name__}: {e}",
                 f"make sure {module_name} is importable and defines {attr}"))
@@ -120,6 +124,7 @@ class ModelFactory:
             "_pym_prop_set": frozenset(props),
             "_pym_required": frozenset(required),
             "_pym_additional": additional,
+            "_pym_open": _declares_additional(schema, self.definitions),
             "_pym_schema": schema,
             "__persistence_class__": persist,
         }
@@ -282,6 +287,27 @@ class ModelFactory:
             if conv is not None:
                 return conv
         return None
+
+
+def _declares_additional(schema, definitions, _seen=None):
+    """True when the definition explicitly allows other properties (``additionalProperties``
+    true or a schema), itself or through ``allOf``."""
+    seen = set() if _seen is None else _seen
+    if not isinstance(schema, dict):
+        return False
+    extra = schema.get("additionalProperties")
+    if extra is True or isinstance(extra, dict):
+        return True
+    for part in schema.get("allOf") or ():
+        if isinstance(part, dict) and "$ref" in part:
+            name = part["$ref"].rsplit("/", 1)[-1]
+            if name in seen:
+                continue
+            seen.add(name)
+            part = definitions.get(name)
+        if _declares_additional(part, definitions, seen):
+            return True
+    return False
 
 
 def _nullable(schema):

@@ -36,7 +36,11 @@ class UploadedFile(bytes):
 
 
 class _CastError(Exception):
-    pass
+    """A string that is not of the wanted type (``reason``: a better message than "not of type")."""
+
+    def __init__(self, reason=None):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _to_bool(raw):
@@ -55,7 +59,17 @@ def _to_number(raw):
     return value
 
 
-_CASTS = {"integer": int, "number": _to_number, "boolean": _to_bool}
+def _to_int(raw):
+    try:
+        return int(raw)
+    except ValueError:
+        digits = raw.strip().lstrip("+-").replace("_", "") if isinstance(raw, str) else ""
+        if len(digits) > 20 and digits.isdigit():  # int() refuses more than sys.get_int_max_str_digits()
+            raise _CastError(f"an integer of {len(digits)} digits is longer than this server accepts") from None
+        raise
+
+
+_CASTS = {"integer": _to_int, "number": _to_number, "boolean": _to_bool}
 
 
 def cast_value(kind, raw):
@@ -65,13 +79,15 @@ def cast_value(kind, raw):
         return raw
     try:
         return cast(raw)
-    except (ValueError, TypeError, _CastError):
+    except _CastError:
+        raise
+    except (ValueError, TypeError):
         raise _CastError from None
 
 
 class ParamReader:
     __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind",
-                 "items_kind", "separator", "multi", "validate", "convert", "path")
+                 "items_kind", "separator", "multi", "single", "validate", "convert", "path")
 
     def __init__(self, param, validator, convert):
         self.name = param.name
@@ -85,6 +101,8 @@ class ParamReader:
         self.items_kind = items.get("type") if isinstance(items, dict) else None
         self.multi = param.collection_format == "multi"
         self.separator = _SEPARATORS.get(param.collection_format, ",")
+        # one value only: a query or form field given twice is refused, not "first value wins"
+        self.single = self.kind != "array" and param.location in ("query", "formData")
         self.validate = validator
         self.convert = convert
         self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
@@ -107,6 +125,10 @@ class ParamReader:
                 raw = None
         else:
             raw = source.get(self.key)
+            if raw is not None and self.single and len(source.getlist(self.key)) > 1:
+                errors.append((self.path, "repeated", f"{self.name!r} is given {len(source.getlist(self.key))} "
+                               f"times, but it is not an array: give it once"))
+                return None
             if raw == "" and self.kind in _CASTABLE:
                 raw = None
         if raw is None:
@@ -123,9 +145,9 @@ class ParamReader:
                          for x in raw]
             else:
                 value = cast_value(self.kind, raw)
-        except _CastError:
+        except _CastError as e:
             wanted = self.items_kind if self.kind == "array" else self.kind
-            errors.append((self.path, "type", f"{raw!r} is not of type {wanted!r}"))
+            errors.append((self.path, "type", e.reason or f"{raw!r} is not of type {wanted!r}"))
             return None
         if self.validate is not None:
             before = len(errors)

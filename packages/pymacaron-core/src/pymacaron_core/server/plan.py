@@ -21,6 +21,7 @@ from pymacaron_core.exceptions import (
     format_location,
 )
 from pymacaron_core.models.base import PyMacaronModel
+from pymacaron_core.models.factory import generic_to_json
 from pymacaron_core.server.body import EMPTY, read_body
 from pymacaron_core.server.params import ParamReader, UploadedFile
 
@@ -28,7 +29,8 @@ _JSON_MIME = "application/json"
 
 
 def dumps(data):
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON: a NaN or an infinity raises ValueError (never a bare ``NaN`` in a response)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class RequestPlan:
@@ -161,11 +163,19 @@ def _param_schema(schema):
 
 
 class ResponsePlan:
-    """Turn what a handler returned into a validated Flask response."""
+    """Turn what a handler returned into a validated Flask response.
 
-    def __init__(self, operation, compiler, factory, response_class):
+    A handler returns a model, a plain dict or list (validated against the declared
+    response like a model), ``(value, status)``, a Flask response, or an object with
+    ``http_reply()``. ``validate=False`` (``validate_responses: false`` in pymacaron)
+    sends what the handler returned without checking it, as pymacaron v1 did.
+    """
+
+    def __init__(self, operation, compiler, factory, response_class, validate=True):
         self.operation = operation
         self.response_class = response_class
+        self.validate = validate
+        self.declared_codes = {int(c) if c.isdigit() else c for c in operation.responses}
         self.json = any(p == _JSON_MIME or p.endswith("+json") for p in operation.produces) or \
             not operation.produces
         self.mimetype = operation.produces[0] if operation.produces else _JSON_MIME
@@ -192,13 +202,15 @@ class ResponsePlan:
             self.by_model[name] = (200 if 200 in ok else ok[0]) if ok else \
                 (sorted(c for c in codes if c)[0] if any(codes) else None)
         self.has_schemas = bool(self.validators)
+        ok = sorted(c for c in self.declared_codes if isinstance(c, int) and 200 <= c < 300)
+        self.success_status = 200 if 200 in ok or not ok else ok[0]
 
     def respond(self, result):
         if isinstance(result, WerkzeugResponse):
             return result
         status = None
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
-            if len(result) == 3 or not isinstance(result[0], (PyMacaronModel, list)):
+            if len(result) == 3 or not isinstance(result[0], (PyMacaronModel, list, dict)):
                 return result  # a Flask-style (body, status[, headers]) tuple
             result, status = result
         if isinstance(result, PyMacaronModel):
@@ -209,12 +221,35 @@ class ResponsePlan:
             data = self.array_marshal(result)
             self._validate(data, status or self.array_status)
             return self.response_class(dumps(data), status or self.array_status, mimetype=_JSON_MIME)
+        if isinstance(result, (dict, list)):
+            return self._data_response(result, status)
         if not self.json and isinstance(result, (str, bytes)):
             return self.response_class(result, status or 200, mimetype=self.mimetype)
         if not result:
             raise PyMacaronCoreException("Have nothing to send in response")
         raise PyMacaronCoreException(
-            f"Method {self.operation.handler} did not return a class instance but a {type(result).__name__}")
+            f"Method {self.operation.handler} did not return a model, a dict or a list but a {type(result).__name__}")
+
+    def _data_response(self, result, status):
+        """A plain dict or list: checked against the declared response of its status."""
+        data = generic_to_json(result)
+        is_error = isinstance(data, dict) and "error" in data and "error_description" in data
+        if status is None:
+            model_status = data.get("status") if is_error else None
+            if isinstance(model_status, int) and not isinstance(model_status, bool) and 100 <= model_status <= 599:
+                status = model_status
+            else:
+                status = self.success_status
+        if self.validate:
+            validator = self.validators.get(status) or self.validators.get("default")
+            if validator is not None:
+                self._check(validator.raw(data, ("response",)), status)
+            elif not is_error and self.declared_codes and status not in self.declared_codes \
+                    and "default" not in self.declared_codes:
+                raise ResponseValidationError(
+                    f"{self.operation.where} ({self.operation.handler}) returned a {type(result).__name__} with "
+                    f"status {status}, but the spec declares: {', '.join(self.declared) or 'no response schema'}")
+        return self.response_class(dumps(data), status, mimetype=_JSON_MIME)
 
     def _model_response(self, model, status):
         cls = type(model)
@@ -228,7 +263,7 @@ class ResponsePlan:
             else:
                 status = self.by_model.get(name)
                 if status is None:
-                    if self.has_schemas and not is_error:
+                    if self.has_schemas and not is_error and self.validate:
                         raise ResponseValidationError(
                             f"{self.operation.where} ({self.operation.handler}) returned a {name}, "
                             f"but the spec declares: {', '.join(self.declared)}")
@@ -238,13 +273,13 @@ class ResponsePlan:
             validator = self.validators.get("default")
         if validator is None:
             validator = cls._pym_validator
-        if validator is not None:
+        if validator is not None and self.validate:
             self._check(validator.raw(data, ("response",)), status)
         return self.response_class(dumps(data), status, mimetype=_JSON_MIME)
 
     def _validate(self, data, status):
         validator = self.validators.get(status) or self.validators.get("default")
-        if validator is not None:
+        if validator is not None and self.validate:
             self._check(validator.raw(data, ("response",)), status)
 
     def _check(self, errors, status):

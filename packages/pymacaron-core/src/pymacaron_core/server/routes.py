@@ -1,10 +1,18 @@
 """Flask adapter: one route per bound operation.
 
-Per request: record the call context, extract and validate the arguments
-(plan), call the handler (wrapped by its ``x-decorate-server`` decorator),
-turn the result into a validated response. Every failure goes through the
-API's ``error_callback``; if that fails too, core answers the Error JSON
-itself, so a caller never sees a traceback page.
+Per request, in this order (the spec pipeline's request order):
+
+1. record the call context;
+2. the pre-parse checks, before anything of the request is read: the spec's ``security``
+   (:mod:`.security`), the pre-parse checks of ``x-decorate-server`` decorators (see
+   :func:`pre_parse_check_of`), the body's media type (:mod:`.content_type`);
+3. extract and validate the arguments (plan);
+4. call the handler (wrapped by its ``x-decorate-server`` decorator);
+5. turn the result into a validated response.
+
+Every failure goes through the API's ``error_callback``; if that fails too, core answers
+the Error JSON itself, so a caller never sees a traceback page. An exception's
+``response_headers`` (``WWW-Authenticate``...) are added to its error response.
 """
 
 from __future__ import annotations
@@ -85,9 +93,38 @@ def callback_result_to_response(result, exc, response_class):
     return error_response(exc, response_class)
 
 
-def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_class):
+PRE_PARSE_ATTRIBUTE = "pymacaron_pre_parse"
+
+
+def pre_parse_check_of(decorator):
+    """The pre-parse check an ``x-decorate-server`` decorator exposes, or None.
+
+    A decorator that guards its endpoint (authentication, rate limits...) may set
+    ``decorator.pymacaron_pre_parse = check``: core then calls ``check()`` in the request
+    context before the request is parsed or validated. ``check()`` returns None to let the
+    request through, or a response (or raises) to answer at once. The decorator still wraps
+    the handler as usual; it may skip its own check when the pre-parse one already ran.
+    """
+    check = getattr(decorator, PRE_PARSE_ATTRIBUTE, None)
+    return check if callable(check) else None
+
+
+def _with_headers(response, exc):
+    headers = getattr(exc, "response_headers", None)
+    if headers and hasattr(response, "headers"):
+        for key, value in headers.items():
+            response.headers.setdefault(key, value)
+    return response
+
+
+def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_class, security=None,
+              pre_parse=(), content_check=None):
+    """The Flask view of one operation. ``security(request)`` raises unless the caller may call;
+    ``pre_parse``: decorators' checks, ``check()`` -> None or a response; ``content_check(environ)``
+    raises on a body type the operation does not consume."""
     extract = req_plan.extract
     respond = resp_plan.respond
+    pre_parse = tuple(pre_parse)
 
     def handle_error(exc):
         exc = normalise_exception(exc)
@@ -96,20 +133,42 @@ def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_c
         except Exception as raised:
             if raised is not exc:
                 log.exception("error_callback failed while handling %r", exc)
-            return error_response(exc, response_class)
-        return callback_result_to_response(result, exc, response_class)
+            return _with_headers(error_response(exc, response_class), exc)
+        response = callback_result_to_response(result, exc, response_class)
+        return _with_headers(response, exc)
 
-    def view(**view_args):
-        req = request._get_current_object()
-        environ = req.environ
-        enter_call(environ, api_name)
-        try:
-            args, kwargs = extract(req, view_args)
-            result = handler(*args, **kwargs)
-            return respond(result)
-        except Exception as exc:
-            environ[EXCEPTION_KEY] = exc
-            return handle_error(exc)
+    if security is None and not pre_parse and content_check is None:
+        def view(**view_args):
+            req = request._get_current_object()
+            environ = req.environ
+            enter_call(environ, api_name)
+            try:
+                args, kwargs = extract(req, view_args)
+                result = handler(*args, **kwargs)
+                return respond(result)
+            except Exception as exc:
+                environ[EXCEPTION_KEY] = exc
+                return handle_error(exc)
+    else:
+        def view(**view_args):
+            req = request._get_current_object()
+            environ = req.environ
+            enter_call(environ, api_name)
+            try:
+                if security is not None:
+                    security(req)
+                for check in pre_parse:
+                    stop = check()
+                    if stop is not None:
+                        return respond(stop)
+                if content_check is not None:
+                    content_check(environ)
+                args, kwargs = extract(req, view_args)
+                result = handler(*args, **kwargs)
+                return respond(result)
+            except Exception as exc:
+                environ[EXCEPTION_KEY] = exc
+                return handle_error(exc)
 
     view.handle_error = handle_error
     view.handler = handler

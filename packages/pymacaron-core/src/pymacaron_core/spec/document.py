@@ -13,6 +13,7 @@ import difflib
 import os
 
 from pymacaron_core.exceptions import SpecError, SpecProblem, format_location
+from pymacaron_core.spec.problems import settle
 from pymacaron_core.spec.structure import check_structure
 from pymacaron_core.spec.yamlfile import load_yaml
 
@@ -20,11 +21,12 @@ from pymacaron_core.spec.yamlfile import load_yaml
 class SpecDocument:
     """The spec of one API: its data, the file it came from, line numbers."""
 
-    def __init__(self, data, locs, file, name=None):
+    def __init__(self, data, locs, file, name=None, warnings=()):
         self.data = data
         self.locs = locs
         self.file = file
         self.name = name
+        self.warnings = list(warnings)  # SpecProblems tolerated (severity "warning")
 
     @property
     def definitions(self):
@@ -64,23 +66,25 @@ _cache: dict = {}
 _CACHE_SIZE = 64
 
 
-def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None) -> SpecDocument:
+def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None, strict=False) -> SpecDocument:
     """Load and check a spec. ``default_definitions`` fill in definitions the spec
     references but does not define (pymacaron passes its Error and Ok).
 
-    Checked documents are cached by file identity (path, size, mtime) and content,
-    so loading the same spec again (tests, reloads) skips the checks.
+    Problems v1 tolerated are logged as warnings (``doc.warnings``), or raised as errors
+    when ``strict``. Checked documents are cached by file identity (path, size, mtime)
+    and content, so loading the same spec again (tests, reloads) skips the checks.
     """
     key = _cache_key(yaml_path, yaml_str, name, default_definitions)
     cached = _cache.get(key) if key is not None else None
     if cached is not None:
-        data, locs, file = cached
-        return SpecDocument(copy.deepcopy(data), locs, file, name)
-    doc = _load_document(yaml_path, yaml_str, name, default_definitions)
+        data, locs, file, warnings = cached
+        settle(warnings, strict)
+        return SpecDocument(copy.deepcopy(data), locs, file, name, warnings)
+    doc = _load_document(yaml_path, yaml_str, name, default_definitions, strict)
     if key is not None:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[key] = (copy.deepcopy(doc.data), doc.locs, doc.file)
+        _cache[key] = (copy.deepcopy(doc.data), doc.locs, doc.file, list(doc.warnings))
     return doc
 
 
@@ -96,7 +100,7 @@ def _cache_key(yaml_path, yaml_str, name, default_definitions):
         return None
 
 
-def _load_document(yaml_path, yaml_str, name, default_definitions):
+def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False):
     if yaml_path is None and yaml_str is None:
         raise SpecError(SpecProblem("", None, "", "no spec given", "pass yaml_path= or yaml_str="))
     if yaml_path is not None:
@@ -125,8 +129,7 @@ def _load_document(yaml_path, yaml_str, name, default_definitions):
     _import_external_refs(doc, base_dir, problems)
     problems.extend(check_structure(doc.data, locs))
     problems.extend(_check_refs(doc))
-    if problems:
-        raise SpecError(problems)
+    doc.warnings = settle(problems, strict)
     for def_name, schema in doc.definitions.items():
         if isinstance(schema, dict):
             schema.setdefault("x-model", def_name)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pymacaron_core.exceptions import SpecProblem
+from pymacaron_core.spec.swagger2 import global_security, operation_security
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _PATH_VAR = re.compile(r"{([^}/]+)}")
@@ -50,8 +51,12 @@ class Operation:
     body: Parameter | None = None
     produces: list = field(default_factory=list)
     consumes: list = field(default_factory=list)
+    consumes_declared: bool = False  # False: the spec says nothing, JSON (and forms for formData) accepted
     responses: dict = field(default_factory=dict)  # '200' / 'default' -> schema or None
     summary: str = ""
+    # None: public; else alternatives (OR) of (scheme_name, scopes) pairs (AND): see spec/description.py
+    security: tuple | None = None
+    security_line: int | None = None
 
     @property
     def where(self):
@@ -86,16 +91,18 @@ def flask_var(name):
     return _flask_var(name)
 
 
-def compile_operations(doc, api_name, base_path=None):
-    """-> (operations, problems)."""
+def compile_operations(doc, api_name, base_path=None, schemes=None):
+    """-> (operations, problems). ``schemes``: the spec's security schemes, by name."""
     data = doc.data
     if base_path is None:
         base_path = data.get("basePath") or ""
     if base_path == "/":
         base_path = ""
     global_produces = data.get("produces") or ["application/json"]
-    global_consumes = data.get("consumes") or ["application/json"]
-    operations, problems = [], []
+    global_consumes = data.get("consumes") or None
+    schemes = schemes or {}
+    default_security, problems = global_security(doc, schemes)
+    operations = []
     for path, item in (data.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
@@ -105,13 +112,19 @@ def compile_operations(doc, api_name, base_path=None):
             if not isinstance(op, dict):
                 continue
             spec_path = ("paths", path, method)
+            consumes = op.get("consumes") or global_consumes
             operation = Operation(
                 api_name=api_name, method=method.upper(), path=path, base_path=base_path,
                 spec_path=spec_path, line=doc.line(spec_path),
                 produces=list(op.get("produces") or global_produces),
-                consumes=list(op.get("consumes") or global_consumes),
+                consumes=[c for c in consumes if isinstance(c, str)] if isinstance(consumes, list)
+                else ["application/json"],
+                consumes_declared=isinstance(consumes, list),
                 summary=op.get("summary") or "",
             )
+            operation.security, operation.security_line, found = operation_security(
+                doc, op, spec_path, operation.where, schemes, default_security)
+            problems.extend(found)
             _bindings(doc, op, operation, problems)
             _parameters(doc, path_params, op, operation, problems)
             _responses(doc, op, operation, problems)

@@ -1,99 +1,126 @@
-"""Check a spec against the Swagger 2.0 schema and report located problems.
+"""Check a spec against the official schema of its version and report located problems.
 
-The official Swagger 2.0 JSON schema (shipped by swagger-spec-validator) is
-checked first with a validator compiled by our own schema compiler; only a
-spec that fails it is examined with jsonschema (imported then: it is slow to import),
-whose ``oneOf`` failures are explained by the branch the author evidently
-meant (the one whose ``in`` matches), not by a dump of every branch. Each
-problem names the line of the offending node.
+Stage 2 of the pipeline (see README.md). The official schemas ship with this
+package (``schemas/``, see ``schemas/README.md`` for their sources):
+
+======= ======================================================= =============
+version schema                                                  dialect
+======= ======================================================= =============
+2.0     Swagger 2.0 (swagger.io/v2/schema.json)                 Draft 4
+3.0     OpenAPI 3.0, 2021-09-28                                 Draft 4
+3.1     OpenAPI 3.1 schema-base 2022-10-07 (the 2022-10-07      2020-12
+        schema, whose Schema Objects are checked against the
+        OpenAPI 3.1 dialect through ``$dynamicRef``)
+======= ======================================================= =============
+
+The verdict comes from a validator compiled by our own schema compiler
+(fast, and jsonschema is not imported at start-up). Only a spec that fails
+it is examined with jsonschema (imported then: it is slow to import), whose
+``oneOf`` failures are explained by the branch the author evidently meant
+(the one whose ``in`` matches, the one that is not a ``$ref``...), not by a
+dump of every branch. Each problem names the line of the offending node.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
-import os
+from importlib import resources
 
 from pymacaron_core.exceptions import SpecProblem, format_location
 from pymacaron_core.schema.compiler import SchemaCompiler
 from pymacaron_core.schema.formats import FormatRegistry
 
 _DRAFT4 = "http://json-schema.org/draft-04/schema"
+_DRAFT2020 = "https://json-schema.org/draft/2020-12/"
+_VOCABULARIES = ("core", "applicator", "unevaluated", "validation", "meta-data", "format-annotation", "content")
 
 
-def _package_file(package, *parts):
-    """A data file of an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the package {package} is not installed")
-    return os.path.join(spec.submodule_search_locations[0], *parts)
+class _Version:
+    def __init__(self, label, dialect, root, uri, extra):
+        self.label = label  # "Swagger 2.0"
+        self.dialect = dialect  # compiler dialect of the schema itself
+        self.root = root  # file name in schemas/
+        self.uri = uri
+        self.extra = extra  # ((uri, file name), ...): the documents it refers to
 
 
-@functools.lru_cache(maxsize=1)
-def _swagger_schema():
-    with open(_package_file("swagger_spec_validator", "schemas", "v2.0", "schema.json"), encoding="utf-8") as f:
-        return json.load(f)
+VERSIONS = {
+    "2.0": _Version("Swagger 2.0", "draft4", "swagger-2.0.json", "http://swagger.io/v2/schema.json",
+                    ((_DRAFT4, "draft-04.json"),)),
+    "3.0": _Version("OpenAPI 3.0", "draft4", "oas-3.0-2021-09-28.json",
+                    "https://spec.openapis.org/oas/3.0/schema/2021-09-28", ((_DRAFT4, "draft-04.json"),)),
+    "3.1": _Version("OpenAPI 3.1", "draft2020-12", "oas-3.1-schema-base-2022-10-07.json",
+                    "https://spec.openapis.org/oas/3.1/schema-base/2022-10-07", (
+                        ("https://spec.openapis.org/oas/3.1/schema/2022-10-07", "oas-3.1-2022-10-07.json"),
+                        ("https://spec.openapis.org/oas/3.1/dialect/base", "oas-3.1-dialect-base.json"),
+                        ("https://spec.openapis.org/oas/3.1/meta/base", "oas-3.1-meta-base.json"),
+                        (_DRAFT2020 + "schema", "draft2020-12/schema.json"),
+                        *((f"{_DRAFT2020}meta/{v}", f"draft2020-12/meta/{v}.json") for v in _VOCABULARIES),
+                    )),
+}
 
 
-@functools.lru_cache(maxsize=1)
-def _draft4_metaschema():
-    with open(_package_file("jsonschema_specifications", "schemas", "draft4", "metaschema.json"),
-              encoding="utf-8") as f:
-        return json.load(f)
+def version_of(data):
+    """The version ("2.0", "3.0" or "3.1") a document's ``swagger`` / ``openapi`` field names, else None."""
+    if not isinstance(data, dict):
+        return None
+    if str(data.get("swagger")) == "2.0":
+        return "2.0"
+    openapi = data.get("openapi")
+    if isinstance(openapi, str):
+        for version in ("3.0", "3.1"):
+            if openapi == version or openapi.startswith(version + "."):
+                return version
+    return None
 
 
-def _local_refs(node, meta):
-    """Rewrite the schema's references into the draft-04 meta-schema as local ones."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_DRAFT4):
-            pointer = ref.split("#", 1)[1].strip("/").split("/")
-            if pointer[0] == "definitions":
-                return {"$ref": f"#/definitions/draft4.{pointer[1]}"}
-            target = meta
-            for part in pointer:
-                target = target[part]
-            return _meta_local(target)
-        return {k: _local_refs(v, meta) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_local_refs(v, meta) for v in node]
-    return node
+def _version(version):
+    try:
+        return VERSIONS[version]
+    except KeyError:
+        raise ValueError(f"no structure schema for spec version {version!r} (known: {', '.join(VERSIONS)})") from None
 
 
-@functools.lru_cache(maxsize=1)
-def _fast_check():
-    """Draft 4 validation of the Swagger 2.0 schema, compiled (formats unchecked, as jsonschema does)."""
-    meta = _draft4_metaschema()
-    schema = _swagger_schema()
-    definitions = {k: _local_refs(v, meta) for k, v in schema["definitions"].items()}
-    for name, sub in meta["definitions"].items():
-        definitions[f"draft4.{name}"] = _meta_local(sub)
-    definitions["draft4.root"] = _meta_local({k: v for k, v in meta.items() if k not in ("definitions", "id",
-                                                                                          "$schema")})
-    root = {k: _local_refs(v, meta) for k, v in schema.items() if k not in ("definitions", "$schema", "id")}
-    return SchemaCompiler(definitions, FormatRegistry(), "swagger-2.0", check_formats=False).compile(root, "spec")
+@functools.cache
+def load_schema(name):
+    """One of the official schemas shipped in ``schemas/`` (parsed JSON; do not modify)."""
+    return json.loads(resources.files(__package__).joinpath("schemas", name).read_text(encoding="utf-8"))
 
 
-def _meta_local(node):
-    """The meta-schema's own '#/definitions/x' refs, renamed into our namespace."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/definitions/"):
-            return {"$ref": f"#/definitions/draft4.{ref.rsplit('/', 1)[1]}"}
-        if ref == "#":
-            return {"$ref": "#/definitions/draft4.root"}
-        return {k: _meta_local(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_meta_local(v) for v in node]
-    return node
+def _documents(v):
+    return load_schema(v.root), {uri: load_schema(name) for uri, name in v.extra}
 
 
-@functools.lru_cache(maxsize=1)
+@functools.cache
+def _fast_check(version="2.0"):
+    """The official schema of ``version``, compiled (formats unchecked, as jsonschema does by default)."""
+    v = _version(version)
+    root, extra = _documents(v)
+    compiler = SchemaCompiler({}, FormatRegistry(), f"structure-{version}", check_formats=False,
+                              dialect=v.dialect, root=root, base_uri=v.uri, resources=extra)
+    return compiler.compile(root, "spec")
+
+
+@functools.cache
+def _reference_validator(version="2.0"):
+    """jsonschema's validator for the same schema: slower, but it explains failures."""
+    from jsonschema import Draft4Validator, Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4, DRAFT202012
+
+    v = _version(version)
+    root, extra = _documents(v)
+    spec = DRAFT4 if v.dialect == "draft4" else DRAFT202012
+    registry = Registry().with_resources(
+        [(uri, Resource(document, specification=spec)) for uri, document in extra.items()]
+        + [(v.uri, Resource(root, specification=spec))])
+    cls = Draft4Validator if v.dialect == "draft4" else Draft202012Validator
+    return cls(root, registry=registry)
+
+
 def _swagger_validator():
-    from jsonschema import Draft4Validator
-
-    return Draft4Validator(_swagger_schema())
+    return _reference_validator("2.0")
 
 
 def _branches(error):
@@ -125,18 +152,23 @@ def _leaves(error):
     branch = min(branches, key=len)
     out = []
     for sub in branch:
-        if sub.validator == "additionalProperties" and len(branches) > 1:
+        if sub.validator in ("additionalProperties", "unevaluatedProperties") and len(branches) > 1:
             continue
         out.extend(_leaves(sub))
     return out or [error]
 
 
-def check_structure(data, locs):
-    if _fast_check().is_valid(data):
+def check_structure(data, locs, version="2.0"):
+    """Problems (file:line, fix) of ``data`` against the official schema of ``version``; [] if none.
+
+    ``version``: "2.0", "3.0" or "3.1" (see :func:`version_of`).
+    """
+    if _fast_check(version).is_valid(data):
         return []
+    label = _version(version).label
     problems = []  # explain every problem, with lines
     seen = set()
-    for error in _swagger_validator().iter_errors(data):
+    for error in _reference_validator(version).iter_errors(data):
         for leaf in _leaves(error):
             path = tuple(leaf.absolute_path)
             where = format_location(path) or "(top level)"
@@ -146,10 +178,40 @@ def check_structure(data, locs):
             seen.add(key)
             problems.append(SpecProblem(
                 locs.file, locs.line(path), where,
-                f"invalid Swagger 2.0: {_shorten(leaf.message)}",
-                _hint(leaf),
+                f"invalid {label}: {_shorten(leaf.message)}",
+                _hint(leaf), _severity(leaf),
             ))
+    if not problems:  # the two validators disagree: say so rather than pass silently
+        problems.append(SpecProblem(locs.file, locs.line(()), "(top level)",
+                                    f"invalid {label}: the document does not match the {label} schema",
+                                    "check the document against the official schema"))
     return problems
+
+
+# keys whose absence v1 tolerated and which serving does not need
+_OPTIONAL_IN_PRACTICE = frozenset({"info", "title", "version", "paths", "description", "responses"})
+
+
+def _severity(error):
+    """"warning" for what pymacaron v1 tolerated and serving does not need, else "error".
+
+    - an unknown key (``type:`` directly under a response, a misspelt ``descripton``...): ignored;
+    - a missing ``info``, ``info.title``/``info.version``, ``paths``, a response's
+      ``description`` or an operation's ``responses``: documentation, or nothing to serve;
+    - an empty ``required: []`` list in a schema.
+    Everything else (wrong types, unknown ``in``, a parameter without ``name``...) changes what
+    is served, and stays an error.
+    """
+    if error.validator == "additionalProperties":
+        return "warning"
+    if error.validator == "required":
+        missing = set(error.validator_value) - set(error.instance or ()) if isinstance(error.instance, dict) \
+            else set()
+        if missing and missing <= _OPTIONAL_IN_PRACTICE:
+            return "warning"
+    if error.validator == "minItems" and error.instance == [] and list(error.absolute_path)[-1:] == ["required"]:
+        return "warning"
+    return "error"
 
 
 def _shorten(text, limit=300):
@@ -159,12 +221,16 @@ def _shorten(text, limit=300):
 def _hint(error):
     if error.validator == "enum":
         return "use one of: " + ", ".join(str(x) for x in error.validator_value)
-    if error.validator == "required":
+    if error.validator == "const":
+        return f"use {error.validator_value!r}"
+    if error.validator in ("required", "dependentRequired"):
         return "add the missing key"
-    if error.validator == "additionalProperties":
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return "remove the key, or prefix custom keys with 'x-'"
     if error.validator == "type" and error.validator_value == "array" and error.instance is True:
         return "a schema's 'required' is a list of property names, e.g. required: [name]"
     if error.validator == "type":
         return f"this must be of type {error.validator_value}"
+    if error.validator == "pattern":
+        return f"this must match the regular expression {error.validator_value}"
     return ""

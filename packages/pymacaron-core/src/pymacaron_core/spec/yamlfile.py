@@ -45,26 +45,29 @@ def _scalar(loader, node):
     return value
 
 
+class _RecursiveAlias(Exception):
+    def __init__(self, node):
+        super().__init__("recursive YAML alias")
+        self.node = node
+
+
 def _build(loader, node, path, locs, seen):
     locs.set(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        out = {}
-        for key_node, value_node in node.value:
-            key = _scalar(loader, key_node)
-            key = key if isinstance(key, str) else _key_to_str(key)
-            out[key] = _build(loader, value_node, path + (key,), locs, seen)
-            locs.set(path + (key,), key_node.start_mark.line + 1)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        if id(node) in seen:
-            raise yaml.YAMLError("recursive YAML alias")
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in seen:  # an alias to one of its own ancestors: the data would be infinite
+            raise _RecursiveAlias(node)
         seen.add(id(node))
         try:
-            return [
-                _build(loader, item, path + (i,), locs, seen)
-                for i, item in enumerate(node.value)
-            ]
+            if isinstance(node, yaml.SequenceNode):
+                return [_build(loader, item, path + (i,), locs, seen) for i, item in enumerate(node.value)]
+            loader.flatten_mapping(node)
+            out = {}
+            for key_node, value_node in node.value:
+                key = _scalar(loader, key_node)
+                key = key if isinstance(key, str) else _key_to_str(key)
+                out[key] = _build(loader, value_node, path + (key,), locs, seen)
+                locs.set(path + (key,), key_node.start_mark.line + 1)
+            return out
         finally:
             seen.discard(id(node))
     return _scalar(loader, node)
@@ -91,6 +94,14 @@ def load_yaml(text: str, file: str):
             raise SpecError(SpecProblem(file, 1, "", "the file is empty",
                                         "write a Swagger 2.0 spec in it"))
         data = _build(loader, node, (), locs, set())
+    except _RecursiveAlias as e:
+        raise SpecError(SpecProblem(
+            file, e.node.start_mark.line + 1, "", "recursive YAML alias: an anchor (&name) is used (*name) inside "
+            "its own value, which would make the spec infinite",
+            "copy the value instead of aliasing it, or use a $ref to a definition")) from None
+    except RecursionError:
+        raise SpecError(SpecProblem(file, None, "", "the YAML is nested too deeply to be read",
+                                    "flatten the spec (use $ref to definitions)")) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None

@@ -127,6 +127,7 @@ class LocalService:
         fd, self.log_path = tempfile.mkstemp(prefix="pymtest-server-", suffix=".log")
         env = dict(self.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        env.setdefault("PYM_SHOW_ERROR_DETAILS", "1")  # a 500's cause in the tests' output (pymacaron)
         self._say(f"starting the service: {' '.join(self.command()[1:])} (in {self.folder})")
         with os.fdopen(fd, "wb") as log:
             try:

@@ -1,8 +1,9 @@
 """The ``pymacaron`` command line: argparse subcommands, extended by plug-ins.
 
-Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``)
-and ``token`` (alias ``get_test_jwt_token``). Extensions add theirs (``test``, ``worker``, ``docker``,
-``deploy``, ...) without pymacaron depending on them.
+Commands shipped here: ``run``, ``config`` (alias ``pymconfig``), ``version`` (alias ``pymversion``),
+``token`` (alias ``get_test_jwt_token``), ``docker``, ``deploy``, ``lint`` and ``convert`` (Swagger 2.0 ->
+OpenAPI 3). Extensions add theirs (``test``, ``worker``, ``aws``, ...) without pymacaron depending
+on them; deploy targets plug into ``deploy``.
 
 Plug-in contract
 ----------------
@@ -76,6 +77,8 @@ BUILTIN_COMMANDS = (
     "pymacaron.cli.token",
     "pymacaron.cli.docker",
     "pymacaron.cli.deploy",
+    "pymacaron.cli.lint",
+    "pymacaron.cli.convert",
 )
 
 

@@ -9,6 +9,11 @@ current folder or a parent up to the git root. Values are printed as written in 
 (``--env-secrets`` prints the variable NAMES, one per line). Without a flag, the file is only
 checked (exit 0 when it is usable). A missing file prints ``ERROR: cannot find config file``
 and exits 1; so does a missing required key, naming it.
+
+``--debug`` prints the whole file readably: which file, each ``env_secrets`` variable and whether
+it is set in this environment, then every key with its value as written. A key whose value is an
+``env_secrets`` variable shows ``$VARIABLE``; a literal value under a secret-looking key
+(``*secret*``, ``*password*``, ``*_key``...) shows ``****``.
 """
 
 from __future__ import annotations
@@ -77,6 +82,8 @@ def register(subparsers):
         flags.add_argument(flag, dest="what", action="store_const", const=flag, help=f"{key}, one per line")
     for flag, text in COMPUTED_HELP.items():
         flags.add_argument(flag, dest="what", action="store_const", const=flag, help=text)
+    flags.add_argument("--debug", dest="what", action="store_const", const="--debug",
+                       help="print the file, its env_secrets (set or not here) and every key, secrets masked")
     p.set_defaults(func=run, what=None)
     return p
 
@@ -209,9 +216,65 @@ COMPUTED = {
 }
 
 
+_PLAIN_SECTIONS = frozenset({"security_verifiers"})  # their keys name schemes, their values functions
+
+
+def _debug_scalar(value, secrets, key, masked):
+    from pymacaron.config import MASK, is_secret_key
+
+    if isinstance(value, str) and value in secrets:
+        return f"${value}"
+    if masked and key is not None and is_secret_key(key) and value not in (None, ""):
+        return MASK
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _debug_lines(key, value, secrets, pad, masked):
+    """Lines showing ``key: value`` (nested mappings and lists indented, YAML-like)."""
+    if isinstance(value, dict):
+        lines = [f"{pad}{key}:"]
+        for k, v in value.items():
+            lines += _debug_lines(k, v, secrets, pad + "  ", masked)
+        return lines
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            return [f"{pad}{key}: [{', '.join(_debug_scalar(v, secrets, key, masked) for v in value)}]"]
+        lines = [f"{pad}{key}:"]
+        for item in value:
+            if isinstance(item, dict) and item:
+                sub = [line for k, v in item.items() for line in _debug_lines(k, v, secrets, pad + "    ", masked)]
+                lines += [f"{pad}  - {sub[0].lstrip()}"] + sub[1:]
+            elif isinstance(item, (list, dict)):
+                lines.append(f"{pad}  - ({type(item).__name__} of {len(item)} not shown)")
+            else:
+                lines.append(f"{pad}  - {_debug_scalar(item, secrets, key, masked)}")
+        return lines
+    return [f"{pad}{key}: {_debug_scalar(value, secrets, key, masked)}"]
+
+
+def debug_lines(conf):
+    """``pymconfig --debug``: the file, its env_secrets, every key (see the module docstring)."""
+    secrets = conf.names("env_secrets")
+    lines = [f"file: {conf.path}", f"PYM_ENV: {os.environ.get('PYM_ENV') or '(not set)'}"]
+    lines.append("env_secrets:" if secrets else "env_secrets: none")
+    width = max((len(name) for name in secrets), default=0)
+    for name in secrets:
+        lines.append(f"  {name.ljust(width)}  {'set' if os.environ.get(name) else 'NOT SET in this environment'}")
+    lines.append("keys:")
+    for key in sorted(k for k in conf.data if k != "env_secrets"):
+        lines += _debug_lines(key, conf.data[key], set(secrets), "  ", masked=key not in _PLAIN_SECTIONS)
+    return lines
+
+
 def config_value(what, env=None, cwd=None):
     """What ``pymconfig <what>`` prints: a text, a list (one line each), or None (check only)."""
     conf = _Config(find_config_file(env=env, cwd=cwd))
+    if what == "--debug":
+        return debug_lines(conf)
     if what is None:
         conf.get("name", REQUIRED)
         _deploy_target(conf)

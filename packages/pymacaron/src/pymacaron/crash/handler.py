@@ -160,7 +160,10 @@ def crash_handler(f):
 
 
 def report_response(response, body, caught, elapsed_ms, title, fatal=True, function=None, params=None):
-    """Report ``response`` (its error ``body``, the exception ``caught``); FATAL unless ``fatal=False``."""
+    """Report ``response`` (its error ``body``, the exception ``caught``); FATAL unless ``fatal=False``.
+
+    -> the report's title, or None if it was not sent (reporting off, or folded into an identical one).
+    """
     end = datetime.datetime.now(datetime.timezone.utc)
     start = end - datetime.timedelta(milliseconds=elapsed_ms)
     data = {
@@ -180,7 +183,11 @@ def report_response(response, body, caught, elapsed_ms, title, fatal=True, funct
         data["function"] = function
     if caught is not None:
         data["trace"] = capture_trace(caught)
-    send_report(title, data, is_fatal=fatal)
+        url = getattr(caught, "url", None)
+        if isinstance(url, str):  # a client's transport error: the answer hides the URL, the report keeps it
+            data["upstream"] = {"api": getattr(caught, "api_name", ""), "operation": getattr(caught, "operation", ""),
+                                "url": url, "attempts": getattr(caught, "attempts", None)}
+    return send_report(title, data, is_fatal=fatal)
 
 
 def report_slow(max_ms=None):

@@ -3,13 +3,23 @@
 Masked, by value wherever they appear (titles, traces, messages):
 - every secret value the configuration holds (``env_secrets``, ``jwt_secret``...);
 - within a request: the Authorization header (and its token), every cookie value,
-  and the values of secret-named fields (password, token, secret...) of the JSON
-  or form body and of the query string.
+  the values of secret-named headers (``X-Api-Key``...), and the values of
+  secret-named fields (password, token, secret...) of the JSON or form body and
+  of the query string. A JSON body up to ``MAX_BODY_SCAN`` bytes is parsed to find
+  them; a larger one (or one that does not parse) is searched for
+  ``"<secret-named key>": <value>`` pairs instead, and never copied into a crash
+  report (fail closed: what was not parsed is not shown).
 Masked by shape: values under secret-named keys of structured data, ``Bearer``/
 ``Basic`` credentials, JWTs, and ``password=...``/``"token": "..."`` pairs in text.
 
 Values shorter than ``MIN_SECRET_LEN`` are only masked by key or shape (masking
 every "a" of a report would destroy it). Redaction never raises.
+
+It fails closed: when the secret values cannot be listed (the configuration or the
+request cannot be read), texts are masked more, never less: every word of
+``MIN_SECRET_LEN`` characters or more is masked, except upper-case codes and
+numbers (``FATAL``, ``UNHANDLED_SERVER_ERROR``, ``500``), so a report still says what
+kind of error it was.
 """
 
 from __future__ import annotations
@@ -31,6 +41,21 @@ _KV_SECRET = re.compile(
     r"(?i)((?:%s)[A-Za-z0-9_\-]*[\"']?\s*[:=]\s*)(?!(?:bearer|basic)\s)(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\"'&\s,;}\])]+)"
     % _SECRET_WORDS)
 _ENV_KEY = "pymacaron.request_secrets"
+_WORD = re.compile(r"[^\s\[\](){}<>,;:'\"]+")
+_KEEP = re.compile(r"[A-Z][A-Z0-9_]*|[\d.]+")
+
+
+class _Unknown(frozenset):
+    """The secrets could not be listed: mask everything that could be one."""
+
+    def __repr__(self):
+        return "UNKNOWN_SECRETS"
+
+
+UNKNOWN = _Unknown()
+# "<key>": <JSON string or number>, matched where a key holding a secret word starts (bodies too large to parse)
+_JSON_PAIR_AT = re.compile(rb'"([^"\\]{1,128})"\s*:\s*("(?:[^"\\]|\\.){0,10000}"|-?[0-9][0-9.eE+-]{0,100})')
+_WORD_STARTS = (b"pass", b"secret", b"token", b"authorization", b"cookie", b"api", b"private", b"credential")
 
 
 def is_secret_key(key):
@@ -54,8 +79,8 @@ def _config_secrets():
 
         if config_loaded():
             return get_config().secret_values
-    except Exception:  # redaction must never fail
-        pass
+    except Exception:  # redaction must never fail: nor leak what it could not list
+        return UNKNOWN
     return frozenset()
 
 
@@ -74,6 +99,37 @@ def _collect_fields(obj, out, depth=0):
             _collect_fields(value, out, depth + 1)
 
 
+def _scan_raw_body(raw, found):
+    """Values of secret-named keys in a JSON body too large (or too broken) to parse: by shape.
+
+    Each place a secret word appears (bytes.find: C speed) is checked for a
+    ``"key": value`` pair around it; ``key`` must be a secret name.
+    """
+    lower = raw.lower()
+    seen = set()
+    for word in _WORD_STARTS:
+        start = 0
+        while True:
+            at = lower.find(word, start)
+            if at < 0:
+                break
+            start = at + 1
+            quote = raw.rfind(b'"', max(0, at - 128), at + 1)
+            if quote < 0 or quote in seen:
+                continue
+            seen.add(quote)
+            match = _JSON_PAIR_AT.match(raw, quote)
+            if match is None or not is_secret_key(match.group(1).decode("utf-8", "replace")):
+                continue
+            value = match.group(2)
+            found.add(value.decode("utf-8", "replace").strip('"'))
+            if value.startswith(b'"'):
+                try:
+                    found.add(json.loads(value))
+                except (ValueError, RecursionError):
+                    pass
+
+
 def _read_request_secrets(request):
     found = set()
     auth = request.headers.get("Authorization")
@@ -84,6 +140,9 @@ def _read_request_secrets(request):
     if cookie:
         found.add(cookie)
         found.update(v for v in request.cookies.values() if v)
+    for name, value in request.headers.items():
+        if value and name.lower() not in ("authorization", "cookie") and is_secret_key(name):
+            found.add(value)
     for key, values in request.args.lists():
         if is_secret_key(key):
             found.update(values)
@@ -93,11 +152,15 @@ def _read_request_secrets(request):
                 found.update(values)
     else:
         raw = request.get_data(cache=True)
+        parsed = False
         if raw and len(raw) <= MAX_BODY_SCAN:
             try:
                 _collect_fields(json.loads(raw), found)
+                parsed = True
             except (ValueError, RecursionError):
                 pass
+        if raw and not parsed:
+            _scan_raw_body(raw, found)
     return frozenset(v for v in found if isinstance(v, str) and len(v) >= MIN_SECRET_LEN
                      and v.lower() not in ("bearer", "basic"))
 
@@ -115,13 +178,22 @@ def request_secrets():
             cached = environ[_ENV_KEY] = _read_request_secrets(request)
         return cached
     except Exception:
-        return frozenset()
+        return UNKNOWN
 
 
 def secret_values():
-    """Every value to mask now, longest first (so a secret containing another is masked whole)."""
-    values = _config_secrets() | request_secrets()
-    return sorted((v for v in values if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
+    """Every value to mask now, longest first (so a secret containing another is masked whole);
+    UNKNOWN when they cannot be listed."""
+    config, sent = _config_secrets(), request_secrets()
+    if config is UNKNOWN or sent is UNKNOWN:
+        return UNKNOWN
+    return sorted((v for v in config | sent if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
+
+
+def mask_words(text):
+    """Fail-closed masking: every word that could be a secret (see the module docstring)."""
+    return _WORD.sub(lambda m: m.group(0) if len(m.group(0)) < MIN_SECRET_LEN or _KEEP.fullmatch(m.group(0))
+                     else MASK, text)
 
 
 def redact_text(text, secrets=None):
@@ -129,7 +201,11 @@ def redact_text(text, secrets=None):
     if not isinstance(text, str) or not text:
         return text
     try:
-        for value in secrets if secrets is not None else secret_values():
+        if secrets is None:
+            secrets = secret_values()
+        if secrets is UNKNOWN:
+            return mask_words(text)
+        for value in secrets:
             if value in text:
                 text = text.replace(value, MASK)
         text = _CREDENTIALS.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
@@ -143,7 +219,10 @@ def mask_config_secrets(text):
     """``text`` with the configuration's secret values masked (for Error JSON sent to callers)."""
     if not isinstance(text, str) or not text:
         return text
-    for value in _config_secrets():
+    secrets = _config_secrets()
+    if secrets is UNKNOWN:
+        return mask_words(text)
+    for value in secrets:
         if len(value) >= MIN_SECRET_LEN and value in text:
             text = text.replace(value, MASK)
     return text

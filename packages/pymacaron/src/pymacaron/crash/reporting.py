@@ -27,6 +27,7 @@ import traceback
 from flask import has_request_context, request
 
 from pymacaron.crash import sender
+from pymacaron.crash.folding import fold_key
 from pymacaron.crash.redact import MAX_BODY_SCAN, format_exception, redact, redact_text, secret_values
 
 log = logging.getLogger("pymacaron.crash")
@@ -139,12 +140,12 @@ def _body_for_report(limit=10000):
         return ""
     if not raw:
         return ""
-    if len(raw) <= MAX_BODY_SCAN:
-        try:
-            return json.dumps(redact(json.loads(raw)))[:limit]
-        except (ValueError, RecursionError):
-            pass
-    return redact_text(raw[:limit].decode("utf-8", "replace"))
+    if len(raw) > MAX_BODY_SCAN:  # fail closed: a body too large to parse for secret fields is not copied
+        return f"[a body of {len(raw)} bytes, not shown: larger than the {MAX_BODY_SCAN} bytes searched for secrets]"
+    try:
+        return json.dumps(redact(json.loads(raw)))[:limit]
+    except (ValueError, RecursionError):
+        return redact_text(raw[:limit].decode("utf-8", "replace"))
 
 
 def _server_info(api_name):
@@ -183,16 +184,27 @@ def report_error(title=None, data=None, caught=None, is_fatal=False):
 
 
 def send_report(title, data, caught=None, is_fatal=False):
-    """report_error() on a ``data`` dict the caller hands over (it must not change it afterwards)."""
+    """report_error() on a ``data`` dict the caller hands over (it must not change it afterwards).
+
+    -> the report's title, or None when reporting is off or the report was folded into
+    an identical one sent less than ``crash_report_fold_seconds`` ago (:mod:`~pymacaron.crash.folding`).
+    """
     if title is None:
         title = str(caught) if caught is not None else "error"
-    secrets = secret_values()
     if not reporting_enabled():
-        log.warning("Caught error (reporting is off): %s", redact_text(str(title), secrets))
+        log.warning("Caught error (reporting is off): %s", redact_text(str(title), secret_values()))
         return None
+    if caught is not None and getattr(caught, "__traceback__", None) is not None and "trace" not in data:
+        data["trace"] = capture_trace(caught)
+    key = fold_key(title, data, is_fatal)
+    if not sender.fold(key, _reporter, str(data.get("error_id") or "")):
+        log.debug("Folded into an identical report: %s", title)
+        return None
+    secrets = secret_values()
     if "function" not in data and not (is_fatal and "response" in data):
         data["function"] = _calling_function()
     full_title = format_title(title, data, is_fatal, secrets)
+    sender.folded_title(key, full_title)
     log.warning("Caught error: %s", full_title)
     if "user" not in data:
         try:
@@ -203,8 +215,6 @@ def send_report(title, data, caught=None, is_fatal=False):
     data["is_fatal_error"] = bool(is_fatal)
     if caught is not None:
         data["error_caught"] = str(caught.to_json() if hasattr(caught, "to_json") else caught)
-        if getattr(caught, "__traceback__", None) is not None and "trace" not in data:
-            data["trace"] = capture_trace(caught)
     if "stack" not in data:
         data["stack"] = _capture_stack()
 

@@ -2,25 +2,32 @@
 
 A slow reporter (Slack, e-mail...) never delays a response, and one that raises
 is logged and never breaks anything. Reports still queued when the process
-exits are delivered first (at most ``EXIT_FLUSH_SECONDS``). After a fork the
-child gets its own, empty, queue.
+exits are delivered first (at most ``EXIT_FLUSH_SECONDS``), with the summaries
+of reports folded (:mod:`pymacaron.crash.folding`): at interpreter exit, at the
+end of a multiprocessing child (granian's workers end that way, skipping
+``atexit``), and when the production front stops. After a fork the child gets
+its own, empty, queue.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
+import multiprocessing.util
 import os
 import queue
 import threading
 import time
 
+from pymacaron.crash import folding
 from pymacaron.crash.redact import format_exception
 
 log = logging.getLogger("pymacaron.crash")
 
 QUEUE_SIZE = 1000
 EXIT_FLUSH_SECONDS = 10.0
+FOLD_TICK_SECONDS = 1.0  # how often the sender looks for fold windows that are over
 
 
 def deliver(reporter, title, message):
@@ -49,7 +56,11 @@ class Sender:
 
     def _run(self):
         while True:
-            reporter, title, message = self.queue.get()
+            try:
+                reporter, title, message = self.queue.get(timeout=FOLD_TICK_SECONDS)
+            except queue.Empty:
+                submit_folded()  # the windows of folded reports now over: their summaries
+                continue
             try:
                 deliver(reporter, title, message)
             finally:
@@ -88,28 +99,64 @@ class Sender:
 
 
 _sender = Sender()
+_folder = folding.Folder()
 
 
 def submit(reporter, title, message):
     _sender.submit(reporter, title, message)
 
 
+def fold(key, reporter, error_id=""):
+    """True: send the report of ``key`` now; False: it is folded (counted) into an open window."""
+    return _folder.admit(key, reporter, folding.window_seconds(), error_id)
+
+
+def folded_title(key, title):
+    _folder.titled(key, title)
+
+
+def submit_folded(everything=False):
+    """Queue the summaries of the fold windows that are over (all of them: ``everything``)."""
+    for reporter, title, data in _folder.due(folding.window_seconds(), everything):
+        message = json.dumps(data, sort_keys=True, indent=4, default=str)
+        log.warning("Folded errors: %s", title)
+        _sender.submit(reporter, title, message)
+
+
+def forget_folds():
+    """Close every fold window without a summary (tests: no state left from one test to the next)."""
+    global _folder
+    _folder = folding.Folder()
+
+
 def flush_reports(timeout=5.0):
-    """Block until queued reports are delivered (at most ``timeout`` seconds); True if all were."""
+    """Block until queued reports, and the summaries of folded ones, are delivered (at most ``timeout``
+    seconds); True if all were."""
+    submit_folded(everything=True)
     return _sender.flush(timeout)
 
 
 def _flush_at_exit():
+    submit_folded(everything=True)
     if _sender.queue.unfinished_tasks and not _sender.flush(EXIT_FLUSH_SECONDS):
         log.error("exiting with %d crash report(s) not delivered after %ss",
                   _sender.queue.unfinished_tasks, EXIT_FLUSH_SECONDS)
 
 
+def _flush_when_child_exits():
+    # a multiprocessing child (granian's workers) ends with os._exit(), skipping atexit: its finalizers run
+    multiprocessing.util.Finalize(None, _flush_at_exit, exitpriority=100)
+
+
 def _reset_after_fork():
-    global _sender
+    global _sender, _folder
     _sender = Sender()
+    _folder = folding.Folder()
+    _flush_when_child_exits()
 
 
 atexit.register(_flush_at_exit)
+if multiprocessing.parent_process() is not None:  # imported in a spawned child
+    _flush_when_child_exits()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,175 @@
+"""What generated validators call at run time: JSON equality, and the
+annotation plans behind ``unevaluatedProperties`` / ``unevaluatedItems``.
+
+JSON equality (``enum``, ``const``, ``uniqueItems``) follows JSON Schema:
+``1 == 1.0``, but ``true != 1``; objects compare by content.
+
+An annotation plan answers "which keys (indices) of this value did the
+schema and its in-place subschemas evaluate?" (JSON Schema 2020-12,
+section 11): ``properties`` and ``patternProperties`` evaluate the keys
+they match, ``additionalProperties`` and a nested ``unevaluatedProperties``
+evaluate all of them, ``allOf``/``$ref``/``$dynamicRef``/``dependentSchemas``
+contribute their subschema's keys, ``anyOf``/``oneOf`` those of the branches
+that validate, ``if``/``then``/``else`` those of the branch taken. The same
+for items with ``prefixItems``, ``items`` and ``contains``. Plans are built
+once per schema at compile time; validity of a branch is asked of its
+compiled function.
+"""
+
+from __future__ import annotations
+
+MISSING = object()
+
+
+class _All:
+    """The set of every key or index: what an evaluating ``additionalProperties`` leaves."""
+
+    __slots__ = ()
+
+    def __contains__(self, item):
+        return True
+
+    def __repr__(self):
+        return "ALL"
+
+
+ALL = _All()
+
+
+def canon(x):
+    """A hashable form of a JSON value under JSON Schema equality."""
+    if isinstance(x, bool) or x is None:
+        return ("c", x)
+    if isinstance(x, (int, float)):
+        return ("n", x)
+    if isinstance(x, str):
+        return ("s", x)
+    if isinstance(x, list):
+        return ("l", tuple(canon(i) for i in x))
+    if isinstance(x, dict):
+        return ("d", frozenset((k, canon(v)) for k, v in x.items()))
+    return ("o", id(x))
+
+
+def enum_ok(value, options):
+    c = canon(value)
+    return any(canon(o) == c for o in options)
+
+
+def unique_ok(items):
+    seen = set()
+    for item in items:
+        c = canon(item)
+        if c in seen:
+            return False
+        seen.add(c)
+    return True
+
+
+def multiple_ok(value, divisor):
+    if isinstance(divisor, float):
+        quotient = value / divisor
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return False
+    return not value % divisor
+
+
+def ok(func, value):
+    """Does ``value`` pass the compiled schema function ``func``?"""
+    errors = []
+    func(value, (), errors)
+    return not errors
+
+
+class KeysPlan:
+    """The keys of an object value that one schema evaluates (see the module docstring)."""
+
+    __slots__ = ("ns", "all", "names", "patterns", "always", "branches", "conditions", "dependents")
+
+    def __init__(self, ns):
+        self.ns = ns  # the compiler's namespace: branch functions are looked up by name
+        self.all = False
+        self.names = frozenset()
+        self.patterns = ()
+        self.always = []  # plans that apply whenever this schema holds
+        self.branches = []  # (function name, plan): anyOf/oneOf branches, counted when they validate
+        self.conditions = []  # (if name, if plan, then plan or None, else plan or None)
+        self.dependents = []  # (property, plan): dependentSchemas
+
+    def keys(self, value):
+        if self.all:
+            return ALL
+        out = {k for k in value if k in self.names} if self.names else set()
+        for pattern in self.patterns:
+            out.update(k for k in value if pattern.search(k))
+        for plan in self.always:
+            got = plan.keys(value)
+            if got is ALL:
+                return ALL
+            out |= got
+        for name, plan in self.branches:
+            if ok(self.ns[name], value):
+                got = plan.keys(value)
+                if got is ALL:
+                    return ALL
+                out |= got
+        for name, if_plan, then_plan, else_plan in self.conditions:
+            taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
+            for plan in taken:
+                if plan is not None:
+                    got = plan.keys(value)
+                    if got is ALL:
+                        return ALL
+                    out |= got
+        for prop, plan in self.dependents:
+            if prop in value:
+                got = plan.keys(value)
+                if got is ALL:
+                    return ALL
+                out |= got
+        return out
+
+
+class ItemsPlan:
+    """The indices of an array value that one schema evaluates."""
+
+    __slots__ = ("ns", "all", "prefix", "contains", "always", "branches", "conditions")
+
+    def __init__(self, ns):
+        self.ns = ns
+        self.all = False
+        self.prefix = 0
+        self.contains = None  # function name of the `contains` subschema
+        self.always = []
+        self.branches = []
+        self.conditions = []
+
+    def keys(self, value):
+        if self.all:
+            return ALL
+        out = set(range(min(self.prefix, len(value))))
+        if self.contains is not None:
+            func = self.ns[self.contains]
+            out.update(i for i, item in enumerate(value) if ok(func, item))
+        for plan in self.always:
+            got = plan.keys(value)
+            if got is ALL:
+                return ALL
+            out |= got
+        for name, plan in self.branches:
+            if ok(self.ns[name], value):
+                got = plan.keys(value)
+                if got is ALL:
+                    return ALL
+                out |= got
+        for name, if_plan, then_plan, else_plan in self.conditions:
+            taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
+            for plan in taken:
+                if plan is not None:
+                    got = plan.keys(value)
+                    if got is ALL:
+                        return ALL
+                    out |= got
+        return out

@@ -1,0 +1,27 @@
+"""Every problem stages 1-3 (read, check, normalize) find in a spec, warnings included.
+
+``pymacaron lint`` runs this: a spec that loads with warnings at start-up (problems
+pymacaron v1 tolerated) is reported here as failing, with every problem's file, line
+and fix. Handlers and x-parent classes are not imported: that is start-up's job.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pymacaron_core.exceptions import SpecError
+from pymacaron_core.spec.document import load_document
+from pymacaron_core.spec.operations import compile_operations
+from pymacaron_core.spec.swagger2 import security_schemes
+
+
+def lint_spec(yaml_path, default_definitions=None):
+    """-> the SpecProblems of the spec at ``yaml_path`` (empty when it is clean), all as errors."""
+    name = os.path.splitext(os.path.basename(str(yaml_path)))[0]
+    try:
+        doc = load_document(yaml_path=yaml_path, name=name, default_definitions=default_definitions, strict=True)
+    except SpecError as e:
+        return [p.as_error() for p in e.problems]
+    schemes, problems = security_schemes(doc)
+    _operations, found = compile_operations(doc, name, None, schemes)
+    return [p.as_error() for p in problems + found]
