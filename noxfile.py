@@ -383,7 +383,8 @@ def release(session: nox.Session) -> None:
        pass `twine check --strict`;
     4. in a fresh venv, its wheel installs ALONE (the other local packages it needs from their
        wheels, the rest from the package index), imports, and has that version;
-    5. its own tests (packages/<dist>/tests, arguments after the name go to pytest) run in that venv
+    5. its own tests (packages/<dist>/tests; arguments after the name go to pytest, and test paths
+       among them, under that folder, replace it) run in that venv
        against the installed wheel, with requirements/test.txt and the other local packages as wheels.
     Publishing is then `twine upload` of the two files it names.
     """
@@ -394,6 +395,12 @@ def release(session: nox.Session) -> None:
     if key not in packages:
         session.error(f"unknown package {session.posargs[0]!r}; known: {', '.join(packages)}")
     pkg = packages[key]
+    # test paths among the pytest arguments replace the package's tests folder (they must be in it)
+    tests_dir = (pkg.path / "tests").resolve()
+    paths = [a for a in pytest_args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    outside = [a for a in paths if not (ROOT / a.split("::")[0]).resolve().is_relative_to(tests_dir)]
+    if outside:
+        session.error(f"test paths must be under {pkg.rel}/tests (the release checks that package's tests): {outside}")
 
     # 1. the changelog says this version is released
     changelog = pkg.path / "CHANGELOG.md"
@@ -440,7 +447,8 @@ def release(session: nox.Session) -> None:
     session.run(python, "-c", RELEASE_CHECKER, pkg.name, pkg.module, pkg.version, external=True)
     workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else ["-n", TEST_WORKERS]
     # `pymacaron docker` in the tests finds our wheels as a user's would: through PIP_FIND_LINKS
-    session.run(python, "-m", "pytest", "-p", "no:cacheprovider", *workers, f"{pkg.rel}/tests", *pytest_args,
+    session.run(python, "-m", "pytest", "-p", "no:cacheprovider", *workers, *([] if paths else [f"{pkg.rel}/tests"]),
+                *pytest_args,
                 external=True, env={"PIP_FIND_LINKS": f"{artefacts} {deps}"})
     session.log(f"{pkg.name} {pkg.version} is ready: twine upload {' '.join(files)}")
 

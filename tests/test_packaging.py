@@ -5,7 +5,7 @@ from there (no test names a version), check what every release needs (LICENSE, a
 CHANGELOG.md, classifiers, requirements on each other that accept the current versions and never
 the original project's 2.x releases on PyPI), that the dev install is the local editable one, and
 that ``hatch version`` bumps one package without touching the others. Building, bumping and
-installing for real: tests/test_release.py and tests/test_install.py.
+installing for real: tests/test_release.py and tests/test_install_*.py.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@
   on it still accept it, and ``nox -s build -- pymacaron-core`` builds and checks the bumped wheel;
 - ``hatch version major`` there: nox names each requirement that now rejects it, before building;
 - once its CHANGELOG.md has the dated section, ``nox -s release`` builds the wheel and sdist, runs
-  ``twine check``, installs the wheel alone in a fresh venv and runs (here, a part of) its tests
-  against it.
+  ``twine check``, installs the wheel alone in a fresh venv and runs its tests
+  against it (here, two of its test files).
 Slow: PyPI is reached (through the machine's pip and uv caches) for the third-party packages.
 """
 
@@ -70,6 +70,11 @@ def test_release_checks_then_bumps(repo):
     assert (f"pymacaron-core {version} is not released in {CORE}/CHANGELOG.md: move the entries of "
             f"'## [Unreleased]' under a new heading '## [{version}] - YYYY-MM-DD'") in refused.stderr, refused.stderr
     assert not (copy / "dist").exists()
+    # tests of another package are not this release's
+    elsewhere = nox("-s", "release", "--", "pymacaron-core", "tests/test_packaging.py")
+    assert elsewhere.returncode != 0
+    assert ("test paths must be under packages/pymacaron-core/tests (the release checks that package's tests): "
+            "['tests/test_packaging.py']") in elsewhere.stderr, elsewhere.stderr
 
     # 2. a minor bump of the package every other one requires: ranges still right, the wheel builds and checks
     bumped = hatch("version", "minor")
@@ -86,11 +91,14 @@ def test_release_checks_then_bumps(repo):
     changelog = copy / CORE / "CHANGELOG.md"
     today = datetime.date.today().isoformat()
     changelog.write_text(changelog.read_text().replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{new}] - {today}\n"))
-    released = nox("-s", "release", "--", "pymacaron-core", "-n", "0", "-k", "test_apipool or test_readme")
+    released = nox("-s", "release", "--", "pymacaron-core", "-n", "0", f"{CORE}/tests/test_apipool.py",
+                   f"{CORE}/tests/test_readme.py")
     out = released.stdout + released.stderr
     assert released.returncode == 0, out
-    assert "twine check --strict" in out and re.search(r"PASSED|passed", out)
+    assert "twine check --strict" in out and re.search(r" passed in ", out)
     assert f"pymacaron-core {new} installed from its wheel" in out
+    ran = set(re.findall(r"^(\S+\.py) [.]+\s+\[", out, re.M))
+    assert ran == {f"{CORE}/tests/test_apipool.py", f"{CORE}/tests/test_readme.py"}, out  # those two files only
     assert re.search(rf"pymacaron-core {re.escape(new)} is ready: twine upload \S+pymacaron_core-{re.escape(new)}-py3-none-any"
                      rf"\.whl \S+pymacaron_core-{re.escape(new)}\.tar\.gz", out), out
 

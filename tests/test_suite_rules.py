@@ -1,7 +1,7 @@
 """The rules the repository's conftest.py applies to every test run, checked on small suites run in a
 subprocess with that conftest: under CI=true a skip is a failure (a hole CI must not hide), the
 test env's tools come first on PATH, bytecode is cached, and modules with slow tests are handed out
-first. Also: no test skips itself when one of our own modules is missing (an import error must fail).
+first; .ci/run lists the skipped tests with their reasons. Also: no test skips itself when one of our own modules is missing (an import error must fail).
 """
 
 import importlib.util
@@ -60,6 +60,7 @@ def test_tools_and_bytecode():
 
 
 def run_suite(tmp_path, files, *args, ci=None, **environ):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -87,6 +88,28 @@ def test_a_skip_fails_under_ci(tmp_path):
     # a skip mark takes effect while the test is set up: an error
     assert "ERROR test_a.py::test_marked_skip - skipped test under CI=true, which must run every test: needs a " \
            "frobnicator" in done.stdout
+
+
+def test_ci_prints_the_skipped_tests_with_their_reasons(tmp_path):
+    """.ci/run prints the skipped tests of its log with .ci/skipped: the skips of a local run, the
+    tests turned into failures under CI=true, or "none"."""
+    def listed(log_text):
+        log = tmp_path / "pytest.log"
+        log.write_text(log_text)
+        done = subprocess.run(["bash", str(ROOT / ".ci" / "skipped"), str(log)], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    local = run_suite(tmp_path / "local", {"test_a.py": SKIPPING}, ci="false")
+    assert listed(local.stdout) == ["Skipped tests: 2",
+                                    "SKIPPED [1] test_a.py:5: the frobnicator is not installed",
+                                    "SKIPPED [1] test_a.py:8: needs a frobnicator"], local.stdout
+    ci = run_suite(tmp_path / "ci", {"test_a.py": SKIPPING}, ci="true")
+    found = listed(ci.stdout)
+    assert found[0] == "Skipped tests: 2" and len(found) == 3, found
+    assert "test_a.py::test_skips_itself - skipped test under CI=true" in found[1] + found[2], found
+    assert listed("==== 3 passed in 1.00s ====\n") == ["Skipped tests: 0", "none"]
 
 
 def test_a_skipped_module_fails_under_ci(tmp_path):

@@ -83,6 +83,13 @@ def test_a_missing_pymacaron_wheel_is_named_with_how_to_build_it(tmp_path, monke
                          "pymacaron-core==3.9.9"])
     assert done.returncode != 0
     assert _wheels.missing_ours(done.stdout + done.stderr) == "pymacaron-core==3.9.9"
+    # as packaging runs it: the installed versions are constraints too, and pip reports a resolution conflict
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("pymacaron-core==3.9.9\n")
+    done = _wheels._pip(["wheel", "--no-index", "--find-links", str(tmp_path), "--wheel-dir", str(tmp_path / "out"),
+                         "--constraint", str(constraints), "pymacaron-core==3.9.9"])
+    assert done.returncode != 0 and "No matching distribution found" not in done.stdout + done.stderr
+    assert _wheels.missing_ours(done.stdout + done.stderr) == "pymacaron-core==3.9.9", done.stdout + done.stderr
     assert _wheels.missing_ours("ERROR: No matching distribution found for flask==9.9") is None
     dists = {"pymacaron-core": _wheels.Installed(None, "pymacaron-core", "3.9.9")}
     message = _wheels.missing_wheel_message("pymacaron-core==3.9.9", dists)

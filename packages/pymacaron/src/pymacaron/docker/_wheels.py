@@ -310,11 +310,21 @@ def find_links():
 
 
 def missing_ours(pip_output):
-    """The pymacaron requirement pip found no distribution for (``pymacaron-core==3.1.0``), or None."""
-    for m in re.finditer(r"No matching distribution found for (\S+)", pip_output):
-        name = re.match(r"[A-Za-z0-9._-]+", m.group(1))
+    """The pymacaron requirement pip found no distribution for (``pymacaron-core==3.1.0``), or None.
+
+    pip says it in one of two ways: ``No matching distribution found for <req>``, or, when the
+    requirement is also a constraint (every installed distribution is one), a resolution conflict whose
+    packages "have no matching distributions available", listed after that line, one per line."""
+    found = [m.group(1) for m in re.finditer(r"No matching distribution found for (\S+)", pip_output)]
+    block = re.search(r"have no matching distributions available for your environment:\n((?:[ \t]+\S+\n?)+)",
+                      pip_output)
+    for name in block.group(1).split() if block else []:
+        requested = re.search(rf"The user requested ({re.escape(name)}\s*[=<>!~][^\s;]*)", pip_output, re.I)
+        found.append(requested.group(1).replace(" ", "") if requested else name)
+    for requirement in found:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
         if name and canonical(name.group(0)).startswith(LOCAL_PREFIX):
-            return m.group(1)
+            return requirement
     return None
 
 
