@@ -91,6 +91,18 @@ def test_a_missing_pymacaron_wheel_is_named_with_how_to_build_it(tmp_path, monke
     assert done.returncode != 0 and "No matching distribution found" not in done.stdout + done.stderr
     assert _wheels.missing_ours(done.stdout + done.stderr) == "pymacaron-core==3.9.9", done.stdout + done.stderr
     assert _wheels.missing_ours("ERROR: No matching distribution found for flask==9.9") is None
+    # pip 23 (ensurepip's, in a `python3 -m venv`) says only this much; and when pymacaron's wheel is
+    # found but not pymacaron-core's, the one missing is the dependency
+    older = ("ERROR: Cannot install pymacaron==3.9.9 because these package versions have conflicting dependencies.\n\n"
+             "The conflict is caused by:\n    The user requested pymacaron==3.9.9\n"
+             "    The user requested (constraint) pymacaron==3.9.9\n\nTo fix this you could try to:\n")
+    assert _wheels.missing_ours(older) == "pymacaron==3.9.9"
+    dependency = ("The conflict is caused by:\n    The user requested (constraint) pymacaron-core==3.9.9\n"
+                  "    pymacaron 3.9.9 depends on pymacaron-core==3.9.9\n\nTo fix this you could try to:\n")
+    assert _wheels.missing_ours(dependency) == "pymacaron-core==3.9.9"
+    third_party = ("The conflict is caused by:\n    The user requested flask==1.0\n"
+                   "    pymacaron 3.9.9 depends on flask>=2.3\n")
+    assert _wheels.missing_ours(third_party) is None
     dists = {"pymacaron-core": _wheels.Installed(None, "pymacaron-core", "3.9.9")}
     message = _wheels.missing_wheel_message("pymacaron-core==3.9.9", dists)
     assert message == (f"no wheel of pymacaron-core==3.9.9 to put in the image: pymacaron-core 3.9.9 is installed here "

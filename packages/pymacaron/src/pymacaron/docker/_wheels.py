@@ -312,15 +312,21 @@ def find_links():
 def missing_ours(pip_output):
     """The pymacaron requirement pip found no distribution for (``pymacaron-core==3.1.0``), or None.
 
-    pip says it in one of two ways: ``No matching distribution found for <req>``, or, when the
-    requirement is also a constraint (every installed distribution is one), a resolution conflict whose
-    packages "have no matching distributions available", listed after that line, one per line."""
+    pip says it with ``No matching distribution found for <req>``, or, when the requirement is also
+    a constraint (every installed distribution is one), with a resolution conflict: ``The conflict is
+    caused by:`` then lines ``The user requested [(constraint)] <req>`` and ``<name> <version> depends
+    on <req>``. A pymacaron requirement there whose name is no candidate pip found (``<name>
+    <version> depends on``) has no distribution."""
     found = [m.group(1) for m in re.finditer(r"No matching distribution found for (\S+)", pip_output)]
-    block = re.search(r"have no matching distributions available for your environment:\n((?:[ \t]+\S+\n?)+)",
-                      pip_output)
-    for name in block.group(1).split() if block else []:
-        requested = re.search(rf"The user requested ({re.escape(name)}\s*[=<>!~][^\s;]*)", pip_output, re.I)
-        found.append(requested.group(1).replace(" ", "") if requested else name)
+    conflict = re.search(r"The conflict is caused by:\n((?:[ \t]+\S.*\n?)+)", pip_output)
+    if conflict:
+        lines = conflict.group(1).splitlines()
+        candidates = {canonical(m.group(1)) for line in lines if (m := re.match(r"\s*(\S+) \S+ depends on ", line))}
+        for line in lines:
+            m = re.match(r"\s*(?:The user requested (?:\(constraint\) )?|\S+ \S+ depends on )(\S+)", line)
+            name = m and re.match(r"[A-Za-z0-9._-]+", m.group(1))
+            if name and canonical(name.group(0)) not in candidates:
+                found.append(m.group(1))
     for requirement in found:
         name = re.match(r"[A-Za-z0-9._-]+", requirement)
         if name and canonical(name.group(0)).startswith(LOCAL_PREFIX):
