@@ -9,7 +9,9 @@
   imported lazily, where they are used);
 - every dependency a package declares is used by its code: imported, or its files read through
   their module name (``importlib.resources.files("flask_swagger_ui")``); one used only by tests
-  belongs in requirements/test.txt.
+  belongs in requirements/test.txt;
+- no code reads another distribution's files by path (``<module>.__file__``, ``site-packages``): only
+  through a declared dependency's module (``importlib.resources.files``).
 The dependency graph of the metadata itself: tests/test_packaging.py.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -54,10 +57,20 @@ class Import:
     lazy: bool  # inside a function (or class body), not run by importing the file
 
 
-def imports_of(dist: str) -> list[Import]:
+@cache
+def sources(dist: str) -> tuple[tuple[Path, str, ast.Module], ...]:
+    """(path, text, syntax tree) of each module of a package's src/, parsed once per test process."""
     found = []
     for path in sorted((PACKAGES / dist / "src").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        found.append((path, text, ast.parse(text)))
+    return tuple(found)
+
+
+@cache
+def imports_of(dist: str) -> tuple[Import, ...]:
+    found = []
+    for path, _, tree in sources(dist):
         top_level = {id(node) for node in tree.body}
         for stmt in ast.walk(tree):
             if isinstance(stmt, (ast.If, ast.Try)) and id(stmt) in top_level:  # `if TYPE_CHECKING`, `try: import`
@@ -75,7 +88,7 @@ def imports_of(dist: str) -> list[Import]:
                 names = [node.args[0].value]
             where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
             found += [Import(name, where, id(node) not in top_level) for name in names]
-    return found
+    return tuple(found)
 
 
 def pyproject(dist: str) -> dict:
@@ -156,8 +169,8 @@ def test_every_import_is_declared(dist):
 def module_names_in_strings(dist: str) -> set[str]:
     """String constants of the package's code that name an importable top-level module."""
     found = set()
-    for path in (PACKAGES / dist / "src").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for _, _, tree in sources(dist):
+        for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in providers():
                 found.add(node.value)
     return found
@@ -198,3 +211,52 @@ def test_the_scanner_sees_lazy_and_dynamic_imports():
     assert (UNIT_SURFACE, True) in found  # importlib.import_module("pymacaron.unit_api") in a function
     assert ("werkzeug.serving", True) in found  # LiveServer imports it when a server is made
     assert ("pytest", False) in found
+
+
+def path_reads(source: str, own: str) -> list[str]:
+    """Where code reaches the files of another distribution by path: ``<module>.__file__`` of a module it
+    imported from elsewhere, ``importlib.resources.files("<other>")``, or a literal ``site-packages`` path.
+    (-> the lines, with what they read)."""
+    tree = ast.parse(source)
+    imported = {}  # local name -> top-level module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update({(a.asname or a.name.split(".")[0]): a.name.split(".")[0] for a in node.names})
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.update({(a.asname or a.name): node.module.split(".")[0] for a in node.names})
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr == "__file__" and isinstance(node.value, ast.Name)
+                and imported.get(node.value.id, own) not in (own, "sys")):
+            found.append(f"{node.lineno}: {node.value.id}.__file__")
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "files"
+              and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and node.args[0].value.split(".")[0] != own):
+            found.append(f"{node.lineno}: files({node.args[0].value!r})")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "site-packages" in node.value:
+            found.append(f"{node.lineno}: {node.value!r}")
+    return sorted(found, key=lambda where: int(where.split(":")[0]))
+
+
+def test_the_path_read_scanner_finds_them():
+    source = ("import swagger_spec_validator as ssv, os\nfrom importlib import resources\nimport pymacaron_core\n"
+              "a = os.path.dirname(ssv.__file__)\nb = resources.files('flask_swagger_ui')\n"
+              "c = resources.files(__package__)\nd = pymacaron_core.__file__\ne = '/usr/lib/python3/site-packages/x'\n")
+    assert path_reads(source, "pymacaron_core") == ["4: ssv.__file__", "5: files('flask_swagger_ui')",
+                                                    "8: '/usr/lib/python3/site-packages/x'"]
+
+
+@pytest.mark.parametrize("dist", sorted(MODULES))
+def test_no_code_reads_another_distributions_files_by_path(dist):
+    """Files of another distribution are reached through its declared module only
+    (``importlib.resources.files("flask_swagger_ui")``, flask-swagger-ui being a dependency), never by path
+    (as spec checks once read swagger-spec-validator's schema: now shipped in pymacaron-core)."""
+    brought = brought_in(dist)
+    found = []
+    for path, text, _ in sources(dist):
+        for where in path_reads(text, MODULES[dist]):
+            declared_resource = re.match(r"\d+: files\('([\w.]+)'\)$", where)
+            if declared_resource and providers().get(declared_resource.group(1).split(".")[0], set()) & brought:
+                continue
+            found.append(f"{path.relative_to(ROOT)}:{where}")
+    assert found == []
