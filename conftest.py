@@ -9,7 +9,10 @@
    ``.pyc`` files each one compiles every module it imports again, and pytest rewrites the asserts
    of its plugins' modules again (4 s of CPU per ``python -m pytest`` run). The caches are written
    atomically, so parallel processes share them safely.
-3. **Parallel runs (pytest-xdist, ``--dist=loadscope``).** Each test module runs in one worker, so a
+3. **No skip in CI.** Under ``CI=true`` a skipped test is a failure: CI installs every tool the tests
+   need, so a skip there would hide a hole (a missing tool, a stale condition). Locally a skip stays
+   a skip, with its reason in the summary (``-ra``).
+4. **Parallel runs (pytest-xdist, ``--dist=loadscope``).** Each test module runs in one worker, so a
    module-scoped fixture (a server, a built image) is made once. Modules holding a test marked
    ``slow`` are handed out first, so the longest ones do not start last. (``loadgroup``, which
    could spread the tests of a module, silently stops grouping with pytest 9.2:
@@ -24,6 +27,10 @@ import sys
 import pytest
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def pytest_configure(config):
     # 1. this environment's console scripts first (inherited by every subprocess)
     scripts = os.path.dirname(sys.executable)
@@ -35,7 +42,33 @@ def pytest_configure(config):
     sys.dont_write_bytecode = False
 
 
-# -- 3. parallel runs --------------------------------------------------------------------------
+# -- 3. no skip in CI --------------------------------------------------------------------------
+
+
+def _ci_failure(report, where):
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    report.outcome = "failed"
+    report.longrepr = f"skipped {where} under CI=true, which must run every test: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci() and not hasattr(report, "wasxfail"):
+        _ci_failure(report, "test")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci():
+        _ci_failure(report, "module")
+
+
+# -- 4. parallel runs --------------------------------------------------------------------------
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -3,6 +3,9 @@
     nox -s tests                  all tests: packages/*/tests and tests/ (one env, every package editable)
     nox -s lint                   ruff over the whole tree
     nox -s build [-- <dist>...]   wheels + sdists into dist/, each checked in a fresh venv without PyPI
+    nox -s wheels                 the wheels alone, into dist/ (to install PyMacaron 3 from this clone)
+    nox -s release -- <dist> [pytest args]
+                                  checks a release of one package, publishes nothing (see `release`)
     nox -s demo                   run examples/helloworld on http://127.0.0.1:8080 (docs at /doc/helloworld)
     nox -s bench [-- args]        benchmarks/run.py
     nox -s acceptance             `pymacaron test --local --gen-token --fuzz` in examples/helloworld
@@ -13,12 +16,15 @@ Dev installs always install ALL local packages together (editable), so none of o
 
 from __future__ import annotations
 
+import ast
 import glob
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +51,8 @@ EXAMPLE_DIR = ROOT / "examples" / "helloworld"
 # `nox -s demo` only, when $PYM_JWT_SECRET is unset: public, so it protects nothing.
 DEMO_JWT_SECRET = "demo-only-public-jwt-secret-never-use-it-in-production"
 BENCH_SCRIPT = ROOT / "benchmarks" / "run.py"
-EXPECTED_VERSION = "3.0.0"
+# The last release of the original project on PyPI: our requirements on each other must reject it.
+LAST_V2_RELEASE = "2.0.345"
 # pytest-xdist workers of `nox -s tests`: many tests wait on subprocesses and servers, so more workers
 # than the 2 cores of the reference machine pay off (measured: see the commit adding this line).
 TEST_WORKERS = "3"
@@ -61,6 +68,7 @@ class LocalPackage:
     name: str  # distribution name, e.g. "pymacaron-aws"
     path: Path  # packages/pymacaron-aws
     module: str  # import name, e.g. "pymacaron_aws"
+    version: str  # __version__ of src/<module>/__about__.py, the one place it is written
     dependencies: list[Requirement] = field(default_factory=list)
     extras: dict[str, list[Requirement]] = field(default_factory=dict)
 
@@ -76,11 +84,52 @@ class LocalPackage:
         # wheel/sdist file names use the normalised name with underscores
         return self.key.replace("-", "_")
 
+    def requirements(self) -> list[tuple[str, Requirement]]:
+        """(where, requirement) of every dependency and extra."""
+        found = [("dependencies", req) for req in self.dependencies]
+        return found + [(f"optional-dependencies.{extra}", req) for extra, reqs in self.extras.items() for req in reqs]
 
-def local_packages() -> dict[str, LocalPackage]:
+
+def range_problems(packages: dict[str, LocalPackage]) -> list[str]:
+    """What is wrong with our requirements on each other: each must accept the other package's
+    current version (after a bump: a major one needs the dependents' ranges reviewed) and reject
+    the original project's 2.x releases on PyPI."""
+    problems = []
+    for pkg in packages.values():
+        for where, req in pkg.requirements():
+            dep = packages.get(canonicalize_name(req.name))
+            if dep is None or dep.key == pkg.key:
+                continue
+            if not req.specifier.contains(dep.version, prereleases=True):
+                problems.append(f"{pkg.name} requires {req} ({pkg.rel}/pyproject.toml, {where}), which rejects "
+                                f"{dep.name} {dep.version} (its version now): widen the range to accept it, "
+                                f"once {pkg.name} works with it")
+            if req.specifier.contains(LAST_V2_RELEASE, prereleases=True):
+                problems.append(f"{pkg.name} requires {req} ({pkg.rel}/pyproject.toml, {where}), which accepts "
+                                f"{dep.name} {LAST_V2_RELEASE}, a release of the original project on PyPI: "
+                                f"require >= {dep.version}")
+    return problems
+
+
+def check_ranges(session: nox.Session, packages: dict[str, LocalPackage]) -> None:
+    problems = range_problems(packages)
+    if problems:
+        session.error("the local packages' requirements on each other do not match their versions:\n  "
+                      + "\n  ".join(problems))
+
+
+def about_version(path: Path) -> str:
+    """``__version__`` of an ``__about__.py``, read without importing it."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise ValueError(f"no __version__ = '...' in {path}")
+
+
+def local_packages(packages_dir: Path = PACKAGES_DIR) -> dict[str, LocalPackage]:
     """All packages/*/pyproject.toml, keyed by canonical distribution name, in a stable order."""
     found: dict[str, LocalPackage] = {}
-    for pyproject in sorted(PACKAGES_DIR.glob("*/pyproject.toml")):
+    for pyproject in sorted(packages_dir.glob("*/pyproject.toml")):
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         project = data["project"]
         version_path = data["tool"]["hatch"]["version"]["path"]  # src/<module>/__about__.py
@@ -89,6 +138,7 @@ def local_packages() -> dict[str, LocalPackage]:
             name=project["name"],
             path=pyproject.parent,
             module=module,
+            version=about_version(pyproject.parent / version_path),
             dependencies=[Requirement(r) for r in project.get("dependencies", [])],
             extras={
                 extra: [Requirement(r) for r in reqs]
@@ -117,8 +167,12 @@ def editable_install_args(packages: dict[str, LocalPackage]) -> list[str]:
 
 
 def install_local(session: nox.Session, *extra: str) -> None:
-    """Install every local package editable, plus `extra` args, in one single install command."""
-    session.install(*editable_install_args(local_packages()), *extra)
+    """Install every local package editable, plus `extra` args, in one single install command
+    (after checking our requirements on each other accept our versions: a clear message, not the
+    resolver's, after a version bump)."""
+    packages = local_packages()
+    check_ranges(session, packages)
+    session.install(*editable_install_args(packages), *extra)
 
 
 def nox_dir(session: nox.Session) -> Path:
@@ -160,7 +214,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check, then mypy (configuration: [tool.ruff] and [tool.mypy] in the root pyproject.toml)."""
     session.install("-r", str(LINT_REQUIREMENTS))
-    targets = [t for t in ("packages", "tests", "noxfile.py", "benchmarks", "examples") if (ROOT / t).exists()]
+    targets = [t for t in ("packages", "tests", "noxfile.py", "conftest.py", "benchmarks", "examples")
+               if (ROOT / t).exists()]
     session.run("ruff", "check", *targets, *session.posargs)
     session.run("mypy")  # the packages' modules: [tool.mypy] in the root pyproject.toml says which
 
@@ -169,9 +224,10 @@ def lint(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build wheel + sdist of each package into dist/, then install each one ALONE in a fresh venv
     with `pip install --no-index --find-links dist --find-links <third-party wheelhouse>`, and
-    check it is version 3.0.0 and imports. `nox -s build -- pymacaron-aws` does only that package
-    (plus the local packages it depends on, which its check needs)."""
+    check it has the version of its __about__.py and imports. `nox -s build -- pymacaron-aws` does
+    only that package (plus the local packages it depends on, which its check needs)."""
     packages = local_packages()
+    check_ranges(session, packages)
     wanted = [canonicalize_name(n) for n in session.posargs] or list(packages)
     unknown = [n for n in wanted if n not in packages]
     if unknown:
@@ -211,16 +267,17 @@ def build(session: nox.Session) -> None:
         check_install(session, check, sorted(ours), packages, wheelhouse)
 
 
-# Run inside each fresh venv: all our installed distributions are EXPECTED_VERSION and import.
+# Run inside each fresh venv: each of our installed distributions has its source's version and imports.
 CHECKER = """\
 import importlib, importlib.metadata as md, json, sys
 
-expected, modules, must_have = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+versions, modules, must_have = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
 found = {}
 for dist in md.distributions():
     name = dist.metadata["Name"].lower().replace("_", "-")
     if name in modules:
         found[name] = dist.version
+        expected = versions[name]
         assert dist.version == expected, f"{name} is {dist.version}, expected {expected}"
         about = importlib.import_module(modules[name] + ".__about__").__version__
         importlib.import_module(modules[name])
@@ -284,11 +341,131 @@ def check_install(
     session.run(
         python,
         str(checker),
-        EXPECTED_VERSION,
+        json.dumps({key: pkg.version for key, pkg in packages.items()}),
         json.dumps({key: pkg.module for key, pkg in packages.items()}),
         json.dumps(must_have),
         external=True,
     )
+
+
+@nox.session
+def wheels(session: nox.Session) -> None:
+    """The wheel of every package into dist/, and nothing else (no install check: that is `build`):
+    what `pip install --find-links dist pymacaron ...` needs to install PyMacaron 3 from this clone."""
+    packages = local_packages()
+    check_ranges(session, packages)
+    session.install("build", "hatchling")
+    DIST_DIR.mkdir(exist_ok=True)
+    for pkg in packages.values():
+        for old in DIST_DIR.glob(f"{pkg.artefact_stem()}-*.whl"):
+            old.unlink()
+        # the backend installed here builds them: no package index needed
+        session.run("python", "-m", "build", "--wheel", "--no-isolation", "--outdir", str(DIST_DIR), pkg.rel,
+                    silent=True)
+    built = sorted(p.name for p in DIST_DIR.glob("*.whl"))
+    session.log(f"{len(built)} wheels in {DIST_DIR}: {', '.join(built)}")
+
+
+RELEASED = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})\s*$", re.M)
+
+
+def released_versions(changelog: Path) -> list[str]:
+    """The versions of a Keep a Changelog file's dated sections (`## [1.2.0] - 2026-01-31`), newest first."""
+    return [m.group("version") for m in RELEASED.finditer(changelog.read_text(encoding="utf-8"))]
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Check a release of ONE package, publishing nothing: `nox -s release -- pymacaron-aws [pytest args]`.
+
+    1. its version (src/<module>/__about__.py) is the newest dated section of its CHANGELOG.md;
+    2. our requirements on each other accept our versions;
+    3. its wheel and sdist are built (into a temporary folder, with the other packages' wheels) and
+       pass `twine check --strict`;
+    4. in a fresh venv, its wheel installs ALONE (the other local packages it needs from their
+       wheels, the rest from the package index), imports, and has that version;
+    5. its own tests (packages/<dist>/tests; arguments after the name go to pytest, and test paths
+       among them, under that folder, replace it) run in that venv
+       against the installed wheel, with requirements/test.txt and the other local packages as wheels.
+    Publishing is then `twine upload` of the two files it names.
+    """
+    if not session.posargs:
+        session.error("which package? e.g. nox -s release -- pymacaron-aws")
+    packages = local_packages()
+    key, pytest_args = canonicalize_name(session.posargs[0]), list(session.posargs[1:])
+    if key not in packages:
+        session.error(f"unknown package {session.posargs[0]!r}; known: {', '.join(packages)}")
+    pkg = packages[key]
+    # test paths among the pytest arguments replace the package's tests folder (they must be in it)
+    tests_dir = (pkg.path / "tests").resolve()
+    paths = [a for a in pytest_args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    outside = [a for a in paths if not (ROOT / a.split("::")[0]).resolve().is_relative_to(tests_dir)]
+    if outside:
+        session.error(f"test paths must be under {pkg.rel}/tests (the release checks that package's tests): {outside}")
+
+    # 1. the changelog says this version is released
+    changelog = pkg.path / "CHANGELOG.md"
+    if not changelog.is_file():
+        session.error(f"{pkg.rel}/CHANGELOG.md is missing")
+    released = released_versions(changelog)
+    if pkg.version not in released:
+        session.error(f"{pkg.name} {pkg.version} is not released in {pkg.rel}/CHANGELOG.md: move the entries of "
+                      f"'## [Unreleased]' under a new heading '## [{pkg.version}] - YYYY-MM-DD' (the release date), "
+                      "as Keep a Changelog does, then run this again")
+    if released[0] != pkg.version:
+        session.error(f"{pkg.name} {pkg.version} is not the newest release in {pkg.rel}/CHANGELOG.md (the newest "
+                      f"is {released[0]}): bump the version (cd {pkg.rel} && hatch version minor)")
+    # 2.
+    check_ranges(session, packages)
+
+    # 3. build and check the artefacts
+    session.install("build", "hatchling", "twine", "uv")
+    out = Path(tempfile.mkdtemp(prefix=f"release-{pkg.key}-", dir=session.create_tmp()))
+    artefacts, deps = out / "artefacts", out / "local-wheels"
+    session.run("python", "-m", "build", "--no-isolation", "--outdir", str(artefacts), pkg.rel, silent=True)
+    files = sorted(str(p) for p in artefacts.iterdir())
+    session.run("twine", "check", "--strict", *files)
+    for other in packages.values():
+        if other.key != pkg.key:
+            session.run("python", "-m", "build", "--wheel", "--no-isolation", "--outdir", str(deps), other.rel,
+                        silent=True)
+
+    # 4. installed alone from the wheel, in a fresh venv
+    venv = out / "venv"
+    session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv))
+    python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+    wheel = next(p for p in files if p.endswith(".whl"))
+    no_config = {"UV_NO_CONFIG": "1", "UV_FIND_LINKS": None, "PIP_FIND_LINKS": None, "VIRTUAL_ENV": None}
+    session.run("uv", "pip", "install", "--quiet", "--python", python, "--find-links", str(deps), wheel, env=no_config)
+    session.run(python, "-c", RELEASE_CHECKER, pkg.name, pkg.module, pkg.version, external=True)
+
+    # 5. its tests against the installed wheel
+    session.run("uv", "pip", "install", "--quiet", "--python", python, "--find-links", str(deps),
+                "--find-links", str(artefacts), "-r", str(TEST_REQUIREMENTS),
+                *[p.name + ("[" + ",".join(sorted(p.extras)) + "]" if p.extras else "") + f"=={p.version}"
+                  for p in packages.values()],
+                env=no_config)
+    session.run(python, "-c", RELEASE_CHECKER, pkg.name, pkg.module, pkg.version, external=True)
+    workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else ["-n", TEST_WORKERS]
+    # `pymacaron docker` in the tests finds our wheels as a user's would: through PIP_FIND_LINKS
+    session.run(python, "-m", "pytest", "-p", "no:cacheprovider", *workers, *([] if paths else [f"{pkg.rel}/tests"]),
+                *pytest_args,
+                external=True, env={"PIP_FIND_LINKS": f"{artefacts} {deps}"})
+    session.log(f"{pkg.name} {pkg.version} is ready: twine upload {' '.join(files)}")
+
+
+# Run in the release venv: the distribution has the version and is imported from the venv, not this clone.
+RELEASE_CHECKER = """\
+import importlib, importlib.metadata as md, os, sys, sysconfig
+
+name, module, version = sys.argv[1:4]
+assert md.version(name) == version, f"{name} is installed at {md.version(name)}, expected {version}"
+mod = importlib.import_module(module)
+site = os.path.realpath(sysconfig.get_paths()["purelib"])
+assert os.path.realpath(mod.__file__).startswith(site + os.sep), f"{module} is imported from {mod.__file__}"
+assert getattr(mod, "__version__", version) == version, f"{module}.__version__ is {mod.__version__}"
+print(f"{name} {version} installed from its wheel: {mod.__file__}")
+"""
 
 
 @nox.session

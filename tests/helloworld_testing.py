@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -217,12 +218,13 @@ def console_steps(body: str) -> list[tuple[str, list[str]]]:
     return steps
 
 
-def console_script(steps, port: str, server_log: Path) -> str:
-    """A bash script running a console session from the repository's root, port 8080 replaced by
-    ``port``; each command's output follows a ``@@STEP <n>`` line. A ``python server.py ... &``
-    step runs in the background with its output in ``server_log``, and is killed at exit."""
+def console_script(steps, port: str, server_log: Path, root: Path = ROOT) -> str:
+    """A bash script running a console session from the repository's root (or a copy of it, ``root``),
+    port 8080 replaced by ``port``; each command's output follows a ``@@STEP <n>`` line. A
+    ``python server.py ... &`` step runs in the background with its output in ``server_log``, and
+    is killed at exit."""
     script = ["set -eu", "README_SERVER=", "trap '[ -n \"$README_SERVER\" ] && kill $README_SERVER' EXIT",
-              f"cd {ROOT}"]
+              f"cd {shlex.quote(str(root))}"]
     for i, (cmd, _) in enumerate(steps):
         script.append(f"printf '\\n@@STEP {i}\\n'")
         cmd = cmd.replace("8080", port)

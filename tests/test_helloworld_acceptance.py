@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helloworld_testing import EXAMPLE_DIR, ROOT, example_env, new_secret  # noqa: E402
 
 RUN_TIMEOUT = 540  # seconds: start-up, the tests and the fuzzing, on a slow shared CI machine
-ARGS = ["test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-exclude", "/die"]
+# as `nox -s acceptance` runs it, with fewer fuzzing cases per operation (a suite-time budget)
+ARGS = ["test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-exclude", "/die", "--fuzz-max-examples", "20"]
 
 
 UNIT_README = ROOT / "packages" / "pymacaron-unit" / "README.md"

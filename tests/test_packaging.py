@@ -1,16 +1,19 @@
-"""Packaging of the monorepo: six independently released distributions, all at 3.0.0.
+"""Packaging of the monorepo: six independently released distributions.
 
-Our names (pymacaron, pymacaron-core, ...) have old 2.x releases on PyPI; these tests prove that
-ours are what gets installed: from the editable dev install, from built wheels with pipenv, and that
-`hatch version` bumps one package without touching the others.
+Each package's version is written once, in its ``src/<module>/__about__.py``: these tests read it
+from there (no test names a version), check what every release needs (LICENSE, a Keep a Changelog
+CHANGELOG.md, classifiers, requirements on each other that accept the current versions and never
+the original project's 2.x releases on PyPI), that the dev install is the local editable one, and
+that ``hatch version`` bumps one package without touching the others. Building, bumping and
+installing for real: tests/test_release.py and tests/test_install_*.py.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime
 import importlib.metadata
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -21,6 +24,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,8 +33,8 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
-VERSION = "3.0.0"
-OLD_PYPI_VERSION = "2.0.345"  # the last release of the original project on PyPI
+LAST_V2_RELEASE = "2.0.345"  # the last release of the original project on PyPI (not one of ours)
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]  # requires-python >= 3.10; the versions the classifiers list
 
 # distribution name -> import name
 DISTRIBUTIONS = {
@@ -63,6 +67,18 @@ def about_version(path: Path) -> str:
     raise AssertionError(f"no __version__ in {path}")
 
 
+def version_of(dist: str) -> str:
+    """The version of a local package: its __about__.py, the one place it is written."""
+    return about_version(PACKAGES / dist / "src" / DISTRIBUTIONS[dist] / "__about__.py")
+
+
+def requirements_of(dist: str) -> list[Requirement]:
+    project = pyproject(dist)["project"]
+    reqs = project.get("dependencies", []) + [r for extra in project.get("optional-dependencies", {}).values()
+                                              for r in extra]
+    return [Requirement(r) for r in reqs]
+
+
 def extra_closure(extra: str, seen: set[str] | None = None) -> set[str]:
     """Distributions that `pymacaron[extra]` brings in, following self-references like pymacaron[a,b]."""
     seen = set() if seen is None else seen
@@ -81,7 +97,7 @@ def extra_closure(extra: str, seen: set[str] | None = None) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Fast checks of the layout and metadata
+# Layout and metadata
 # ----------------------------------------------------------------------------------------------
 
 
@@ -102,10 +118,77 @@ def test_package_layout(dist):
     assert meta["project"]["readme"] == "README.md"
     assert (pkg / "README.md").is_file() and (pkg / "README.md").read_text(encoding="utf-8").strip()
     assert (pkg / "src" / module / "__init__.py").is_file()
-    assert about_version(pkg / "src" / module / "__about__.py") == VERSION
+    # ours must sort above the original project's releases on PyPI
+    assert Version(version_of(dist)) > Version(LAST_V2_RELEASE)
     assert (pkg / "tests").is_dir(), f"{dist} has no tests/ directory (DESIGN.md section 2)"
     # importlib import mode: test basenames repeat across packages, test dirs are not packages
     assert not (pkg / "tests" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
+def test_license_and_changelog_are_shipped(dist):
+    pkg = PACKAGES / dist
+    meta = pyproject(dist)
+    assert meta["project"]["license"] == "BSD-2-Clause"
+    assert (pkg / "LICENSE").read_text(encoding="utf-8").startswith("BSD 2-Clause License\n")
+    # the sdist carries them (hatchling puts the LICENSE in the wheel's .dist-info by itself)
+    sdist = meta["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+    assert {"LICENSE", "CHANGELOG.md", "README.md"} <= set(sdist)
+
+
+RELEASED = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+@pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
+def test_changelog_follows_keep_a_changelog(dist):
+    """# Changelog, an [Unreleased] section first, then dated releases, newest first, none newer
+    than the package's version; only Keep a Changelog's kinds of change."""
+    lines = (PACKAGES / dist / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# Changelog"
+    sections = [line for line in lines if line.startswith("## ")]
+    assert sections[0] == "## [Unreleased]", sections
+    released = []
+    for heading in sections[1:]:
+        m = RELEASED.match(heading)
+        assert m, f"{dist}/CHANGELOG.md: {heading!r} is not '## [X.Y.Z] - YYYY-MM-DD'"
+        datetime.date.fromisoformat(m.group("date"))
+        released.append(Version(m.group("version")))
+    assert released == sorted(released, reverse=True), f"{dist}/CHANGELOG.md: releases are not newest first"
+    assert all(v <= Version(version_of(dist)) for v in released)
+    kinds = {line[4:] for line in lines if line.startswith("### ")}
+    assert kinds <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, kinds
+
+
+def imports_flask(dist: str) -> bool:
+    for path in (PACKAGES / dist / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(n == "flask" or n.startswith("flask.") for n in names):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
+def test_classifiers(dist):
+    """Python versions (those of requires-python), a development status, and Flask only where it is used."""
+    project = pyproject(dist)["project"]
+    classifiers = project["classifiers"]
+    assert project["requires-python"] == f">={PYTHONS[0]}"
+    assert [c for c in classifiers if c.startswith("Programming Language :: Python :: 3.")] == \
+        [f"Programming Language :: Python :: {v}" for v in PYTHONS]
+    assert "Programming Language :: Python :: 3 :: Only" in classifiers
+    assert len([c for c in classifiers if c.startswith("Development Status :: ")]) == 1
+    assert ("Framework :: Flask" in classifiers) == imports_flask(dist)
+    assert not [c for c in classifiers if c.startswith("License ::")], "the license is the SPDX `license` field"
+    assert classifiers == sorted(set(classifiers))
+
+
+def test_classifiers_are_known_to_pypi():
+    from trove_classifiers import classifiers as known  # PyPI's list (requirements/test.txt)
+
+    for dist in DISTRIBUTIONS:
+        assert set(pyproject(dist)["project"]["classifiers"]) <= known, dist
 
 
 def test_cross_package_tests_dir_is_not_a_package():
@@ -113,20 +196,17 @@ def test_cross_package_tests_dir_is_not_a_package():
 
 
 @pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
-def test_local_requirements_never_accept_the_old_pypi_releases(dist):
-    project = pyproject(dist)["project"]
-    reqs = project.get("dependencies", []) + [
-        r for extra in project.get("optional-dependencies", {}).values() for r in extra
-    ]
-    for req in map(Requirement, reqs):
+def test_local_requirements_accept_our_versions_never_the_old_pypi_releases(dist):
+    for req in requirements_of(dist):
         name = canonicalize_name(req.name)
         if name in DISTRIBUTIONS and name != dist:
-            assert req.specifier.contains(VERSION), f"{dist}: {req} rejects {VERSION}"
-            assert not req.specifier.contains(OLD_PYPI_VERSION), f"{dist}: {req} accepts the old {OLD_PYPI_VERSION}"
+            assert req.specifier.contains(version_of(name)), f"{dist}: {req} rejects {name} {version_of(name)}"
+            assert not req.specifier.contains(LAST_V2_RELEASE), f"{dist}: {req} accepts the old {LAST_V2_RELEASE}"
 
 
-def test_dependency_direction():
-    """core <- pymacaron <- {async, aws, gcp}; unit depends on none of ours; no cycles."""
+def test_dependency_direction_in_metadata():
+    """core <- pymacaron <- {async, aws, gcp}; unit depends on none of ours; no cycles.
+    (What the code really imports: tests/test_boundaries.py.)"""
     local_deps = {
         dist: {canonicalize_name(Requirement(r).name) for r in pyproject(dist)["project"].get("dependencies", [])}
         & set(DISTRIBUTIONS)
@@ -152,14 +232,43 @@ def test_pymacaron_extras(extra):
 @pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
 def test_dev_install_is_the_local_editable_package(dist):
     """In the dev/test env every package is installed editable from packages/, never from PyPI."""
-    try:
-        version = importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip(f"{dist} is not installed in this environment (run the tests with `nox -s tests`)")
-    assert version == VERSION
+    assert importlib.metadata.version(dist) == version_of(dist)
     spec = importlib.util.find_spec(DISTRIBUTIONS[dist])
     assert spec is not None and spec.origin is not None
     assert Path(spec.origin).resolve().is_relative_to(PACKAGES / dist / "src"), spec.origin
+
+
+def version_literals(text: str, versions: set[str], python: bool) -> list[tuple[int, str]]:
+    """(line, what) where ``text`` names one of ``versions``: a string that is the version (Python), or a
+    pin, range or artefact name holding it (``==3.1.0``, ``>=3.1.0``, ``pymacaron-3.1.0-py3-none-any.whl``)."""
+    found = []
+    for version in versions:
+        pattern = rf"(==|>=|<=|~=|!=|<|>|-)\s*{re.escape(version)}(?![\w.])"
+        found += [(text.count("\n", 0, m.start()) + 1, m.group(0)) for m in re.finditer(pattern, text)]
+        try:
+            tree = ast.parse(text) if python else None
+        except SyntaxError:  # tests/fixtures/bad*: broken on purpose
+            tree = None
+        found += [(node.lineno, repr(node.value)) for node in (ast.walk(tree) if tree else [])
+                  if isinstance(node, ast.Constant) and node.value == version]
+    return sorted(found)
+
+
+def test_no_test_nor_session_names_a_version():
+    """A version is written in its __about__.py only: tests, nox sessions and CI read it from there, so
+    `hatch version minor` in one package leaves them right."""
+    ours = {version_of(dist) for dist in DISTRIBUTIONS}
+    files = [ROOT / "noxfile.py", ROOT / "conftest.py", ROOT / ".ci" / "run"]
+    files += [p for p in (ROOT / "tests").rglob("*.py")] + [p for p in PACKAGES.glob("*/tests/**/*.py")]
+    found = [f"{path.relative_to(ROOT)}:{line}: {what}" for path in files
+             for line, what in version_literals(path.read_text(encoding="utf-8"), ours, path.suffix == ".py")]
+    assert found == []
+
+
+def test_the_version_literal_check_finds_them():
+    text = 'V = "7.1.0"\nREQ = "pymacaron>=7.1.0,<8"\nWHL = "pymacaron-7.1.0-py3-none-any.whl"\n' \
+           'SPEC = "openapi: 7.1.0"\nOTHER = "7.1.01"\n'
+    assert version_literals(text, {"7.1.0"}, python=True) == [(1, "'7.1.0'"), (2, ">=7.1.0"), (3, "-7.1.0")]
 
 
 def test_readme_and_ci_run_the_same_test_command():
@@ -170,7 +279,7 @@ def test_readme_and_ci_run_the_same_test_command():
     assert re.search(r"^[^#\n]*\bnox -s lint\b", ci, re.M)
     noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
     sessions = set(re.findall(r"@nox\.session[^\n]*\ndef (\w+)\(", noxfile))
-    documented = {"tests", "lint", "build", "demo", "bench", "acceptance"}
+    documented = {"tests", "lint", "build", "wheels", "release", "demo", "bench", "acceptance"}
     assert documented <= sessions
     for session in documented:
         assert f"nox -s {session}" in readme, f"README does not mention `nox -s {session}`"
@@ -191,18 +300,7 @@ def outer_env() -> dict[str, str]:
     }
 
 
-def hatch_command() -> list[str] | None:
-    if importlib.util.find_spec("hatch") is not None:
-        return [sys.executable, "-m", "hatch"]
-    exe = shutil.which("hatch")
-    return [exe] if exe else None
-
-
-@pytest.mark.timeout(600)
 def test_hatch_version_bumps_only_that_package(tmp_path):
-    hatch = hatch_command()
-    if hatch is None:
-        pytest.skip("the hatch CLI is not installed in this environment (it is in requirements/test.txt)")
     # a miniature monorepo: root tool config + the bumped package + a sibling (sources and metadata only)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     for dist in ("pymacaron-core", "pymacaron-aws"):
@@ -222,105 +320,19 @@ def test_hatch_version_bumps_only_that_package(tmp_path):
         path: path.read_text(encoding="utf-8")
         for path in (PACKAGES / dist / "src" / module / "__about__.py" for dist, module in DISTRIBUTIONS.items())
     }
+    before = Version(version_of("pymacaron-aws"))
+    bumped = f"{before.major}.{before.minor + 1}.0"
 
     env = outer_env()
     env.update(HATCH_DATA_DIR=str(tmp_path / ".hatch-data"), HATCH_CACHE_DIR=str(tmp_path / ".hatch-cache"))
     cwd = tmp_path / "packages/pymacaron-aws"
-    run = subprocess.run(
-        [*hatch, "version", "minor"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    hatch = [sys.executable, "-m", "hatch"]
+    run = subprocess.run([*hatch, "version", "minor"], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+                         stdin=subprocess.DEVNULL)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert about_version(about_aws) == "3.1.0"
-    assert about_version(about_core) == VERSION, "the sibling package must not be bumped"
+    assert about_version(about_aws) == bumped
+    assert about_version(about_core) == version_of("pymacaron-core"), "the sibling package must not be bumped"
     shown = subprocess.run([*hatch, "version"], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    assert shown.stdout.strip() == "3.1.0", shown.stdout + shown.stderr
+    assert shown.stdout.strip() == bumped, shown.stdout + shown.stderr
     # and the real repository is untouched
     assert {p: p.read_text(encoding="utf-8") for p in originals} == originals
-
-
-# ----------------------------------------------------------------------------------------------
-# Built wheels, installed by a user with pipenv (third-party deps from PyPI, ours from the wheelhouse)
-# ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheelhouse")
-    uv = shutil.which("uv")
-    for dist in DISTRIBUTIONS:
-        if uv:
-            cmd = [uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(PACKAGES / dist)]
-        else:
-            if importlib.util.find_spec("build") is None:
-                pytest.skip("neither uv nor build is installed (build is in requirements/test.txt)")
-            cmd = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(PACKAGES / dist)]
-        run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
-        assert run.returncode == 0, f"building {dist} failed:\n{run.stdout}\n{run.stderr}"
-    wheels = sorted(p.name for p in out.glob("*.whl"))
-    expected = sorted(f"{d.replace('-', '_')}-{VERSION}-py3-none-any.whl" for d in DISTRIBUTIONS)
-    assert wheels == expected
-    return out
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-def test_pipenv_install_from_wheelhouse(wheelhouse, tmp_path):
-    if importlib.util.find_spec("pipenv") is None:
-        pytest.skip("pipenv is not installed in this environment (it is in requirements/test.txt)")
-    project = tmp_path / "project"
-    project.mkdir()
-    env = outer_env()
-    env.update(
-        PIP_FIND_LINKS=" ".join(filter(None, [str(wheelhouse), os.environ.get("PIP_FIND_LINKS")])),
-        PIP_NO_INPUT="1",
-        PIPENV_VENV_IN_PROJECT="1",
-        PIPENV_IGNORE_VIRTUALENVS="1",
-        PIPENV_NO_INHERIT="1",
-        PIPENV_NOSPIN="1",
-        PIPENV_YES="1",
-        PIPENV_QUIET="1",
-        PIPENV_HIDE_EMOJIS="1",
-        PIPENV_TIMEOUT="600",
-        PIPENV_INSTALL_TIMEOUT="600",
-        CI="1",
-    )
-    pipenv = [sys.executable, "-m", "pipenv"]
-
-    def run(*args, timeout=600):
-        proc = subprocess.run(
-            [*pipenv, *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-        assert proc.returncode == 0, f"pipenv {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-        return proc.stdout
-
-    run("install", "--python", sys.executable, "pymacaron", "pymacaron-aws")
-
-    probe = (
-        "import importlib.metadata as md, json, pymacaron, pymacaron_aws, pymacaron_core\n"
-        "print(json.dumps({\n"
-        "  'versions': {d: md.version(d) for d in ('pymacaron', 'pymacaron-aws', 'pymacaron-core')},\n"
-        "  'modules': [pymacaron.__version__, pymacaron_aws.__version__, pymacaron_core.__version__],\n"
-        "  'files': [pymacaron.__file__, pymacaron_aws.__file__, pymacaron_core.__file__],\n"
-        "}))\n"
-    )
-    result = json.loads(run("run", "python", "-c", probe, timeout=120).strip().splitlines()[-1])
-    assert result["versions"] == {"pymacaron": VERSION, "pymacaron-aws": VERSION, "pymacaron-core": VERSION}
-    assert result["modules"] == [VERSION] * 3
-    venv = (project / ".venv").resolve()
-    for file in result["files"]:  # installed in the project's venv, not the editable dev checkout
-        assert Path(file).resolve().is_relative_to(venv), file
-    lock = json.loads((project / "Pipfile.lock").read_text(encoding="utf-8"))
-    for dist in ("pymacaron", "pymacaron-aws", "pymacaron-core"):
-        assert lock["default"][dist]["version"] == f"=={VERSION}"

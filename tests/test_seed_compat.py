@@ -241,8 +241,8 @@ def test_deploy_pipeline_push_deploy(tmp_path):
     # key-values" section lists for Elastic Beanstalk. Deploying for real needs an AWS account:
     # --dry-run (ours) prints the plan and changes nothing.
     exe, git = shutil.which("deploy_pipeline"), shutil.which("git")
-    if exe is None or git is None:
-        pytest.skip("needs git and deploy_pipeline (pip install -e packages/pymacaron)")
+    assert exe, "deploy_pipeline is not installed (pip install -e packages/pymacaron)"
+    assert git, "git is not installed (.ci/run installs it)"
     folder = copy_fixture("seed_myservice", tmp_path / "myservice", USER_PORT=free_port())
     with open(folder / "pym-config.yaml", "a") as f:
         f.write("aws_user: deployer\naws_keypair: aws-eb\naws_instance_type: t2.micro\n"
@@ -335,7 +335,6 @@ def test_generate_token_defaults_to_default_user_id(config_file, monkeypatch):
 # ---------------------------------------------------------------------------------------------
 
 def test_async_recipe_fires_the_task(tmp_path, monkeypatch):
-    pytest.importorskip("pymacaron_async")
     from pymacaron_async import set_eager_tasks
 
     from pymacaron import API

@@ -101,6 +101,11 @@ def test_a_command_ignoring_sigterm_is_killed_with_its_children_after_the_timeou
         sup.stop()
 
 
+def _interruptible():
+    """Ctrl-C interrupts, as in a terminal (a test run started in the background inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class DevServer:
     """``python server.py --port <port>`` of a test service, as a developer runs it."""
 
@@ -111,7 +116,7 @@ class DevServer:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([sys.executable, "server.py", "--port", str(self.port)], cwd=service.folder,
                                      env=service_env(service), stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_interruptible)
 
     def output(self):
         return self.log_path.read_text(errors="replace")[-6000:]
@@ -141,6 +146,7 @@ class DevServer:
 
 
 KILLS = ("sigterm", "ctrl-c", "sigkill")
+SERVER_STOP_TIMEOUT = 60  # seconds for the server to stop its worker and exit: a busy machine (parallel test runs) is slow
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +176,7 @@ def test_python_server_py_runs_a_worker_and_stops_it_on_sigterm(dev_servers):
     server = dev_servers["sigterm"]
     workers = started_worker(server)
     server.proc.send_signal(signal.SIGTERM)
-    server.proc.wait(20)
+    server.proc.wait(SERVER_STOP_TIMEOUT)
     assert server.proc.returncode == 128 + signal.SIGTERM, server.output()
     wait_for(lambda: not any(process_alive(p) for p in workers), 5, "the worker to be gone")
     assert "started the Celery worker" in server.output() and "stopped the Celery worker" in server.output()
@@ -180,7 +186,7 @@ def test_python_server_py_stops_its_worker_on_ctrl_c(dev_servers):
     server = dev_servers["ctrl-c"]
     workers = started_worker(server)
     server.proc.send_signal(signal.SIGINT)
-    server.proc.wait(20)
+    server.proc.wait(SERVER_STOP_TIMEOUT)
     wait_for(lambda: not any(process_alive(p) for p in workers), 5, "the worker to be gone")
 
 

@@ -1,5 +1,6 @@
 """The public surface of pymacaron_aws (pymacaron_aws/__init__.py)."""
 
+import importlib.metadata
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ def test_all_is_sorted_and_importable():
     assert pymacaron_aws.__all__ == sorted(pymacaron_aws.__all__)
     for name in pymacaron_aws.__all__:
         assert getattr(pymacaron_aws, name) is not None
-    assert pymacaron_aws.__version__ == "3.0.0"
+    assert pymacaron_aws.__version__ == importlib.metadata.version("pymacaron-aws")  # __about__.py, as installed
 
 
 def test_importing_the_cli_plugin_stays_light():

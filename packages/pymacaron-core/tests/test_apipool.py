@@ -1,5 +1,7 @@
 """ApiPool: global for compatibility, resettable, models shared across APIs."""
 
+import importlib.metadata
+
 import pytest
 from flask import Flask
 
@@ -38,7 +40,7 @@ def test_public_api_is_explicit_and_sorted():
     assert pymacaron_core.__all__ == sorted(pymacaron_core.__all__)
     for name in pymacaron_core.__all__:
         assert hasattr(pymacaron_core, name)
-    assert pymacaron_core.__version__ == "3.0.0"
+    assert pymacaron_core.__version__ == importlib.metadata.version("pymacaron-core")  # __about__.py, as installed
 
 
 def test_add_sets_attribute_and_reset_forgets():

@@ -269,3 +269,21 @@ def test_copy_and_pickle(zoo):
 def test_get_model_unknown():
     with pytest.raises(ValidationError, match="Swagger spec has no definition for model Nope"):
         get_model("Nope")
+
+
+def test_our_swagger_format_works_as_bravados():
+    """pymacaron_core.SwaggerFormat (no bravado-core needed) validates and converts as bravado-core's does."""
+    import pymacaron_core
+
+    def must_be_hex(value):
+        if not value.startswith("#"):
+            raise ValueError("colours start with #")
+
+    ours = pymacaron_core.SwaggerFormat("colour", lambda s: s.lstrip("#"), lambda c: "#" + c.lstrip("#"), must_be_hex)
+    assert ours._fields == SwaggerFormat._fields  # the same fields, in the same order, as bravado-core's
+    ApiPool.add("zoo", yaml_str=SPEC, formats=[ours])
+    zoo = ApiPool.zoo.model
+    assert zoo.Foo(name="a", colour="fff").to_json()["colour"] == "#fff"
+    assert zoo.Foo.from_json({"name": "a", "colour": "#abc"}).colour == "abc"
+    with pytest.raises(ValidationError, match="colours start with #"):
+        zoo.Foo.from_json({"name": "a", "colour": "abc"})

@@ -1,5 +1,6 @@
 """pymacaron_gcp: public surface, plug-in registration, light imports."""
 
+import importlib.metadata
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ from pymacaron.deploy.targets import available_targets, load_target
 
 def test_public_names():
     assert pymacaron_gcp.__all__ == sorted(pymacaron_gcp.__all__)
-    assert pymacaron_gcp.__version__ == "3.0.0"
+    assert pymacaron_gcp.__version__ == importlib.metadata.version("pymacaron-gcp")  # __about__.py, as installed
     assert pymacaron_gcp.CloudRunTarget.name == "gcp-cloud-run"
     assert pymacaron_gcp.GkeTarget.name == "gke"
 

@@ -70,3 +70,32 @@ def test_without_pymacaron(tmp_path, monkeypatch):
         pym.live_target(str(tmp_path), "live")
     assert pym.optional_config_list("--env-secrets", str(tmp_path)) == []
     assert pym.builtin_spec_path() is None
+
+
+def test_a_pymacaron_without_the_unit_api_is_named(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pymacaron.unit_api", None)  # an older pymacaron, without the module
+    with pytest.raises(RunnerError) as e:
+        pym.make_token(str(tmp_path))
+    assert str(e.value).startswith("--gen-token needs pymacaron.unit_api version 1, and pymacaron ")
+    assert "has no pymacaron.unit_api: install a pymacaron that matches this pymacaron-unit" in str(e.value)
+
+
+def test_another_unit_api_version_is_named(tmp_path, monkeypatch):
+    from pymacaron import unit_api
+
+    monkeypatch.setattr(unit_api, "VERSION", 2)  # a newer pymacaron whose surface changed
+    with pytest.raises(RunnerError, match="has version 2 of pymacaron.unit_api: install a pymacaron that matches"):
+        pym.live_target(str(tmp_path), "live")
+
+
+def test_the_unit_api_surface():
+    """The names pymacaron-unit relies on, all there (a change to them bumps unit_api.VERSION)."""
+    from pymacaron import unit_api
+
+    assert unit_api.VERSION == pym.UNIT_API_VERSION
+    assert unit_api.__all__ == ["VERSION", "CommandError", "builtin_spec_path", "config_file_names", "config_value",
+                                "load_spec", "make_token", "reset_config"]
+    assert all(getattr(unit_api, name, None) is not None for name in unit_api.__all__)
+    assert os.path.isfile(unit_api.builtin_spec_path())

@@ -125,7 +125,8 @@ def venv_from_context(context, venv):
     env["PIP_CONFIG_FILE"] = os.devnull  # no configured index nor find-links: the context's wheels alone
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120, env=env)
     python = os.path.join(str(venv), "bin", "python")
-    done = subprocess.run([python, "-m", "pip", "install", "--no-cache-dir", "--no-index", "--find-links",
+    # --no-compile: no .pyc written for the whole environment (the server compiles what it imports)
+    done = subprocess.run([python, "-m", "pip", "install", "--no-compile", "--no-cache-dir", "--no-index", "--find-links",
                            os.path.join(str(context), "wheels"), "--require-hashes", "--requirement",
                            os.path.join(str(context), "requirements.lock")], capture_output=True, text=True,
                           timeout=PIP_TIMEOUT, env=env)

@@ -106,7 +106,6 @@ def test_bad_options_exit_2_with_usage(tmp_path, args, message):
 
 @pytest.mark.slow
 def test_production_server(running):
-    pytest.importorskip("pymacaron.serving")
     port = free_port()
     proc = running("--production", "--port", str(port), "--workers", "2", "--env", "staging")
     assert wait_for(f"http://127.0.0.1:{port}/version", proc)["pym_env"] == "staging"

@@ -24,7 +24,7 @@ def hadolint(path):
 
 
 def render(**kwargs):
-    base = dict(name="svc", version="240101-1200-3-abcdef", base="python:3.11-slim", pym_version="3.0.0")
+    base = dict(name="svc", version="240101-1200-3-abcdef", base="python:3.11-slim", pym_version="9.8.7")
     return render_dockerfile(**{**base, **kwargs})
 
 

@@ -36,7 +36,7 @@ def built(tmp_path_factory):
     return repo, out, done
 
 
-def lock(context):
+def lock_pins(context):
     pins = {}
     for line in (context / "requirements.lock").read_text().splitlines():
         if line and not line.startswith("#"):
@@ -52,10 +52,11 @@ def test_the_context(built):
     repo, context, done = built
     assert done.stdout.strip().splitlines()[-1] == f"acme/svc:{VERSION}"
     assert f"build context written to {context}" in done.stdout
+    assert "pymacaron docker: the service's dependencies: requirements.txt\n" in done.stdout
     assert sorted(os.listdir(context / "app")) == sorted(["VERSION", "apis", "pym-config.yaml", "server.py",
                                                           "requirements.txt", "Dockerfile.extra", "CHANGES"])
     assert (context / "app" / "VERSION").read_text().strip() == VERSION
-    pins = lock(context)
+    pins = lock_pins(context)
     wheels = os.listdir(context / "wheels")
     assert len(wheels) == len(pins)
     for name in ("pymacaron", "pymacaron-core", "flask", "pyyaml", "granian"):
@@ -135,3 +136,31 @@ def test_packaging_without_pip_says_how_to_get_it():
             "try:\n    _pip(['--version'])\nexcept DockerError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "ensurepip" in out.stdout and "not installed" in out.stdout, out.stderr
+
+
+@pytest.mark.timeout(600)
+def test_the_image_installs_what_the_pipfile_lock_pins(tmp_path, tmp_path_factory):
+    """A pipenv service: the locked default packages (not the dev ones) go into the image, and packaging says
+    which file they come from."""
+    pyyaml = metadata.version("pyyaml")
+    lock = {"_meta": {"sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}]},
+            "default": {"pyyaml": {"hashes": [], "index": "pypi", "version": f"=={pyyaml}"}},
+            "develop": {"hypothesis": {"version": f"=={metadata.version('hypothesis')}"}}}
+    repo = service_repo(tmp_path / "svc", files={"Pipfile": '[packages]\npyyaml = "*"\n\n[dev-packages]\nhypothesis = "*"\n',
+                                                 "Pipfile.lock": json.dumps(lock)})
+    out = tmp_path / "context"
+    done = cli("pymacaron", "docker", "--version", VERSION, "--output", str(out), "--no-build", cwd=repo,
+               env=clean_env(PYM_WHEEL_CACHE=wheel_cache(tmp_path_factory)), timeout=TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pymacaron docker: the service's dependencies: Pipfile.lock (1 packages)" in done.stdout
+    pins = lock_pins(out)
+    assert pins["pyyaml"] == pyyaml and "hypothesis" not in pins
+
+
+def test_a_dependency_file_the_image_would_ignore_stops_packaging(tmp_path):
+    repo = service_repo(tmp_path / "svc", files={"requirements.txt": "pyyaml\n",
+                                                 "setup.py": "from setuptools import setup\nsetup(install_requires=['x'])\n"})
+    done = cli("pymacaron", "docker", "--output", str(tmp_path / "context"), "--no-build", cwd=repo)
+    assert done.returncode == 1
+    assert "setup.py declares dependencies that packaging does not read, so the image would miss them" in done.stderr
+    assert not (tmp_path / "context").exists()

@@ -73,3 +73,42 @@ def test_a_wheel_enters_the_cache_whole(tmp_path, monkeypatch):
     _wheels._add_to_cache(str(wheel), str(cache))
     assert seen and not [name for name in seen[0] if name.endswith(".whl")]
     assert os.listdir(cache) == [wheel.name] and (cache / wheel.name).read_bytes() == wheel.read_bytes()
+
+
+def test_a_missing_pymacaron_wheel_is_named_with_how_to_build_it(tmp_path, monkeypatch):
+    """pip's own failure when a pymacaron wheel is nowhere (PyMacaron 3 installed from wheels, none in
+    PIP_FIND_LINKS) becomes a message saying so, instead of the resolver's output."""
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    done = _wheels._pip(["wheel", "--no-index", "--find-links", str(tmp_path), "--wheel-dir", str(tmp_path / "out"),
+                         "pymacaron-core==3.9.9"])
+    assert done.returncode != 0
+    assert _wheels.missing_ours(done.stdout + done.stderr) == "pymacaron-core==3.9.9"
+    # as packaging runs it: the installed versions are constraints too, and pip reports a resolution conflict
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("pymacaron-core==3.9.9\n")
+    done = _wheels._pip(["wheel", "--no-index", "--find-links", str(tmp_path), "--wheel-dir", str(tmp_path / "out"),
+                         "--constraint", str(constraints), "pymacaron-core==3.9.9"])
+    assert done.returncode != 0 and "No matching distribution found" not in done.stdout + done.stderr
+    assert _wheels.missing_ours(done.stdout + done.stderr) == "pymacaron-core==3.9.9", done.stdout + done.stderr
+    assert _wheels.missing_ours("ERROR: No matching distribution found for flask==9.9") is None
+    # pip 23 (ensurepip's, in a `python3 -m venv`) says only this much; and when pymacaron's wheel is
+    # found but not pymacaron-core's, the one missing is the dependency
+    older = ("ERROR: Cannot install pymacaron==3.9.9 because these package versions have conflicting dependencies.\n\n"
+             "The conflict is caused by:\n    The user requested pymacaron==3.9.9\n"
+             "    The user requested (constraint) pymacaron==3.9.9\n\nTo fix this you could try to:\n")
+    assert _wheels.missing_ours(older) == "pymacaron==3.9.9"
+    dependency = ("The conflict is caused by:\n    The user requested (constraint) pymacaron-core==3.9.9\n"
+                  "    pymacaron 3.9.9 depends on pymacaron-core==3.9.9\n\nTo fix this you could try to:\n")
+    assert _wheels.missing_ours(dependency) == "pymacaron-core==3.9.9"
+    third_party = ("The conflict is caused by:\n    The user requested flask==1.0\n"
+                   "    pymacaron 3.9.9 depends on flask>=2.3\n")
+    assert _wheels.missing_ours(third_party) is None
+    dists = {"pymacaron-core": _wheels.Installed(None, "pymacaron-core", "3.9.9")}
+    message = _wheels.missing_wheel_message("pymacaron-core==3.9.9", dists)
+    assert message == (f"no wheel of pymacaron-core==3.9.9 to put in the image: pymacaron-core 3.9.9 is installed here "
+                       f"from a wheel, not from a source folder, and the package index does not have that version "
+                       f"(PIP_FIND_LINKS is '{tmp_path}', which holds none). Build the PyMacaron wheels (nox -s wheels, "
+                       "in a clone of the pymacaron repository) and point PIP_FIND_LINKS at them, as for pip install: "
+                       "export PIP_FIND_LINKS=<clone>/dist")
+    monkeypatch.delenv("PIP_FIND_LINKS")
+    assert "(PIP_FIND_LINKS is not set)" in _wheels.missing_wheel_message("pymacaron-core==3.9.9", dists)

@@ -19,6 +19,7 @@ from pymacaron_core.exceptions import (
     ValidationError,
 )
 from pymacaron_core.models import PyMacaronModel, get_model
+from pymacaron_core.schema.formats import SwaggerFormat
 from pymacaron_core.server.params import UploadedFile
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "PyMacaronModel",
     "ResponseValidationError",
     "SpecError",
+    "SwaggerFormat",
     "UploadedFile",
     "ValidationError",
     "__version__",

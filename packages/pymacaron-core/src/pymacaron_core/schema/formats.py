@@ -6,12 +6,14 @@ our own implementations, so start-up never imports jsonschema (whose
 optional format plug-ins take seconds to import). Conversions follow bravado-core's
 DEFAULT_FORMATS: ``date`` <-> ``datetime.date``, ``date-time`` <->
 ``datetime.datetime`` (naive values are written as UTC). User formats are
-bravado ``SwaggerFormat`` tuples (format, to_python, to_wire, validate, ...).
+:class:`SwaggerFormat` tuples, or bravado-core's ``SwaggerFormat`` (the same fields: version 1
+services pass those, bravado-core being then a dependency of theirs).
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Any, Callable, NamedTuple
 
 from dateutil import parser as _dateparser
 
@@ -20,6 +22,18 @@ from pymacaron_core.schema.checkers import CHECKERS
 # Formats whose conversion is the identity (or a plain int()/float() cast) in
 # bravado-core: nothing to do per value.
 _IDENTITY = {"byte", "double", "float", "int32", "int64"}
+
+
+class SwaggerFormat(NamedTuple):
+    """A user format, with the fields of bravado-core's ``SwaggerFormat``: ``validate(value)`` raises
+    (any exception, its message is the error) when a string is not of the format; ``to_python`` and
+    ``to_wire`` convert a value read from or written to the wire (``None``: unchanged)."""
+
+    format: str
+    to_python: Callable[[Any], Any] | None
+    to_wire: Callable[[Any], Any] | None
+    validate: Callable[[Any], Any]
+    description: str = ""
 
 
 def _date_to_wire(d):
@@ -50,7 +64,7 @@ def _datetime_to_python(s):
 
 
 class FormatRegistry:
-    """The formats one API knows: built-ins plus the user's SwaggerFormats."""
+    """The formats one API knows: built-ins plus the user's :class:`SwaggerFormat` s."""
 
     def __init__(self, user_formats=None):
         self._validators = {}
@@ -62,7 +76,7 @@ class FormatRegistry:
             self.add(fmt)
 
     def add(self, fmt):
-        """Register a bravado ``SwaggerFormat`` (or any object with the same fields)."""
+        """Register a :class:`SwaggerFormat` (or bravado-core's, or any object with the same fields)."""
         name = fmt.format
         self._validators[name] = _user_validator(name, fmt.validate)
         if fmt.to_python is not None:

@@ -1,9 +1,10 @@
-"""What the runner asks pymacaron (imported lazily: pymacaron-unit does not depend on it).
+"""What the runner asks pymacaron, through its versioned surface ``pymacaron.unit_api`` only.
 
-Test tokens (``--gen-token``), the deployed host and port of an environment (``--env``), the
-``env_secrets`` and ``include_links`` of pym-config.yaml, and the built-in ping API's spec.
-Each function turns pymacaron's errors into a RunnerError; a missing pymacaron is one too,
-saying what to install.
+pymacaron-unit does not depend on pymacaron: it is imported lazily, for test tokens
+(``--gen-token``), the deployed host and port of an environment (``--env``), the ``env_secrets``
+and ``include_links`` of pym-config.yaml, and the specs to fuzz as the service loads them. Each
+function turns pymacaron's errors into a RunnerError; a missing pymacaron, or one whose
+``unit_api`` is not the version this runner speaks, is one too, saying what to install.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from pymacaron_unit.runner.errors import RunnerError
 
 INSTALL_HINT = "install it with: pip install pymacaron (or pymacaron[unit])"
+UNIT_API_VERSION = 1  # the version of pymacaron.unit_api this runner uses
 
 
 def available():
@@ -26,9 +28,29 @@ def available():
         return False
 
 
-def _require(feature):
+def _api(feature):
+    """pymacaron.unit_api, checked; RunnerError naming what to install otherwise."""
     if not available():
         raise RunnerError(f"{feature} needs pymacaron, which is not installed: {INSTALL_HINT}")
+    import importlib
+
+    try:
+        unit_api = importlib.import_module("pymacaron.unit_api")
+    except ImportError:
+        unit_api = None
+    found = getattr(unit_api, "VERSION", None)
+    if found != UNIT_API_VERSION:
+        import importlib.metadata
+
+        try:
+            installed = f"pymacaron {importlib.metadata.version('pymacaron')}"
+        except importlib.metadata.PackageNotFoundError:
+            installed = "the pymacaron found here"
+        have = f"version {found} of pymacaron.unit_api" if found is not None else "no pymacaron.unit_api"
+        raise RunnerError(f"{feature} needs pymacaron.unit_api version {UNIT_API_VERSION}, and {installed} has "
+                          f"{have}: install a pymacaron that matches this pymacaron-unit (pip install -U "
+                          "pymacaron pymacaron-unit)")
+    return unit_api
 
 
 @contextlib.contextmanager
@@ -47,42 +69,24 @@ def _environ(environ):
         os.environ.update(saved)
 
 
-def _command_error():
-    from pymacaron.cli import CommandError
-
-    return CommandError
-
-
 def make_token(folder, env_name=None, environ=None):
     """A test JWT (``sub`` = test-jwt-token) signed with the service's JWT settings."""
-    _require("--gen-token")
-    from pymacaron.cli.token import make_token as pym_make_token
-
+    api = _api("--gen-token")
     with _environ(environ):
         try:
-            return pym_make_token(env=env_name, cwd=folder)
-        except _command_error() as e:
+            return api.make_token(folder, env=env_name)
+        except api.CommandError as e:
             raise RunnerError(f"--gen-token: {e}") from None
         finally:
-            _reset_config()
-
-
-def _reset_config():
-    try:
-        from pymacaron.config import reset_config
-    except ImportError:  # pragma: no cover - an older pymacaron
-        return
-    reset_config()
+            api.reset_config()
 
 
 def config_value(flag, folder, env_name=None):
     """What ``pymconfig [--env ENV] <flag>`` prints, read in ``folder`` (text or list)."""
-    _require(f"reading pym-config.yaml ({flag})")
-    from pymacaron.cli.config import config_value as pym_config_value
-
+    api = _api(f"reading pym-config.yaml ({flag})")
     try:
-        return pym_config_value(flag, env=env_name, cwd=folder)
-    except _command_error() as e:
+        return api.config_value(flag, folder, env=env_name)
+    except api.CommandError as e:
         raise RunnerError(str(e)) from None
 
 
@@ -90,17 +94,16 @@ def optional_config_list(flag, folder, env_name=None):
     """A list value of pym-config (``--env-secrets``, ``--include-links``), [] without pymacaron or a file."""
     if not available():
         return []
-    from pymacaron.cli._common import config_file_names
-
+    api = _api(f"reading pym-config.yaml ({flag})")
     here = os.path.abspath(folder)
-    if not any(os.path.isfile(os.path.join(here, name)) for name in config_file_names(env_name)):
+    if not any(os.path.isfile(os.path.join(here, name)) for name in api.config_file_names(env_name)):
         return []
     return list(config_value(flag, folder, env_name) or [])
 
 
 def live_target(folder, env_name):
     """(host, port) of the deployed ``env_name``: live_url (or live_host) of pym-config.<env>.yaml."""
-    _require(f"--env {env_name} (the live_url of pym-config.{env_name}.yaml)")
+    _api(f"--env {env_name} (the live_url of pym-config.{env_name}.yaml)")
     host = config_value("--host", folder, env_name)
     port = config_value("--port", folder, env_name)
     return host, int(port)
@@ -110,10 +113,8 @@ def builtin_spec_path():
     """The path of pymacaron's built-in ping API spec, or None without pymacaron."""
     if not available():
         return None
-    from importlib import resources
-
-    path = resources.files("pymacaron").joinpath("apis", "ping.yaml")
-    return str(path) if path.is_file() else None
+    path = _api("the built-in ping API's spec").builtin_spec_path()
+    return path if os.path.isfile(path) else None
 
 
 def load_spec(path):
@@ -122,13 +123,10 @@ def load_spec(path):
     Without pymacaron: the yaml as it is. Returns a dict; RunnerError naming the file otherwise.
     """
     if available():
-        from pymacaron.bootstrap import builtin_definitions
-        from pymacaron_core.exceptions import SpecError
-        from pymacaron_core.spec.document import load_document
-
+        api = _api(f"fuzzing {path}")
         try:
-            return load_document(yaml_path=path, default_definitions=builtin_definitions()).data
-        except SpecError as e:
+            return api.load_spec(path)
+        except api.CommandError as e:
             raise RunnerError(f"cannot fuzz {path}: {e}") from None
     import yaml
 

@@ -23,6 +23,7 @@ from pymacaron.docker._dockerfile import EXTRA_NAME, render
 from pymacaron.docker._engine import NO_ENGINE, Engine
 from pymacaron.docker._errors import DockerError
 from pymacaron.docker._project import check_version, load_project
+from pymacaron.docker._requirements import declared_dependencies
 from pymacaron.docker._wheels import LOCK_NAME, base_image, build_wheelhouse, installed, pinned
 
 MARKER = ".pymacaron-docker-context"
@@ -75,7 +76,7 @@ def server_name(project):
 
 
 def image_requirements(project, dists):
-    """What the image installs besides requirements.txt, pinned to this machine's versions."""
+    """What the image installs besides the service's own dependencies, pinned to this machine's versions."""
     reqs = [pinned("pymacaron", dists), pinned(server_name(project), dists)]
     if project.with_async:
         if "pymacaron-async" not in dists:
@@ -99,10 +100,11 @@ def make_context(project, version, dest, say=lambda text: None, environ=None):
         with open(extra_path, encoding="utf-8") as f:
             extra = f.read()
         say(f"inserting {EXTRA_NAME}")
-    requirements = os.path.join(app, "requirements.txt")
+    declared = declared_dependencies(app, project.docker_requirements, project.config_path)
+    say(declared.describe())
     dists = installed()
-    pins = build_wheelhouse(dest, image_requirements(project, dists),
-                            requirements if os.path.isfile(requirements) else None, say, dists)
+    pins = build_wheelhouse(dest, image_requirements(project, dists) + declared.requirements,
+                            declared.requirements_file, say, dists)
     text = render(name=project.name, version=version, base=project.docker_base or base_image(),
                   pym_version=__version__, env=project.env, extra=extra, lock=LOCK_NAME,
                   with_async=project.with_async)

@@ -31,6 +31,7 @@ class Project:
     include_links: list = field(default_factory=list)
     with_async: bool = False
     server: str | None = None
+    docker_requirements: str | None = None  # the dependency file the image installs from, when there are several
     deploy_target: str = "aws-beanstalk"
     secret_names: list = field(default_factory=list)
     raw: dict = field(default_factory=dict, repr=False)
@@ -93,6 +94,9 @@ def load_project(cwd=None, env=None):
     server = data.get("server")
     if server is not None and not isinstance(server, str):
         raise DockerError(f"{path}: 'server' must be 'granian' or 'gunicorn'")
+    requirements = data.get("docker_requirements")
+    if requirements is not None and (not isinstance(requirements, str) or not requirements.strip()):
+        raise DockerError(f"{path}: docker_requirements must be a file name, e.g. docker_requirements: requirements.txt")
     base = data.get("docker_base") or ""
     if not isinstance(base, str) or any(c.isspace() for c in base.strip()):
         raise DockerError(f"{path}: docker_base {base!r} must be one image name, e.g. python:3.11-slim")
@@ -107,6 +111,7 @@ def load_project(cwd=None, env=None):
         include_links=_names(path, data, "include_links"),
         with_async=bool(data.get("with_async")),
         server=server,
+        docker_requirements=requirements.strip() if requirements else None,
         deploy_target=str(data.get("deploy_target") or "aws-beanstalk"),
         secret_names=_names(path, data, "env_secrets"),
         raw=data,

@@ -7,9 +7,13 @@ machine runs (and was tested with), so two builds of one commit get the same pac
 - the ``pymacaron*`` distributions installed from local sources (editable installs of the
   monorepo) are built as wheels (by their build backend when it is installed here, all in one
   process, else with ``pip wheel``), those installed from PyPI are pinned to their version;
-- the service's ``requirements.txt``, the pymacaron packages, the production server and, with
-  ``with_async``, pymacaron-async are resolved with ``pip wheel``, every distribution installed
-  here being a constraint (``name==installed version``);
+- the service's dependencies (its requirements.txt, Pipfile.lock, Pipfile or pyproject.toml: see
+  ``_requirements``), the pymacaron packages, the production server and, with ``with_async``,
+  pymacaron-async are resolved with ``pip wheel``, every distribution installed here being a
+  constraint (``name==installed version``);
+- pymacaron packages installed from wheels (PyMacaron 3 built from its repository, before it is on
+  PyPI) are found where pip finds them for ``pip install``: ``$PIP_FIND_LINKS``; a missing one is
+  named, with how to build it;
 - third-party wheels are kept in a cache folder (``$PYM_WHEEL_CACHE``, else
   ``~/.cache/pymacaron/wheels``), tried first without any index; a wheel enters it atomically,
   so parallel packagings can share it;
@@ -259,7 +263,7 @@ def base_image():
 def build_wheelhouse(context, requirements, requirements_file=None, say=lambda text: None, dists=None):
     """Fill ``<context>/wheels`` and write ``<context>/requirements.lock`` -> {name: version} installed.
 
-    ``requirements``: strings (``pymacaron==3.0.0``, ``granian``...); ``requirements_file``: the
+    ``requirements``: strings (``pymacaron==<version>``, ``granian``...); ``requirements_file``: the
     service's requirements.txt, or None.
     """
     check_platform()
@@ -275,7 +279,9 @@ def build_wheelhouse(context, requirements, requirements_file=None, say=lambda t
         build_local_wheels(local, local_dir, say)
         constraints = os.path.join(tmp, "constraints.txt")
         write_constraints(constraints, dists, local)
-        args = ["wheel", "--wheel-dir", wheelhouse, "--find-links", local_dir, "--find-links", cache,
+        # $PIP_FIND_LINKS too in the first, offline pass (where `pip install --find-links` users keep our wheels)
+        links = [arg for link in find_links() for arg in ("--find-links", link)]
+        args = ["wheel", "--wheel-dir", wheelhouse, "--find-links", local_dir, *links, "--find-links", cache,
                 "--constraint", constraints, *requirements]
         if requirements_file:
             args += ["--requirement", requirements_file]
@@ -284,14 +290,60 @@ def build_wheelhouse(context, requirements, requirements_file=None, say=lambda t
             say("resolving the packages (some are not in the wheel cache yet)")
             done = _pip(args)
             if done.returncode != 0:
+                missing = missing_ours(done.stdout + done.stderr)
+                if missing:
+                    raise DockerError(missing_wheel_message(missing, dists))
                 _fail("collecting the image's packages with pip wheel", done,
                       "\nThe versions installed on this machine are constraints (the image runs what you tested): "
-                      "make requirements.txt agree with them (pip install -r requirements.txt).")
+                      "make the service's dependency file agree with them (pip install <the same packages>).")
     for filename in os.listdir(wheelhouse):
         name, _ = wheel_name_version(filename) if filename.endswith(".whl") else ("", "")
-        if name and name not in local and not os.path.exists(os.path.join(cache, filename)):
+        # third-party wheels only: a pymacaron wheel of one version may be built from different sources
+        if name and not name.startswith(LOCAL_PREFIX) and not os.path.exists(os.path.join(cache, filename)):
             _add_to_cache(os.path.join(wheelhouse, filename), cache)
     return write_lock(wheelhouse, os.path.join(context, LOCK_NAME))
+
+
+def find_links():
+    """The folders and URLs of ``$PIP_FIND_LINKS`` (whitespace-separated, as pip reads it)."""
+    return os.environ.get("PIP_FIND_LINKS", "").split()
+
+
+def missing_ours(pip_output):
+    """The pymacaron requirement pip found no distribution for (``pymacaron-core==3.1.0``), or None.
+
+    pip says it with ``No matching distribution found for <req>``, or, when the requirement is also
+    a constraint (every installed distribution is one), with a resolution conflict: ``The conflict is
+    caused by:`` then lines ``The user requested [(constraint)] <req>`` and ``<name> <version> depends
+    on <req>``. A pymacaron requirement there whose name is no candidate pip found (``<name>
+    <version> depends on``) has no distribution."""
+    found = [m.group(1) for m in re.finditer(r"No matching distribution found for (\S+)", pip_output)]
+    conflict = re.search(r"The conflict is caused by:\n((?:[ \t]+\S.*\n?)+)", pip_output)
+    if conflict:
+        lines = conflict.group(1).splitlines()
+        candidates = {canonical(m.group(1)) for line in lines if (m := re.match(r"\s*(\S+) \S+ depends on ", line))}
+        for line in lines:
+            m = re.match(r"\s*(?:The user requested (?:\(constraint\) )?|\S+ \S+ depends on )(\S+)", line)
+            name = m and re.match(r"[A-Za-z0-9._-]+", m.group(1))
+            if name and canonical(name.group(0)) not in candidates:
+                found.append(m.group(1))
+    for requirement in found:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if name and canonical(name.group(0)).startswith(LOCAL_PREFIX):
+            return requirement
+    return None
+
+
+def missing_wheel_message(requirement, dists):
+    name = canonical(re.match(r"[A-Za-z0-9._-]+", requirement).group(0))
+    dist = dists.get(name)
+    installed_here = f"{name} {dist.version} is installed here from a wheel, not from a source folder" if dist \
+        else f"{name} is needed"
+    links = find_links()
+    looked = f"PIP_FIND_LINKS is {' '.join(links)!r}, which holds none" if links else "PIP_FIND_LINKS is not set"
+    return (f"no wheel of {requirement} to put in the image: {installed_here}, and the package index does not have "
+            f"that version ({looked}). Build the PyMacaron wheels (nox -s wheels, in a clone of the pymacaron "
+            "repository) and point PIP_FIND_LINKS at them, as for pip install: export PIP_FIND_LINKS=<clone>/dist")
 
 
 def _add_to_cache(wheel, cache):
