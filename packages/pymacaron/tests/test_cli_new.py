@@ -9,7 +9,7 @@ import yaml
 from cli_testing import cli, clean_env
 
 from pymacaron.cli import main
-from pymacaron.cli.new import render_service
+from pymacaron.cli.new import render_service, requirement_range
 
 SERVICE_TIMEOUT = 180
 
@@ -51,7 +51,10 @@ def test_new_writes_a_complete_service(async_service):
     assert ".pym/" in (folder / ".gitignore").read_text().splitlines()
     config = yaml.safe_load((folder / "pym-config.yaml").read_text())
     assert (config["name"], config["with_async"], config["deploy_target"]) == ("shop-api", True, "gke")
-    assert "pymacaron[unit,async,gcp]>=3.0.0,<4" in (folder / "requirements.txt").read_text().splitlines()
+    from pymacaron.__about__ import __version__
+
+    major = int(__version__.split(".")[0])
+    assert f"pymacaron[unit,async,gcp]>={__version__},<{major + 1}" in (folder / "requirements.txt").read_text().splitlines()
     spec = yaml.safe_load((folder / "apis/shop-api.yaml").read_text())
     assert spec["definitions"]["Message"]["x-parent"] == "shop_api.models.Message"
     assert "wrote 15 files in shop-api/" in done.stdout
@@ -143,3 +146,7 @@ def test_openapi_31(tmp_path):
     assert done.returncode == 0, done.stderr
     result = run_pytest(tmp_path / "svc31")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_requirement_follows_the_version_that_writes_the_service():
+    assert requirement_range("3.2.1") == ">=3.2.1,<4" and requirement_range("4.0.0rc1") == ">=4.0.0rc1,<5"

@@ -18,6 +18,15 @@ from importlib import resources
 
 from pymacaron.cli._common import CommandError, summary
 
+
+def requirement_range(version=None):
+    """'>=3.2.0,<4' for pymacaron 3.2.0: the version that wrote the service, up to its next major."""
+    from pymacaron.__about__ import __version__
+
+    version = version or __version__
+    major = int(re.match(r"\d+", version).group(0))
+    return f">={version},<{major + 1}"
+
 COMMAND = "new"
 OPENAPI_VERSIONS = ("2.0", "3.1")
 DEFAULT_OPENAPI = "2.0"  # until OpenAPI 3.x serving lands, 3.1 services are refused with a clear message
@@ -87,7 +96,7 @@ def render_service(name, package, openapi=DEFAULT_OPENAPI, with_async=False, tar
         async_handlers=fragment("async_handlers.py.tmpl", with_async),
         async_readme=fragment("async_readme.md.tmpl", with_async),
         target_config=fragment(f"target-{target}.yaml.tmpl", bool(target)),
-        requirements=f"pymacaron[{','.join(extras)}]>=3.0.0,<4\n",
+        requirements=f"pymacaron[{','.join(extras)}]{requirement_range()}\n",
     )
     files = {f"apis/{name}.yaml": _render(_read(root / f"spec-{openapi}.yaml.tmpl"), values, "spec")}
     for group in ("base", "async") if with_async else ("base",):
