@@ -11,9 +11,29 @@ import ipaddress
 import re
 import uuid
 
-from fqdn import FQDN
-from rfc3339_validator import validate_rfc3339
-from rfc3986_validator import validate_rfc3986
+
+# The format libraries are imported on the first value of their format (not at start-up).
+
+
+def validate_rfc3339(value):
+    global validate_rfc3339
+    from rfc3339_validator import validate_rfc3339
+
+    return validate_rfc3339(value)
+
+
+def validate_rfc3986(value, rule="URI"):
+    global validate_rfc3986
+    from rfc3986_validator import validate_rfc3986
+
+    return validate_rfc3986(value, rule=rule)
+
+
+def FQDN(*args, **kwargs):  # noqa: N802  (the class it stands for)
+    global FQDN
+    from fqdn import FQDN
+
+    return FQDN(*args, **kwargs)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 

@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import datetime
 
-from dateutil import parser as _dateparser
 
 from pymacaron_core.schema.checkers import CHECKERS
+
+
+def _dateparse(s):
+    """dateutil's parser, imported on the first date that needs it (not at start-up)."""
+    global _dateparse
+    from dateutil.parser import parse as _dateparse
+
+    return _dateparse(s)
 
 # Formats whose conversion is the identity (or a plain int()/float() cast) in
 # bravado-core: nothing to do per value.
@@ -36,7 +43,7 @@ def _datetime_to_wire(dt):
 
 def _date_to_python(s):
     if isinstance(s, str):
-        return _dateparser.parse(s).date()
+        return _dateparse(s).date()
     return s
 
 
@@ -45,7 +52,7 @@ def _datetime_to_python(s):
         try:  # fast path for RFC 3339, the common case
             return datetime.datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "Zz" and s else s)
         except ValueError:
-            return _dateparser.parse(s)
+            return _dateparse(s)
     return s
 
 
