@@ -17,12 +17,16 @@ import datetime
 from pymacaron_core.schema.checkers import CHECKERS
 
 
+_parser: list = []
+
+
 def _dateparse(s):
     """dateutil's parser, imported on the first date that needs it (not at start-up)."""
-    global _dateparse
-    from dateutil.parser import parse as _dateparse
+    if not _parser:
+        from dateutil.parser import parse
 
-    return _dateparse(s)
+        _parser.append(parse)
+    return _parser[0](s)
 
 # Formats whose conversion is the identity (or a plain int()/float() cast) in
 # bravado-core: nothing to do per value.
