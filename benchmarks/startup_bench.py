@@ -10,8 +10,10 @@ their own), two services are written into a temporary folder:
 
 Each is started as a fresh process (``python server.py --port P``: both on the Werkzeug
 development server), and the time from spawn to the first 200 of a real request over HTTP is
-measured, then its peak RSS (VmHWM) is read and the process stopped. One warm-up start each first
-(so Python's bytecode caches are written); then starts are interleaved and the median kept.
+measured, with the CPU time the process used until then (user + system: steadier than the wall
+clock on a shared machine), then its peak RSS (VmHWM) is read and the process stopped. One warm-up
+start each first (so Python's bytecode caches are written: ``PYTHONDONTWRITEBYTECODE`` is removed
+from the services' environment); then starts are interleaved and the median kept.
 "Cold" starts remove the service's start-up cache (``.pym/cache``) before every start; "warm"
 starts keep it.
 """
@@ -167,6 +169,7 @@ def write_services(root, n, version="2.0"):
 class Start:
     seconds: float  # spawn -> first 200
     peak_rss_mb: float  # VmHWM after the first 200
+    cpu_seconds: float = 0.0  # user + system CPU time of the process until its first 200
 
 
 def _free_port():
@@ -183,6 +186,12 @@ def _peak_rss_mb(pid):
     raise StartupError(f"no VmHWM for pid {pid}")
 
 
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def start_once(folder, clear_cache=False):
     """Start ``folder``/server.py, time its first 200, read its peak RSS, stop it."""
     if clear_cache:
@@ -192,6 +201,7 @@ def start_once(folder, clear_cache=False):
     body = json.dumps(BODY).encode()
     env = dict(os.environ, PYTHONUNBUFFERED="1", NO_ERROR_REPORTING="1")
     env.pop("PYM_CONFIG", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # starts after the warm-up read their bytecode caches
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=folder, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -212,7 +222,7 @@ def start_once(folder, clear_cache=False):
             elapsed = time.perf_counter() - t0
             if status != 200 or answer != BODY:
                 raise StartupError(f"{folder}: answered {status} {answer!r}")
-            return Start(elapsed, _peak_rss_mb(proc.pid))
+            return Start(elapsed, _peak_rss_mb(proc.pid), _cpu_seconds(proc.pid))
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -255,14 +265,15 @@ def measure(sizes=(10, 100, 1000), versions=("2.0",), starts=5, root=None):
 
 
 def _median(starts):
-    return Start(statistics.median(s.seconds for s in starts), statistics.median(s.peak_rss_mb for s in starts))
+    return Start(statistics.median(s.seconds for s in starts), statistics.median(s.peak_rss_mb for s in starts),
+                 statistics.median(s.cpu_seconds for s in starts))
 
 
 def report(rows):
     """Print the table; -> True when every target is met."""
     ok = True
     print(f"\n{'spec':6}{'ops':>6}{'cache':>7}{'pym ms':>9}{'flask ms':>10}{'ratio':>7}"
-          f"{'pym MB':>9}{'flask MB':>10}{'ratio':>7}  targets")
+          f"{'pym MB':>9}{'flask MB':>10}{'ratio':>7}{'CPU ratio':>11}  targets")
     for version, n, mode, pym, plain in rows:
         t_ratio = pym.seconds / plain.seconds
         m_ratio = pym.peak_rss_mb / plain.peak_rss_mb
@@ -277,5 +288,6 @@ def report(rows):
             ok &= good
             verdict.append(f"RSS <= {m_target}x {'ok' if good else 'OVER'}")
         print(f"{version:6}{n:6}{mode:>7}{pym.seconds * 1000:9.0f}{plain.seconds * 1000:10.0f}{t_ratio:7.2f}"
-              f"{pym.peak_rss_mb:9.1f}{plain.peak_rss_mb:10.1f}{m_ratio:7.2f}  {', '.join(verdict)}")
+              f"{pym.peak_rss_mb:9.1f}{plain.peak_rss_mb:10.1f}{m_ratio:7.2f}"
+              f"{pym.cpu_seconds / max(plain.cpu_seconds, 1e-3):11.2f}  {', '.join(verdict)}")
     return ok

@@ -130,12 +130,14 @@ class API:
 
     ``strict``: problems v1 tolerated are errors instead of warnings. ``client_base_path``:
     client URLs are ``<basePath><path>`` instead of ``<path>`` (see :meth:`client_path`).
+    ``cache_dir``: keep the loaded, checked spec there between starts (the start-up cache,
+    :mod:`pymacaron_core.spec.cache`), keyed also on ``cache_versions``.
     """
 
     def __init__(self, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None,
                  formats=None, do_persist=True, host=None, port=None, local=False, proto=None,
                  verify_ssl=True, base_path=None, default_definitions=None, strict=False,
-                 client_base_path=False):
+                 client_base_path=False, cache_dir=None, cache_versions=()):
         self.name = name
         self.local = local
         self.is_server = False
@@ -148,11 +150,14 @@ class API:
         self.yaml_path = yaml_path
         self.client_base_path = bool(client_base_path)
         self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
-                                 default_definitions=default_definitions, strict=strict)
+                                 default_definitions=default_definitions, strict=strict,
+                                 cache_dir=cache_dir, cache_versions=cache_versions)
         host, port, proto = _host_port_proto(self.doc.data, host, port, proto)
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)
-        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name)
+        # lazy: each validator and model function is generated on first use; load_document checked
+        # what could make that fail (refs, patterns), so every spec error is still found here
+        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name, lazy=True)
         self.security_schemes, problems = security_schemes(self.doc)
         operations, found = compile_operations(self.doc, name, base_path, self.security_schemes)
         self.operations = operations

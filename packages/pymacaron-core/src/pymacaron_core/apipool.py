@@ -35,11 +35,13 @@ class ApiPool(metaclass=_ApiPoolType):
     @classmethod
     def add(cls, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None, formats=None,
             do_persist=True, host=None, port=None, local=False, proto=None, verify_ssl=True,
-            base_path=None, default_definitions=None, strict=False, client_base_path=False):
+            base_path=None, default_definitions=None, strict=False, client_base_path=False, cache_dir=None,
+            cache_versions=()):
         api = API(name, yaml_str=yaml_str, yaml_path=yaml_path, timeout=timeout,
                   error_callback=error_callback, formats=formats, do_persist=do_persist, host=host,
                   port=port, local=local, proto=proto, verify_ssl=verify_ssl, base_path=base_path,
-                  default_definitions=default_definitions, strict=strict, client_base_path=client_base_path)
+                  default_definitions=default_definitions, strict=strict, client_base_path=client_base_path,
+                  cache_dir=cache_dir, cache_versions=cache_versions)
         old = apis.get(name)
         if old is not None:
             old.transport.close() if hasattr(old.transport, "close") else None

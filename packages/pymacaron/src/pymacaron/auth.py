@@ -41,7 +41,6 @@ from contextlib import contextmanager
 from typing import NamedTuple
 from urllib.parse import unquote_plus
 
-import jwt
 from flask import has_request_context, request
 
 from pymacaron.config import config_loaded, get_config
@@ -52,6 +51,21 @@ from pymacaron.exceptions import (
     InsufficientScopeError,
     PyMacaronException,
 )
+
+
+class _LazyJwt:
+    """PyJWT, imported on first use (a token verified or issued): with cryptography installed it
+    imports cryptography too, megabytes a service that never sees a token need not pay."""
+
+    def __getattr__(self, name):
+        global jwt
+        import jwt as module
+
+        jwt = module
+        return getattr(module, name)
+
+
+jwt = _LazyJwt()
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ import threading
 from pymacaron_core import ApiPool, SpecError
 
 from pymacaron import builtins
+from pymacaron.__about__ import __version__
 from pymacaron.config import ConfigError, PyMacaronConfig, config_loaded, get_config, load_config
 from pymacaron.crash import generate_crash_handler_decorator, set_error_reporter
 from pymacaron.exceptions import format_error
@@ -53,16 +54,32 @@ runtime = _Runtime()
 _builtin_definitions = None
 
 
-def builtin_definitions():
+def builtin_definitions(cache_dir=None):
     """Error and Ok from the built-in spec: user specs may reference them without defining them."""
     global _builtin_definitions
     if _builtin_definitions is None:
-        import yaml
+        from pymacaron_core.spec.document import load_document
 
-        with open(os.path.join(BUILTIN_DIR, "ping.yaml"), encoding="utf-8") as f:
-            defs = yaml.safe_load(f)["definitions"]
-        _builtin_definitions = {k: defs[k] for k in ("Error", "Ok")}
+        doc = load_document(yaml_path=os.path.join(BUILTIN_DIR, "ping.yaml"), name="ping", cache_dir=cache_dir,
+                            cache_versions=(__version__,))
+        # as written in ping.yaml (without the x-model load_document adds to every definition)
+        _builtin_definitions = {k: {key: value for key, value in doc.definitions[k].items() if key != "x-model"}
+                                for k in ("Error", "Ok")}
     return _builtin_definitions
+
+
+STARTUP_CACHE = os.path.join(".pym", "cache")
+
+
+def startup_cache_dir(config, project=None):
+    """Where the loaded, checked specs are kept between starts: ``<project>/.pym/cache``, the project
+    being the folder of pym-config.yaml (else the folder holding ``apis/``); None when
+    ``startup_cache: false`` or no project folder is known."""
+    if not _flag(config, "startup_cache", True):
+        return None
+    path = getattr(config, "config_path", None)
+    folder = os.path.dirname(path) if path else project
+    return os.path.join(folder, STARTUP_CACHE) if folder else None
 
 
 def get_port():
@@ -105,6 +122,7 @@ class API:
         self.error_decorator = error_decorator
         self.default_user_id = default_user_id
         self.apis = {}
+        self._project = None  # the folder holding apis/ (the start-up cache's place without pym-config.yaml)
         self._published = None
         if log_level is not None:
             logging.getLogger().setLevel(log_level)
@@ -133,6 +151,7 @@ class API:
         if not os.path.isdir(path):
             raise ConfigError(
                 f"load_apis({path!r}): no such folder (the specs are usually in apis/ next to server.py)")
+        self._project = self._project or os.path.dirname(os.path.abspath(path))
         for root, dirs, files in os.walk(path):
             dirs.sort()
             for filename in sorted(files):
@@ -193,14 +212,17 @@ class API:
         strict = _flag(self.config, "strict_spec", False)
         validate = _flag(self.config, "validate_responses", True)
         verifiers = security_verifiers(self.config)
+        cache_dir = startup_cache_dir(self.config, self._project)
+        defaults = builtin_definitions(cache_dir)
         ordered = [n for n in self.apis if n not in serve] + [n for n in self.apis if n in serve]
         for name in ordered:
             served = name in serve
             ApiPool.add(name, yaml_path=self.apis[name], timeout=self.timeout, error_callback=self.error_callback,
                         formats=self.formats, do_persist=served, host=self.host if served else None,
                         port=self.port if served else None, local=served,
-                        default_definitions=builtin_definitions(), strict=strict,
-                        client_base_path=client_base_path(self.config, name))
+                        default_definitions=defaults, strict=strict,
+                        client_base_path=client_base_path(self.config, name), cache_dir=cache_dir,
+                        cache_versions=(__version__,))
         self._bind_mocks(serve)
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,

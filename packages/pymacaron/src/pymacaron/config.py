@@ -51,6 +51,7 @@ DEFAULTS = {
     "max_body_size": 10 * 1024 * 1024,
     "cors_origins": [],
     "base_path_aliases": True,
+    "startup_cache": True,
     "deploy_target": "aws-beanstalk",
     "docker_base": "",
     "include_links": [],

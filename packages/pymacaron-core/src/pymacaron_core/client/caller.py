@@ -23,8 +23,6 @@ import logging
 import time
 from urllib.parse import quote
 
-import requests
-
 from pymacaron_core.client.errors import never_sent, upstream_error
 from pymacaron_core.context import call_headers
 from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError
@@ -133,6 +131,8 @@ class ClientMethod:
         return self._handle_response(url, resp)
 
     def _call_with_retries(self, url, headers, params, data, files, timeout, max_attempts):
+        import requests  # on the first client call: not at start-up
+
         idempotent = self.method in IDEMPOTENT
         attempts = max(1, int(max_attempts))
         for attempt in range(attempts):

@@ -16,9 +16,6 @@ the details for crash reports.
 
 from __future__ import annotations
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
 from pymacaron_core.exceptions import UpstreamTimeoutError, UpstreamUnavailableError
 
 _classes: dict = {}
@@ -31,6 +28,9 @@ def never_sent(exc):
     NewConnectionError). Anything else (reset, closed without answer, read timeout...) may
     have happened after the request was sent.
     """
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(exc, requests.exceptions.SSLError):
@@ -43,6 +43,8 @@ def never_sent(exc):
 def _upstream_class(original):
     cls = _classes.get(original)
     if cls is None:
+        import requests
+
         ours = UpstreamTimeoutError if issubclass(original, requests.exceptions.Timeout) else UpstreamUnavailableError
         cls = type(f"Upstream{original.__name__}", (ours, original),
                    {"__module__": __name__, "__doc__": f"{ours.__doc__} Also a {original.__module__}."
@@ -53,6 +55,8 @@ def _upstream_class(original):
 
 def upstream_error(exc, api_name, operation, url, attempts):
     """The exception to raise for the requests exception ``exc`` (see the module docstring)."""
+    import requests
+
     timeout = isinstance(exc, requests.exceptions.Timeout)
     what = "did not answer in time" if timeout else "could not be reached"
     tried = f"{attempts} attempt{'s' if attempts > 1 else ''}"

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 
-import requests
-
 
 class HttpTransport:
     def __init__(self):
@@ -24,6 +22,8 @@ class HttpTransport:
     @property
     def session(self):
         if self._session is None:
+            import requests  # on the first call over HTTP: not at start-up
+
             self._session = requests.Session()
         return self._session
 

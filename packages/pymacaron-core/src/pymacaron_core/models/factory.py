@@ -16,6 +16,7 @@ import re
 
 from pymacaron_core.exceptions import SpecProblem
 from pymacaron_core.models.base import PyMacaronModel
+from pymacaron_core.schema.compiler import Validator
 
 
 def is_model_schema(schema):
@@ -85,8 +86,37 @@ class ModelFactory:
         for name, cls in self.classes.items():
             if shared and name in shared:
                 continue
-            self._compile_functions(name, cls)
+            if self.compiler.lazy:
+                self._defer_functions(name, cls)
+            else:
+                self._compile_functions(name, cls)
         return self.classes
+
+    def _defer_functions(self, name, cls):
+        """Generate the class's functions on first use (the compiler is lazy: its checks ran at load).
+
+        Until then ``_pym_build`` and ``_pym_marshal`` generate both, under the compiler's lock, then
+        call the generated one; a caller that kept one of them keeps working (one call more).
+        """
+        pending = [True]
+
+        def ensure():
+            with self.compiler._lock:
+                if pending:
+                    self._compile_functions(name, cls)
+                    pending.clear()
+
+        def build_first(j):
+            ensure()
+            return cls._pym_build(j)
+
+        def marshal_first(o, keep_datetime=False):
+            ensure()
+            return cls._pym_marshal(o, keep_datetime)
+
+        cls._pym_build = staticmethod(build_first)
+        cls._pym_marshal = staticmethod(marshal_first)
+        cls._pym_validator = self.compiler.definition_validator(name)
 
     def _import_class(self, name, key, dotted):
         path = ("definitions", name, key)
@@ -158,7 +188,7 @@ class ModelFactory:
 
     def _compile_functions(self, name, cls):
         props, required, additional = collect_properties(cls._pym_schema, self.definitions)
-        safe = re.sub(r"\W", "_", name)
+        safe = re.sub(r"[^0-9A-Za-z_]", "_", name)  # ASCII: "build_<safe>" is always an identifier
         cname = self._const(cls, "cls")
         prop_set = self._const(cls._pym_prop_set, "props")
         fast_set = self._const(cls._pym_fast_set, "fast")
@@ -217,7 +247,8 @@ class ModelFactory:
         exec(compile(text, filename, "exec"), self.ns)
         cls._pym_build = staticmethod(self.ns[build_name])
         cls._pym_marshal = staticmethod(self.ns[marshal_name])
-        cls._pym_validator = self.compiler.definition_validator(name)
+        if not isinstance(cls.__dict__.get("_pym_validator"), Validator):
+            cls._pym_validator = self.compiler.definition_validator(name)
 
     # -- per-schema converters (None means identity) ----------------------
 

@@ -11,9 +11,34 @@ import ipaddress
 import re
 import uuid
 
-from fqdn import FQDN
-from rfc3339_validator import validate_rfc3339
-from rfc3986_validator import validate_rfc3986
+
+# The format libraries are imported on the first value of their format (not at start-up).
+_libs: dict = {}
+
+
+def validate_rfc3339(value):
+    func = _libs.get("rfc3339")
+    if func is None:
+        from rfc3339_validator import validate_rfc3339 as func
+        _libs["rfc3339"] = func
+    return func(value)
+
+
+def validate_rfc3986(value, rule="URI"):
+    func = _libs.get("rfc3986")
+    if func is None:
+        from rfc3986_validator import validate_rfc3986 as func
+        _libs["rfc3986"] = func
+    return func(value, rule=rule)
+
+
+def FQDN(*args, **kwargs):  # noqa: N802  (stands for fqdn.FQDN)
+    cls = _libs.get("fqdn")
+    if cls is None:
+        from fqdn import FQDN as cls
+        _libs["fqdn"] = cls
+    return cls(*args, **kwargs)
+
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 

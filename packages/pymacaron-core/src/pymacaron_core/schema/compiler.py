@@ -50,6 +50,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import re
+import threading
 from typing import NamedTuple
 from urllib.parse import unquote, urldefrag
 
@@ -169,7 +170,7 @@ class _Ctx(NamedTuple):
 
 
 def _safe(name):
-    return re.sub(r"\W", "_", str(name))
+    return re.sub(r"[^0-9A-Za-z_]", "_", str(name))  # ASCII: after a prefix, always an identifier
 
 
 class SchemaCompiler:
@@ -182,8 +183,13 @@ class SchemaCompiler:
     """
 
     def __init__(self, definitions, formats, label="api", check_formats=True, dialect="swagger2",
-                 root=None, base_uri="", resources=None):
+                 root=None, base_uri="", resources=None, lazy=False):
         self.definitions = definitions
+        # lazy: validators are generated on their first call (an API's hundreds of operations do not all
+        # pay at start-up). Only for schemas whose generation cannot fail: the caller has checked them
+        # (stage 2: every $ref resolves, every pattern compiles; see spec/README.md).
+        self.lazy = lazy
+        self._lock = threading.RLock()
         self.formats = formats
         self.check_formats = check_formats
         self.label = label
@@ -222,8 +228,41 @@ class SchemaCompiler:
         """A validator for an inline schema (a body, a parameter, a response)."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+        if self.lazy:
+            with self._lock:
+                self._walk(schema)  # the index is complete at start-up: only the code waits
+            return self._lazy(schema, name, lambda: self._compile_now(schema, name, direction, walked=True))
+        with self._lock:
+            return self._compile_now(schema, name, direction)
+
+    def definition_validator(self, name, direction=None) -> Validator:
+        """The validator of the named schema ``#/definitions/<name>``."""
+        node = self.definitions[name]
+        if self.lazy:
+            return self._lazy(node, name, lambda: self._definition_now(name, direction))
+        with self._lock:
+            return self._definition_now(name, direction)
+
+    def _lazy(self, schema, name, build):
+        """A validator whose function is generated on its first call (once, whichever thread calls)."""
+        validator = Validator(None, name, schema)
+
+        def first_call(x, p, e):
+            with self._lock:
+                if validator._func is first_call:
+                    validator._func = build()._func
+            return validator._func(x, p, e)
+
+        validator._func = first_call
+        return validator
+
+    def _walk(self, schema):
         if self.dialect.modern and isinstance(schema, dict):
             self.index.walk(schema, self.base_uri)
+
+    def _compile_now(self, schema, name, direction, walked=False):
+        if not walked:
+            self._walk(schema)
         fname = f"validate_{_safe(name)}_{next(self._ids)}"
         src = _Source()
         src.line(f"def {fname}(x, p, e):")
@@ -234,8 +273,7 @@ class SchemaCompiler:
         self._flush()
         return Validator(self.ns[fname], name, schema)
 
-    def definition_validator(self, name, direction=None) -> Validator:
-        """The validator of the named schema ``#/definitions/<name>``."""
+    def _definition_now(self, name, direction):
         node = self.definitions[name]
         ctx = self._root_ctx(direction)
         base = self.index.base_of.get(id(node), self.base_uri)

@@ -15,9 +15,20 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, NamedTuple
 
-from dateutil import parser as _dateparser
 
 from pymacaron_core.schema.checkers import CHECKERS
+
+
+_parser: list = []
+
+
+def _dateparse(s):
+    """dateutil's parser, imported on the first date that needs it (not at start-up)."""
+    if not _parser:
+        from dateutil.parser import parse
+
+        _parser.append(parse)
+    return _parser[0](s)
 
 # Formats whose conversion is the identity (or a plain int()/float() cast) in
 # bravado-core: nothing to do per value.
@@ -50,7 +61,7 @@ def _datetime_to_wire(dt):
 
 def _date_to_python(s):
     if isinstance(s, str):
-        return _dateparser.parse(s).date()
+        return _dateparse(s).date()
     return s
 
 
@@ -59,7 +70,7 @@ def _datetime_to_python(s):
         try:  # fast path for RFC 3339, the common case
             return datetime.datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "Zz" and s else s)
         except ValueError:
-            return _dateparser.parse(s)
+            return _dateparse(s)
     return s
 
 

@@ -43,6 +43,8 @@ class SchemaIndex:
 
     def walk(self, node, base):
         """Index the identifiers found in ``node`` (a schema or a document holding schemas)."""
+        if not self.modern:
+            return  # Draft 4 family: no node has a base of its own (lookups default to their document's URI)
         if not isinstance(node, dict):
             if isinstance(node, list):
                 for item in node:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import os
 
 from pymacaron_core.exceptions import SpecError, SpecProblem, format_location
+from pymacaron_core.spec.patterns import check_patterns
 from pymacaron_core.spec.problems import settle
 from pymacaron_core.spec.structure import check_structure
-from pymacaron_core.spec.yamlfile import load_yaml
+from pymacaron_core.spec.yamlfile import Locations, load_yaml
 
 
 class SpecDocument:
@@ -27,6 +29,7 @@ class SpecDocument:
         self.file = file
         self.name = name
         self.warnings = list(warnings)  # SpecProblems tolerated (severity "warning")
+        self.sources = []  # paths of the external files its $refs pointed into
 
     @property
     def definitions(self):
@@ -66,25 +69,59 @@ _cache: dict = {}
 _CACHE_SIZE = 64
 
 
-def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None, strict=False) -> SpecDocument:
+def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None, strict=False,
+                  cache_dir=None, cache_versions=()) -> SpecDocument:
     """Load and check a spec. ``default_definitions`` fill in definitions the spec
     references but does not define (pymacaron passes its Error and Ok).
 
     Problems v1 tolerated are logged as warnings (``doc.warnings``), or raised as errors
     when ``strict``. Checked documents are cached by file identity (path, size, mtime)
     and content, so loading the same spec again (tests, reloads) skips the checks.
+    ``cache_dir``: also keep the checked spec on disk there, between starts (see
+    :mod:`pymacaron_core.spec.cache`; ``cache_versions``: the caller's versions, part of the key).
     """
     key = _cache_key(yaml_path, yaml_str, name, default_definitions)
     cached = _cache.get(key) if key is not None else None
     if cached is not None:
         data, locs, file, warnings = cached
         settle(warnings, strict)
-        return SpecDocument(copy.deepcopy(data), locs, file, name, warnings)
-    doc = _load_document(yaml_path, yaml_str, name, default_definitions, strict)
+        data = json.loads(data) if isinstance(data, str) else copy.deepcopy(data)
+        return SpecDocument(data, locs, file, name, warnings)
+    if cache_dir and yaml_path is not None:
+        doc = _load_cached(yaml_path, name, default_definitions, strict, cache_dir, cache_versions)
+    else:
+        doc = _load_document(yaml_path, yaml_str, name, default_definitions, strict)
     if key is not None:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[key] = (copy.deepcopy(doc.data), doc.locs, doc.file, list(doc.warnings))
+        try:  # a copy for the next load: JSON text is much cheaper to make than a deep copy
+            kept = json.dumps(doc.data)
+            if json.loads(kept) != doc.data:  # tuples (!!omap): JSON would not give them back
+                raise ValueError(kept)
+        except (TypeError, ValueError, RecursionError):
+            kept = copy.deepcopy(doc.data)
+        _cache[key] = (kept, doc.locs, doc.file, list(doc.warnings))
+    return doc
+
+
+def _load_cached(yaml_path, name, default_definitions, strict, cache_dir, versions):
+    """Stages 1-2 from the start-up cache when every input is unchanged, else loaded and stored."""
+    from pymacaron_core.spec import cache
+
+    file = _display_path(str(yaml_path))
+    try:
+        with open(yaml_path, "rb") as f:
+            key = cache.cache_key(f.read(), default_definitions, versions)
+    except OSError:
+        key = None  # _load_document reports it
+    spec_dir = os.path.dirname(os.path.abspath(yaml_path))
+    entry = cache.read(cache_dir, key, spec_dir, file) if key else None
+    if entry is not None:
+        settle(entry.warnings, strict)
+        return SpecDocument(entry.data, Locations.from_json(file, entry.locs_json), file, name, entry.warnings)
+    doc = _load_document(yaml_path, None, name, default_definitions, strict)
+    if key:
+        cache.write(cache_dir, key, spec_dir, doc.data, doc.locs, doc.warnings, doc.sources)
     return doc
 
 
@@ -126,9 +163,12 @@ def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False)
     if default_definitions:
         _add_default_definitions(doc, default_definitions)
     problems = []
-    _import_external_refs(doc, base_dir, problems)
+    imported = {}
+    _import_external_refs(doc, base_dir, problems, imported)
+    doc.sources = sorted(imported)  # the external files read (the start-up cache checks them)
     problems.extend(check_structure(doc.data, locs))
     problems.extend(_check_refs(doc))
+    problems.extend(check_patterns(doc.data, locs))  # validators are generated lazily: they cannot fail later
     doc.warnings = settle(problems, strict)
     for def_name, schema in doc.definitions.items():
         if isinstance(schema, dict):

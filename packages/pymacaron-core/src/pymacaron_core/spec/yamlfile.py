@@ -8,8 +8,7 @@ that start-up errors can point at the line to fix.
 from __future__ import annotations
 
 import datetime
-
-import yaml
+import json
 
 from pymacaron_core.exceptions import SpecError, SpecProblem
 
@@ -20,12 +19,17 @@ class Locations:
     def __init__(self, file: str):
         self.file = file
         self._lines: dict[tuple, int] = {}
+        self._serialized = None  # JSON text of the map, read on first use (start-up cache)
 
     def set(self, path, line):
+        if self._serialized is not None:
+            self._materialize()
         self._lines[tuple(path)] = line
 
     def line(self, path):
         """Line of ``path``, or of its nearest ancestor that has one."""
+        if self._serialized is not None:
+            self._materialize()
         path = tuple(path)
         while path:
             if path in self._lines:
@@ -33,9 +37,31 @@ class Locations:
             path = path[:-1]
         return self._lines.get((), None)
 
+    def to_json(self):
+        """The map as JSON text: a list of ``[line, key, key...]`` (see :meth:`from_json`)."""
+        if self._serialized is not None:
+            return self._serialized
+        return json.dumps([[line, *path] for path, line in self._lines.items()], separators=(",", ":"))
 
-# libyaml's parser when available (several times faster), the pure-Python one otherwise
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    @classmethod
+    def from_json(cls, file, text):
+        """The map of ``file`` from :meth:`to_json`'s text, parsed when a line is first asked for."""
+        locs = cls(file)
+        locs._serialized = text
+        return locs
+
+    def _materialize(self):
+        text, self._serialized = self._serialized, None
+        names = {}  # one string object per distinct key: paths share most of theirs
+        self._lines = {tuple([names.setdefault(k, k) for k in entry[1:]]): entry[0] for entry in json.loads(text)}
+
+
+def _yaml():
+    """PyYAML, imported when a spec is read (not when the start-up cache serves it), and its loader:
+    libyaml's parser when available (several times faster), the pure-Python one otherwise."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scalar(loader, node):
@@ -51,21 +77,21 @@ class _RecursiveAlias(Exception):
         self.node = node
 
 
-def _build(loader, node, path, locs, seen):
+def _build(loader, node, path, locs, seen, containers):
     locs.set(path, node.start_mark.line + 1)
-    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+    if isinstance(node, containers):
         if id(node) in seen:  # an alias to one of its own ancestors: the data would be infinite
             raise _RecursiveAlias(node)
         seen.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode):
-                return [_build(loader, item, path + (i,), locs, seen) for i, item in enumerate(node.value)]
+            if isinstance(node, containers[1]):
+                return [_build(loader, item, path + (i,), locs, seen, containers) for i, item in enumerate(node.value)]
             loader.flatten_mapping(node)
             out = {}
             for key_node, value_node in node.value:
                 key = _scalar(loader, key_node)
                 key = key if isinstance(key, str) else _key_to_str(key)
-                out[key] = _build(loader, value_node, path + (key,), locs, seen)
+                out[key] = _build(loader, value_node, path + (key,), locs, seen, containers)
                 locs.set(path + (key,), key_node.start_mark.line + 1)
             return out
         finally:
@@ -86,14 +112,15 @@ def load_yaml(text: str, file: str):
 
     Raises SpecError naming the file and line on a YAML syntax error.
     """
+    yaml, loader_class = _yaml()
     locs = Locations(file)
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise SpecError(SpecProblem(file, 1, "", "the file is empty",
                                         "write a Swagger 2.0 spec in it"))
-        data = _build(loader, node, (), locs, set())
+        data = _build(loader, node, (), locs, set(), (yaml.MappingNode, yaml.SequenceNode))
     except _RecursiveAlias as e:
         raise SpecError(SpecProblem(
             file, e.node.start_mark.line + 1, "", "recursive YAML alias: an anchor (&name) is used (*name) inside "
