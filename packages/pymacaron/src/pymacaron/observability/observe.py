@@ -43,8 +43,14 @@ def server_decorator(tracer, metrics, access):
         handler = getattr(op, "handler", None) or name
         if metrics is not None:
             in_flight = metrics.in_flight
-            count = metrics.requests
+            counted = {}  # status -> this operation's counter child (labels() looked up once per status)
             duration = metrics.duration.labels(name)
+
+            def count(status):
+                child = counted.get(status)
+                if child is None:
+                    child = counted[status] = metrics.requests.labels(name, method, str(status))
+                child.inc()
 
         @functools.wraps(view)
         def observed(*args, **kwargs):
@@ -67,7 +73,7 @@ def server_decorator(tracer, metrics, access):
                 elapsed = time.perf_counter() - t0
                 if metrics is not None:
                     in_flight.dec()
-                    count.labels(name, method, str(status)).inc()
+                    count(status)
                     duration.observe(elapsed)
                 if access:
                     access_log.info("%s %s %s %.1f ms", request.method, request.path, status, elapsed * 1000,
