@@ -157,6 +157,14 @@ def test_ready_runs_the_ready_hook(service):
     assert resp.status_code == 503 and "RuntimeError" in resp.get_json()["error_description"]
 
 
+def test_a_spec_serving_ready_keeps_its_own(service):
+    spec = DEFAULT_SPEC.replace("  /hello/auth:", "  /ready:\n    get:\n      x-bind-server: HANDLERS.do_hello\n"
+                                "      responses:\n        '200': {description: ok, schema: {$ref: '#/definitions/Hello'}}\n"
+                                "  /hello/auth:")
+    app = service(spec=spec)
+    assert app.test_client().get("/ready").get_json() == {"message": "hello world"}
+
+
 def test_not_ready_before_start_up_completes():
     readiness.reset()
     assert readiness.get_readiness().state()[:2] == (False, "NOT_READY")

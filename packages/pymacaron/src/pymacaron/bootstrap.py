@@ -195,6 +195,7 @@ class API:
         setup_app(self.app, self.config, self.error_decorator)
         decorator = generate_crash_handler_decorator(self.error_decorator)
         from pymacaron import observability
+        from pymacaron.observability import readiness
 
         observed = observability.install(self.app, self.config)
         if observed is not None:
@@ -217,9 +218,10 @@ class API:
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
                                         verifiers=verifiers, validate_responses=validate)
+        observability.add_routes(self.app)
         self._log_start(serve)
         self._start_async_if_configured()
-        observability.readiness.mark_started()
+        readiness.mark_started()
         if runtime.serve:
             from pymacaron.serving import serve_metrics_port
 

@@ -21,7 +21,7 @@ from pymacaron.observability.settings import Settings, settings_from_config
 
 log = logging.getLogger("pymacaron.observability")
 
-__all__ = ["Settings", "install", "settings_from_config", "worker_stopping"]
+__all__ = ["Settings", "add_routes", "install", "settings_from_config", "worker_stopping"]
 
 _settings = None
 
@@ -36,11 +36,10 @@ def install(app, config):
     global _settings
     from pymacaron_core import observe as core_observe
 
-    from pymacaron.observability import hooks, metrics, readiness, tracing
+    from pymacaron.observability import hooks, metrics, tracing
 
     settings = settings_from_config(config)
     _settings = settings
-    readiness.install(app)
     if settings.log_format == "json":
         from pymacaron.log import current_format, setup_logger
 
@@ -54,7 +53,7 @@ def install(app, config):
     tracer = tracing.setup(settings.tracing, settings.name) if settings.tracing is not None else None
     if tracer is None:
         tracing.shutdown()
-    collected = metrics.install(app, settings) if settings.metrics else None
+    collected = metrics.install(settings) if settings.metrics else None
     if collected is None:
         metrics.uninstall()
     hooks.trace_carrier = tracing.task_carrier if tracer is not None else None
@@ -70,6 +69,24 @@ def install(app, config):
     from pymacaron.observability.observe import server_decorator
 
     return server_decorator(tracer, collected, settings.access_log)
+
+
+def add_routes(app):
+    """``GET /ready``, and ``GET /metrics`` when on, after the spec's routes: a spec serving either path keeps it."""
+    from pymacaron.observability import metrics, readiness
+
+    taken = {rule.rule for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
+    routes = [(readiness.READY_PATH, "pymacaron_ready", readiness.view)]
+    settings = _settings
+    if settings is not None and settings.metrics and settings.metrics_port is None:
+        routes.append((metrics.METRICS_PATH, "pymacaron_metrics", metrics.view(settings.metrics_token)))
+    for path, endpoint, view in routes:
+        if endpoint in app.view_functions:
+            continue
+        if path in taken:
+            log.warning("PyMacaron: the spec serves GET %s already: pymacaron's own %s is not added", path, path)
+            continue
+        app.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
 
 
 def worker_stopping(timeout_s=5.0):

@@ -108,17 +108,14 @@ def get_metrics():
     return _metrics
 
 
-def install(app, settings):
-    """Turn the series on for ``app``: the hooks, and ``GET /metrics`` unless it has a port of its own."""
+def install(settings):
+    """Turn the series on: the hooks (the /metrics route: :func:`pymacaron.observability.add_routes`)."""
     from pymacaron.observability import hooks
 
     metrics = get_metrics()
     hooks.crash_report = metrics.crash_report
     hooks.task_fired = metrics.task_fired
     hooks.task_done = metrics.task_done
-    if settings.metrics_port is None and "pymacaron_metrics" not in app.view_functions:
-        app.add_url_rule(METRICS_PATH, endpoint="pymacaron_metrics",
-                         view_func=_metrics_view(metrics, settings.metrics_token), methods=["GET"])
     return metrics
 
 
@@ -137,20 +134,21 @@ def authorized(header, token):
     return hmac.compare_digest(header[7:].strip().encode(), token.encode())
 
 
-def _metrics_view(metrics, token):
+def view(token):
+    """GET /metrics (401 without the token, when there is one)."""
     from flask import Response, request
 
-    def view():
+    def metrics_view():
         if not authorized(request.headers.get("Authorization"), token):
             from pymacaron.exceptions import PyMacaronException
 
             exc = PyMacaronException("GET /metrics needs 'Authorization: Bearer <metrics_token>'")
             exc.code, exc.status = "METRICS_TOKEN_REQUIRED", 401
             return exc.http_reply()
-        body, content_type = metrics.exposition()
+        body, content_type = get_metrics().exposition()
         return Response(body, 200, content_type=content_type)
 
-    return view
+    return metrics_view
 
 
 # -- several processes ------------------------------------------------------------------------

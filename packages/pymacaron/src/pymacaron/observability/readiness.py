@@ -71,21 +71,15 @@ def start_draining():
         log.info("PyMacaron: draining (/ready answers 503)")
 
 
-def install(app):
-    """Add ``GET /ready`` to ``app`` (once)."""
-    if "pymacaron_ready" in app.view_functions:
-        return
+def view():
+    """GET /ready."""
+    from flask import jsonify
 
-    def ready():
-        from flask import jsonify
+    ok, code, why = get_readiness().state()
+    if ok:
+        return jsonify({"ready": True})
+    from pymacaron.exceptions import PyMacaronException
 
-        ok, code, why = get_readiness().state()
-        if ok:
-            return jsonify({"ready": True})
-        from pymacaron.exceptions import PyMacaronException
-
-        exc = PyMacaronException(why)
-        exc.code, exc.status = code, 503
-        return exc.http_reply()
-
-    app.add_url_rule(READY_PATH, endpoint="pymacaron_ready", view_func=ready, methods=["GET"])
+    exc = PyMacaronException(why)
+    exc.code, exc.status = code, 503
+    return exc.http_reply()
