@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "packages" / "pymacaron-async" / "tests"))
 
 from async_testing import RedisServer  # noqa: E402
-from helloworld_testing import ExampleServer, free_port  # noqa: E402
+from helloworld_testing import ExampleServer, example_env, free_port  # noqa: E402
 
 BACK_SPEC = """\
 swagger: '2.0'
@@ -232,3 +232,43 @@ def test_one_trace_across_two_services_and_a_task(services):
     assert kinds == {2, 3, 5}  # SERVER, CLIENT, CONSUMER in OTLP's numbering
     assert back_server["attributes"]["pymacaron.call_id"].string_value == "call-77"  # PymCallID still carried
     assert back_server["attributes"]["pymacaron.call_path"].string_value == "frontsvc.backsvc"
+
+
+def test_spans_buffered_at_sigterm_are_exported_before_the_workers_exit(services, tmp_path):
+    """The production server (granian, 2 workers), spans held 60 s by the batch processor: SIGTERM exports them."""
+    import os
+    import signal
+    import subprocess
+
+    front, _, receiver = services
+    port = free_port()
+    env = example_env(OTEL_BSP_SCHEDULE_DELAY="60000")
+    log = open(tmp_path / "production.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "pymacaron.serving", str(front.folder), "--port", str(port),
+                             "--workers", "2"], cwd=front.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "production.log").read_text()
+            time.sleep(0.2)
+        trace_id = "5bf92f3577b34da6a3ce929d0e0e4736"
+        requests.get(f"http://127.0.0.1:{port}/ping", timeout=10,
+                     headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        time.sleep(0.5)
+        assert not [s for s in receiver.spans if s["trace_id"] == trace_id]  # still buffered
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(40) == 0
+        spans = receiver.wait(lambda spans: any(s["trace_id"] == trace_id for s in spans), timeout=5)
+        (span,) = [s for s in spans if s["trace_id"] == trace_id]
+        assert (span["service"], span["name"]) == ("frontsvc", "GET /ping")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log.close()
