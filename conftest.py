@@ -77,3 +77,17 @@ def pytest_collection_modifyitems(config, items):
     and ``--no-loadscope-reorder``, pytest-xdist hands out modules in this order."""
     slow_modules = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
     items[:] = sorted(items, key=lambda item: item.nodeid.split("::", 1)[0] not in slow_modules)
+
+
+# -- 4. no observability state left behind ------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _observability_off():
+    """Tracing, metrics hooks, JSON logs and readiness, as set up by one test, end with it."""
+    yield
+    try:
+        from pymacaron import observability
+    except ImportError:
+        return
+    observability.reset()

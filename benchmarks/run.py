@@ -110,7 +110,17 @@ def validators_suite(args):
     return True
 
 
-SUITES = {"wsgi": wsgi_suite, "http": http_suite, "validators": validators_suite, "startup": startup_suite}
+def observability_suite(args):
+    """Tracing, metrics and gzip against the same service with them off (see observability_bench)."""
+    from observability_bench import measure, report
+
+    print(f"\nObservability, in process: the bench service (pymacaron API) median of {args.rounds} rounds x "
+          f"{args.requests} requests (us/request), ratio to the same service with everything off")
+    return report(measure(rounds=args.rounds, requests=args.requests))
+
+
+SUITES = {"wsgi": wsgi_suite, "observability": observability_suite, "http": http_suite,
+          "validators": validators_suite, "startup": startup_suite}
 
 
 def main(argv=None):

@@ -51,7 +51,10 @@ EXTRAS = {  # pymacaron's extras -> the distributions each one must bring in
     "aws": {"pymacaron-aws"},
     "gcp": {"pymacaron-gcp"},
     "gunicorn": {"gunicorn"},  # the alternative production server (granian is the default)
-    "all": {"pymacaron-async", "pymacaron-unit", "pymacaron-aws", "pymacaron-gcp", "gunicorn"},
+    "otel": {"opentelemetry-api", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"},  # tracing
+    "metrics": {"prometheus-client"},  # GET /metrics
+    "all": {"pymacaron-async", "pymacaron-unit", "pymacaron-aws", "pymacaron-gcp", "gunicorn", "opentelemetry-api",
+            "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http", "prometheus-client"},
 }
 
 

@@ -57,7 +57,7 @@ def test_gke_custom_resources(service_folder):
     assert cert["spec"] == {"domains": ["hello.example.com"]}
     backend = objs["BackendConfig"]
     assert backend["apiVersion"] == "cloud.google.com/v1"
-    assert backend["spec"]["healthCheck"]["requestPath"] == "/ping"
+    assert backend["spec"]["healthCheck"]["requestPath"] == "/ready"  # the load balancer skips draining pods
     assert backend["spec"]["connectionDraining"] == {"drainingTimeoutSec": 60}
     ingress = objs["Ingress"]
     assert ingress["metadata"]["annotations"]["networking.gke.io/managed-certificates"] == cert["metadata"]["name"]
@@ -73,8 +73,8 @@ def test_deployment(service_folder):
     pod = spec["template"]["spec"]
     container = pod["containers"][0]
     assert container["image"] == "gcr.io/my-project/hello:1.0"
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/ping", "port": 8080}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": 8080}  # 503 while starting, draining
+    assert container["livenessProbe"]["httpGet"] == {"path": "/ping", "port": 8080}
     # pymconfig --memory-limit: 5 web workers * 400 + 3 celery workers * 200
     assert container["resources"] == {"requests": {"memory": "2600Mi", "cpu": "2"},
                                       "limits": {"memory": "2600Mi", "cpu": "2"}}

@@ -41,6 +41,9 @@ def test_apply_spec_to_a_new_and_a_deployed_service():
     assert container.env[2].value_source.secret_key_ref.secret == "projects/p/secrets/A"
     assert container.env[2].value_source.secret_key_ref.version == "3"
     assert service.template.scaling.min_instance_count == 1
+    probe = container.startup_probe  # no traffic before /ready answers 200
+    assert (probe.http_get.path, probe.http_get.port) == ("/ready", 8080)
+    assert probe.period_seconds * probe.failure_threshold <= 240 and probe.timeout_seconds <= probe.period_seconds
     assert service.annotations["pymacaron.io/managed-env"] == "A,B,PYM_ENV,VERSION"
     # a hand-added variable stays; B, dropped from env_secrets, goes
     container.env.append(run_v2.EnvVar(name="EXTRA", value="1"))

@@ -9,7 +9,8 @@
                  "token": "<jwt>" | None,          # the caller's token: the task sees the same user
                  "call_id": "...", "call_path": "public.helloworld",
                  "scheduled_at": 1700000000.0,     # epoch seconds
-                 "delay": 0}}
+                 "delay": 0,
+                 "trace": {"traceparent": "00-..."}}}  # W3C context of the span that fired it (tracing on)
 
 The token is a credential: the message never goes to logs (Celery is given
 ``argsrepr`` instead), and the embedded broker keeps its files private.
@@ -30,6 +31,12 @@ def capture_context(delay=0):
 
     ctx = {"url": None, "token": None, "call_id": None, "call_path": None, "scheduled_at": time.time(),
            "delay": delay}
+    from pymacaron.observability import hooks
+
+    if hooks.trace_carrier is not None:
+        carrier = hooks.trace_carrier()
+        if carrier:
+            ctx["trace"] = carrier
     if not has_request_context():
         return ctx
     from pymacaron_core.context import get_call_id, get_call_path

@@ -11,12 +11,15 @@ service's error reporter; nothing propagates to Celery, so the worker lives on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import logging
 import pprint
 import time
 from urllib.parse import urlsplit
+
+from pymacaron.observability import hooks
 
 from pymacaron_async.envelope import describe
 from pymacaron_async.exceptions import TaskDefinitionError
@@ -134,7 +137,8 @@ def run_envelope(envelope, raise_errors=False):
         _report(envelope, name, e, ctx, "could not be started")
         return False
     app = _flask_app()
-    with app.test_request_context(**_request_kwargs(ctx)):
+    span = hooks.task_span(name, ctx.get("trace")) if hooks.task_span is not None else contextlib.nullcontext()
+    with app.test_request_context(**_request_kwargs(ctx)), span:
         enter_call(request.environ, None)
         stage = "was not run: the caller's token was refused"
         try:
@@ -144,12 +148,22 @@ def run_envelope(envelope, raise_errors=False):
             t0 = time.perf_counter()
             task.func(*args, **kwargs)
         except Exception as e:
+            _task_done(name, False)
             if raise_errors:
                 raise
             _report(envelope, name, e, ctx, stage)
             return False
+        _task_done(name, True)
         log.info("task %s done in %.0f ms", describe(envelope), (time.perf_counter() - t0) * 1000)
     return True
+
+
+def _task_done(name, succeeded):
+    if hooks.task_done is not None:
+        try:
+            hooks.task_done(name, succeeded)
+        except Exception as e:  # metrics never fail a task
+            log.warning("could not count the task %s: %s", name, e)
 
 
 def _report(envelope, name, e, ctx, what):

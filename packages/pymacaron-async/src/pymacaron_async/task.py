@@ -24,6 +24,8 @@ import logging
 import os
 import sys
 
+from pymacaron.observability import hooks
+
 from pymacaron_async import devwait
 from pymacaron_async.envelope import build_envelope, describe
 from pymacaron_async.exceptions import AsyncError, TaskDefinitionError
@@ -77,6 +79,8 @@ class AsyncTask:
     def fire(self, *args, **kwargs):
         """Schedule a call (or run it inline in eager mode); returns None at once."""
         envelope = build_envelope(self.name, args, kwargs, self.delay)
+        if hooks.task_fired is not None:
+            hooks.task_fired(self.name)
         mode, raise_errors = execution_mode()
         if mode == INLINE:
             from pymacaron_async.runner import run_envelope

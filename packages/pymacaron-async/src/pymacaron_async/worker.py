@@ -74,6 +74,19 @@ def _signal_ready(path):
     signals.worker_ready.connect(ready, weak=False)
 
 
+def _flush_on_shutdown():
+    """A stopping worker process (warm shutdown) exports its spans and retires its metrics first."""
+    from celery import signals
+
+    def stopping(**_):
+        from pymacaron.observability import worker_stopping
+
+        worker_stopping()
+
+    signals.worker_process_shutdown.connect(stopping, weak=False)
+    signals.worker_shutdown.connect(stopping, weak=False)
+
+
 def _watch_parent(parent_pid):
     """Stop this worker (warm, then hard) when ``parent_pid`` is no longer our parent."""
 
@@ -131,6 +144,7 @@ def main(argv=None):
         _signal_ready(os.environ[READY_ENV])
     log.info("pymacaron-async: worker %d, %d pool processes (max %s KiB each), tasks from the %s", os.getpid(),
              concurrency, maxmem or "unlimited", app.pym_broker.description)
+    _flush_on_shutdown()
     from pymacaron_async.delivery import start_redelivery
 
     start_redelivery(app)

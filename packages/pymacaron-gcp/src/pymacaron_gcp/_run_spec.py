@@ -37,6 +37,9 @@ from pymacaron_gcp._settings import (
 
 STAGES = ("staging", "live")
 CONTAINER_PORT = 8080
+READY_PATH = "/ready"
+STARTUP_PERIOD_S = 2
+STARTUP_FAILURES = 60  # 2 minutes to start (Cloud Run allows 240 s of startup probing at most)
 MANAGED_ENV = "pymacaron.io/managed-env"  # the env vars the last deploy set (so removed ones are dropped)
 LABEL = "managed-by"
 _SERVICE_ID = re.compile(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$")
@@ -180,6 +183,11 @@ def apply_spec(service, spec):
     del container.env[:]
     container.env.extend(env)
     container.resources.limits["memory"] = spec.memory
+    # Cloud Run sends no traffic to a container before its startup probe passes: /ready, which answers
+    # 503 until the service has started (readiness probes of Cloud Run are GKE's /ready, see manifests)
+    container.startup_probe = run_v2.Probe(
+        http_get=run_v2.HTTPGetAction(path=READY_PATH, port=CONTAINER_PORT), period_seconds=STARTUP_PERIOD_S,
+        timeout_seconds=STARTUP_PERIOD_S, failure_threshold=STARTUP_FAILURES)
     if spec.cpu:
         container.resources.limits["cpu"] = spec.cpu
     template.max_instance_request_concurrency = spec.concurrency

@@ -6,7 +6,7 @@ One deploy, in order (each step is a progress line; ``plan`` lists them without 
 2. the objects of :mod:`pymacaron_gcp.manifests`, each created or replaced: the env_secrets go into
    the Secret ``<app>-env`` in that request only; the Deployment keeps the replica count the
    autoscaler chose, and records the image it replaces (for ``--rollback``);
-3. the rollout, polled until every new pod passes its ``/ping`` readiness probe;
+3. the rollout, polled until every new pod passes its ``/ready`` readiness probe;
 4. ``ctx.acceptance(url)`` against ``gke_test_url``, else ``http://<the Ingress IP>``; if they fail, the
    Deployment is rolled back to the previous image and the deploy fails.
 
@@ -69,7 +69,7 @@ class GkeTarget(GcpTarget):
             if obj["kind"] == "Secret":
                 what += f" with {', '.join('$' + v for v in s.secrets)} (values sent to the API only, never printed)"
             elif obj["kind"] == "Deployment":
-                what += (f": image {image}, memory {s.memory}, cpu {s.cpu}, /ping probes, rolling update "
+                what += (f": image {image}, memory {s.memory}, cpu {s.cpu}, /ready and /ping probes, rolling update "
                          "(maxSurge 1, maxUnavailable 0); the previous image is kept for --rollback")
             elif obj["kind"] == "Ingress":
                 what += f" for {s.domain} (managed certificate {s.certificate})"

@@ -1,8 +1,8 @@
 """The Kubernetes objects of a service on GKE, as plain dicts (no I/O; SPEC G2 without its flaws).
 
 In apply order: Namespace, Secret (``<app>-env``: the env_secrets), BackendConfig (load-balancer
-timeouts and the ``/ping`` health check), Service (NodePort, for the GCE Ingress), Deployment
-(rolling updates that never lower capacity, ``/ping`` readiness and liveness probes, memory and CPU
+timeouts and the ``/ready`` health check), Service (NodePort, for the GCE Ingress), Deployment
+(rolling updates that never lower capacity, ``/ready`` readiness and ``/ping`` liveness probes, memory and CPU
 requests = limits, a preStop pause so the load balancer drains a pod before it stops),
 HorizontalPodAutoscaler, ManagedCertificate (for the live domain) and the Ingress.
 
@@ -62,7 +62,7 @@ def backend_config(s):
     return {"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
             "metadata": _meta(s, s.backend_config),
             "spec": {"timeoutSec": LB_TIMEOUT_S, "connectionDraining": {"drainingTimeoutSec": LB_DRAINING_S},
-                     "healthCheck": {"type": "HTTP", "requestPath": "/ping", "port": CONTAINER_PORT}}}
+                     "healthCheck": {"type": "HTTP", "requestPath": READY_PATH, "port": CONTAINER_PORT}}}
 
 
 def service(s):
@@ -73,8 +73,12 @@ def service(s):
                                 "protocol": "TCP"}]}}
 
 
-def _probe(timing):
-    return {"httpGet": {"path": "/ping", "port": CONTAINER_PORT}, **timing}
+READY_PATH = "/ready"  # 503 until the service started, and while it drains (pymacaron.observability.readiness)
+LIVE_PATH = "/ping"
+
+
+def _probe(path, timing):
+    return {"httpGet": {"path": path, "port": CONTAINER_PORT}, **timing}
 
 
 def deployment(s, image, version, pym_env, replicas=None, previous=None):
@@ -94,8 +98,8 @@ def deployment(s, image, version, pym_env, replicas=None, previous=None):
         "ports": [{"name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP"}],
         "env": env,
         "resources": {"requests": dict(resources), "limits": dict(resources)},
-        "readinessProbe": _probe(READINESS),
-        "livenessProbe": _probe(LIVENESS),
+        "readinessProbe": _probe(READY_PATH, READINESS),
+        "livenessProbe": _probe(LIVE_PATH, LIVENESS),
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_SLEEP_S)]}}},
     }
     return {

@@ -109,7 +109,7 @@ def _load_config_or_defaults():
 class API:
     def __init__(self, app, host=None, port=None, debug=False, log_level=None, formats=None, timeout=20,
                  error_reporter=None, default_user_id=None, error_callback=format_error, error_decorator=None,
-                 ping_hook=None):
+                 ping_hook=None, ready_hook=None):
         if app is None:
             raise ValueError("API(app): pass the service's Flask app")
         self.app = app
@@ -135,6 +135,11 @@ class API:
                 if not callable(hook):
                     raise ValueError(f"ping_hook must be a function, got {hook!r}")
                 builtins.add_ping_hook(hook)
+        from pymacaron.observability import readiness
+
+        readiness.reset()
+        readiness.set_hooks([h for h in (ready_hook if isinstance(ready_hook, (list, tuple)) else [ready_hook])
+                             if h is not None])
         self.config = _load_config_or_defaults()
         if error_reporter is None and self.config.get("crash_reports"):
             from pymacaron.crash.reporters import reporter_from_config
@@ -208,6 +213,15 @@ class API:
             self.app.secret_key = os.urandom(24)
         setup_app(self.app, self.config, self.error_decorator)
         decorator = generate_crash_handler_decorator(self.error_decorator)
+        from pymacaron import observability
+        from pymacaron.observability import readiness
+
+        observed = observability.install(self.app, self.config)
+        if observed is not None:
+            crash_decorator = decorator
+
+            def decorator(view):
+                return observed(crash_decorator(view))
         aliases = self.config.get("base_path_aliases", True)
         strict = _flag(self.config, "strict_spec", False)
         validate = _flag(self.config, "validate_responses", True)
@@ -227,9 +241,14 @@ class API:
         for name in serve:
             ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
                                         verifiers=verifiers, validate_responses=validate)
+        observability.add_routes(self.app)
         self._log_start(serve)
         self._start_async_if_configured()
+        readiness.mark_started()
         if runtime.serve:
+            from pymacaron.serving import serve_metrics_port
+
+            serve_metrics_port()
             from pymacaron.guard import Guard, json_error_request_handler
 
             self.app.debug = self.debug
@@ -329,6 +348,9 @@ def _exit_on_sigterm():
         return
 
     def terminate(signum, frame):
+        from pymacaron.observability import readiness
+
+        readiness.start_draining()
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)

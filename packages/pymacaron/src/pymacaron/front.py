@@ -38,6 +38,7 @@ from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError
 log = logging.getLogger("pymacaron.front")
 
 PING_PATH = "/ping"
+HEALTH_PATHS = frozenset((PING_PATH, "/ready"))  # answered by threads of their own (readiness: READY_PATH)
 HEALTH_THREADS = 2
 LEFT_BEHIND_FACTOR = 4
 NO_BODY_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
@@ -153,6 +154,28 @@ class HandlerPool:
         return state
 
 
+def _drain_on_sigterm(loop):
+    """/ready answers 503 from granian's SIGTERM on (its handler, on the worker's loop, still runs)."""
+    import signal
+
+    handle = getattr(loop, "_signal_handlers", {}).get(signal.SIGTERM)
+    callback = getattr(handle, "_callback", None)
+    if callback is None:
+        return
+    args = getattr(handle, "_args", ())
+
+    def draining_then_stop(*_):
+        from pymacaron.observability.readiness import start_draining
+
+        start_draining()
+        callback(*args)
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, draining_then_stop)
+    except (RuntimeError, ValueError, NotImplementedError):
+        pass
+
+
 def _resolve(future, result):
     if not future.done():
         future.set_result(result)
@@ -200,12 +223,15 @@ class Front:
 
     def __rsgi_init__(self, loop):
         self.loop = loop
+        _drain_on_sigterm(loop)
 
     def __rsgi_del__(self, loop):
-        """The worker stops: deliver the crash reports still queued (granian's exit would drop them)."""
-        from pymacaron.crash.sender import EXIT_FLUSH_SECONDS, flush_reports
+        """The worker stops: deliver the crash reports still queued (granian's exit would drop them),
+        export the buffered spans, retire the worker's metrics."""
+        from pymacaron.crash.sender import EXIT_FLUSH_SECONDS
+        from pymacaron.observability import worker_stopping
 
-        flush_reports(EXIT_FLUSH_SECONDS)
+        worker_stopping(EXIT_FLUSH_SECONDS)
 
     async def __rsgi__(self, scope, proto):
         if scope.proto != "http":
@@ -217,7 +243,7 @@ class Front:
             if body is None:
                 return  # answered already (413, 408, 400)
         environ = self._environ(scope, method, body)
-        pool = self.health if environ["PATH_INFO"] == PING_PATH else self.pool
+        pool = self.health if environ["PATH_INFO"] in HEALTH_PATHS else self.pool
         loop = self.loop or asyncio.get_running_loop()
         job = Job(environ, loop.create_future(), loop)
         pool.submit(job)

@@ -24,7 +24,7 @@ import socket
 import threading
 from io import BytesIO
 
-from pymacaron.front import NO_BODY_METHODS, PING_PATH, HandlerPool, Job, _report_timeout, call_wsgi
+from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, _report_timeout, call_wsgi
 
 log = logging.getLogger("pymacaron.guard")
 
@@ -64,7 +64,7 @@ class Guard:
         refusal = self._read_body(environ)
         if refusal is not None:
             return self._answer(start_response, refusal)
-        if environ.get("PATH_INFO") == PING_PATH:
+        if environ.get("PATH_INFO") in HEALTH_PATHS:
             return self.wsgi(environ, start_response)
         job = Job(environ)
         self.pool.submit(job)

@@ -14,7 +14,11 @@ given after it (``--bind``, ``--workers`` ...) override these values.
 - the app is loaded once in the master (``preload_app``): workers fork ready,
   and a broken spec stops start-up at once with its error;
 - workers are recycled after 5000 (+ up to 500) requests, killed after 180 s
-  without a heartbeat, and given 30 s to finish on SIGTERM;
+  without a heartbeat, and given ``$PYM_SHUTDOWN_GRACE`` seconds (``shutdown_grace``
+  in pym-config, 30 by default) to finish on SIGTERM; a stopping worker delivers
+  its crash reports, spans and metrics (:func:`pymacaron.observability.worker_stopping`);
+- with ``metrics: true``, a dead worker's in-flight gauge is retired, and with
+  ``metrics_port`` the master serves /metrics on that port;
 - logs go to stderr at level info (no file paths to create); access logs go to
   stdout when ``$PYM_ACCESS_LOG`` is 1/true/yes (off by default: they cost
   throughput, and load balancers log requests already);
@@ -40,6 +44,17 @@ def _env_int(name, default):
     if n < 1:
         raise SystemExit(f"pymacaron.gunicorn: ${name} must be at least 1, got {n}")
     return n
+
+
+def _env_seconds(name, default):
+    value = _os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SystemExit(f"pymacaron.gunicorn: ${name} must be a number of seconds, got {value!r}") from None
+    return max(1, round(seconds))
 
 
 def _port():
@@ -69,7 +84,7 @@ threads = _env_int("PYM_THREADS", _threads)
 worker_connections = 1000
 keepalive = _keepalive
 timeout = 180
-graceful_timeout = _graceful
+graceful_timeout = _env_seconds("PYM_SHUTDOWN_GRACE", _graceful)
 max_requests = 5000
 max_requests_jitter = 500
 preload_app = True
@@ -84,6 +99,21 @@ control_socket_disable = True  # gunicorn >= 24's control socket: unused, and on
 def when_ready(server):
     server.log.info("PyMacaron: gunicorn ready on %s (%s workers x %s threads)",
                     ", ".join(str(b) for b in server.cfg.bind), server.cfg.workers, server.cfg.threads)
+    from pymacaron.serving import serve_metrics_port
+
+    serve_metrics_port()
+
+
+def worker_exit(server, worker):
+    from pymacaron.observability import worker_stopping
+
+    worker_stopping()
+
+
+def child_exit(server, worker):
+    from pymacaron.observability.metrics import worker_exit as retire_metrics
+
+    retire_metrics(worker.pid)
 
 
 def post_fork(server, worker):

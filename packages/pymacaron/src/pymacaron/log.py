@@ -1,4 +1,8 @@
-"""Logging: one stdout handler, the user id in each line, secrets scrubbed."""
+"""Logging: one stdout handler, the user id in each line, secrets scrubbed.
+
+``log_format: json`` in pym-config (or ``setup_logger(fmt="json")``) writes one JSON object
+per line instead: see :mod:`pymacaron.observability.jsonlog`.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ _QUIET = ("boto", "boto3", "botocore", "bravado_core", "swagger_spec_validator",
 class _Context(logging.Filter):
     """Adds the current user id and scrubs secrets from the message."""
 
-    def __init__(self, process_kind="FLASK"):
+    def __init__(self, process_kind="FLASK", json_fields=False):
         super().__init__()
         self.process_kind = process_kind
+        self.json_fields = json_fields
 
     def filter(self, record):
         record.pym_process = self.process_kind
@@ -28,8 +33,13 @@ class _Context(logging.Filter):
             uid = get_userid()
             if uid:
                 record.pym_user = f" [{uid}]"
+                record.pym_user_id = uid
         except Exception:
             pass
+        if self.json_fields:
+            from pymacaron.observability.jsonlog import request_fields
+
+            request_fields(record)
         try:
             message = record.getMessage()
         except Exception:
@@ -40,21 +50,37 @@ class _Context(logging.Filter):
         return True
 
 
-def setup_logger(celery=False, level=None):
+def setup_logger(celery=False, level=None, fmt=None):
+    """One stdout handler on the root logger; ``fmt``: "text" (default) or "json"."""
+    if fmt not in (None, "text", "json"):
+        raise ValueError(f"setup_logger(fmt=...) takes 'text' or 'json', got {fmt!r}")
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_pymacaron", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
     handler._pymacaron = True
-    handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(_Context("WORKER" if celery else "FLASK"))
+    if fmt == "json":
+        from pymacaron.observability.jsonlog import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(_Context("WORKER" if celery else "FLASK", json_fields=fmt == "json"))
     root.addHandler(handler)
     if level is not None:
         root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     return root
+
+
+def current_format():
+    """"json" or "text": the format of the handler setup_logger installed (None: none installed)."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_pymacaron", False):
+            return "json" if type(handler.formatter).__name__ == "JsonFormatter" else "text"
+    return None
 
 
 def set_level(level):

@@ -35,7 +35,17 @@ workers    ``$PYM_WORKERS``                 ``workers``         CPU count, at le
            ``$WEB_CONCURRENCY``
 threads    ``$PYM_THREADS``                 ``threads``         :data:`DEFAULT_THREADS`
 server     ``$PYM_SERVER``                  ``server``          :data:`DEFAULT_SERVER`
+grace      ``$PYM_SHUTDOWN_GRACE``          ``shutdown_grace``  :data:`GRACEFUL_TIMEOUT_S`
 =========  ===============================  ==================  ==========================
+
+Graceful shutdown: on SIGTERM the server stops accepting connections, gives the requests
+under way ``grace`` seconds to be answered (then kills the workers left), and each worker,
+before it exits, delivers its queued crash reports, exports its buffered spans and retires
+its metrics (:func:`pymacaron.observability.worker_stopping`); the exit status is 0.
+
+``metrics: true``: the workers share a fresh prometheus_client multiprocess folder
+(``$PROMETHEUS_MULTIPROC_DIR``, made here unless set), so that /metrics sums all of them;
+with ``metrics_port`` the master process serves /metrics on that port.
 
 Errors (:class:`ServingError`) name what is wrong and how to fix it.
 """
@@ -133,7 +143,8 @@ def _config_values(folder):
         raise ServingError(f"{path}: cannot be read: {e}") from None
     if not isinstance(data, dict):
         return path, {}
-    return path, {k: data[k] for k in ("workers", "threads", "server") if data.get(k) is not None}
+    return path, {k: data[k] for k in ("workers", "threads", "server", "shutdown_grace", "metrics")
+                  if data.get(k) is not None}
 
 
 def _setting(name, explicit, env_vars, config, config_path, default):
@@ -205,6 +216,8 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
     threads = _positive_int(value, f"threads (from {origin})" if origin else "threads")
     host = host or os.environ.get("PYM_HOST") or DEFAULT_HOST
     port = _port(port)
+    value, origin = _setting("shutdown_grace", None, ("PYM_SHUTDOWN_GRACE",), config, config_path, GRACEFUL_TIMEOUT_S)
+    grace = _grace(value, origin)
 
     env = dict(os.environ)
     if config_path and os.path.dirname(config_path) == folder:
@@ -213,14 +226,31 @@ def production_command(folder=".", app="server:app", host=None, port=None, worke
     env["PYTHONPATH"] = os.pathsep.join([folder] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env[APP_ENV] = app
     env["PYM_THREADS"] = str(threads)  # the handler threads of each worker (pymacaron.limits)
+    env["PYM_SHUTDOWN_GRACE"] = str(grace)
+    if config.get("metrics") is True:
+        from pymacaron.observability.metrics import prepare_multiprocess
+
+        prepare_multiprocess(env, folder)
     build = _granian_argv if server == "granian" else _gunicorn_argv
-    argv = build(host, port, workers, threads)
+    argv = build(host, port, workers, threads, grace)
     argv[-1:-1] = [str(a) for a in extra_args]  # options go before the app target
     return Command(server=server, argv=argv, cwd=folder, env=env, host=host, port=port, workers=workers,
                    threads=threads)
 
 
-def _granian_argv(host, port, workers, threads):
+def _grace(value, origin):
+    try:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        grace = float(value)
+    except (TypeError, ValueError):
+        raise ServingError(f"shutdown_grace (from {origin}) must be a number of seconds, got {value!r}") from None
+    if not 1 <= grace <= 1800:
+        raise ServingError(f"shutdown_grace (from {origin}) must be from 1 to 1800 seconds, got {value!r}")
+    return int(grace) if grace.is_integer() else grace
+
+
+def _granian_argv(host, port, workers, threads, grace=GRACEFUL_TIMEOUT_S):
     return [
         sys.executable, "-c", "from pymacaron.serving import granian_master; granian_master()",
         "--interface", "rsgi",
@@ -228,17 +258,18 @@ def _granian_argv(host, port, workers, threads):
         "--workers", str(workers),
         "--backlog", str(BACKLOG), "--no-ws",
         "--log-level", "info", "--no-access-log",
-        "--workers-kill-timeout", str(GRACEFUL_TIMEOUT_S),
+        "--workers-kill-timeout", str(max(1, round(grace))),
         "--respawn-failed-workers",
         "--factory", FRONT_LOADER,
     ]
 
 
-def _gunicorn_argv(host, port, workers, threads):
+def _gunicorn_argv(host, port, workers, threads, grace=GRACEFUL_TIMEOUT_S):
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return [
         sys.executable, "-m", "gunicorn", "--config", "python:pymacaron.gunicorn",
         "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        "--graceful-timeout", str(max(1, round(grace))),
         f"{LOADER}()",
     ]
 
@@ -268,6 +299,7 @@ def granian_master():
 
     os.register_at_fork(after_in_child=default_stop_signals)
     _import_app()  # a configuration or spec error stops start-up here, with its message
+    serve_metrics_port()
     import granian.cli
     from granian.cli import entrypoint
 
@@ -321,6 +353,18 @@ def supervised_server_class(server_class):
 
     SupervisedServer.__name__ = SupervisedServer.__qualname__ = f"Supervised{server_class.__name__}"
     return SupervisedServer
+
+
+def serve_metrics_port():
+    """In the serving master: /metrics on ``metrics_port`` when pym-config asks for it (None otherwise)."""
+    from pymacaron.observability import current_settings
+
+    settings = current_settings()
+    if settings is None or not settings.metrics or settings.metrics_port is None:
+        return None
+    from pymacaron.observability.metrics import serve_port
+
+    return serve_port(settings.metrics_port, settings.metrics_token)
 
 
 def load_front():

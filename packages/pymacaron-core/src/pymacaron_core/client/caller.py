@@ -23,6 +23,7 @@ import logging
 import time
 from urllib.parse import quote
 
+from pymacaron_core import observe
 from pymacaron_core.client.errors import never_sent, upstream_error
 from pymacaron_core.context import call_headers
 from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError
@@ -126,8 +127,13 @@ class ClientMethod:
         all_headers.update(headers)
         if extra_headers:
             all_headers.update(extra_headers)
-        resp = self._call_with_retries(url, all_headers, params, payload, files,
-                                       (connect_timeout, read_timeout), max_attempts)
+        hook = observe.client_call
+        if hook is None:
+            resp = self._call_with_retries(url, all_headers, params, payload, files,
+                                           (connect_timeout, read_timeout), max_attempts)
+        else:
+            resp = hook(self, all_headers, lambda: self._call_with_retries(
+                url, all_headers, params, payload, files, (connect_timeout, read_timeout), max_attempts))
         return self._handle_response(url, resp)
 
     def _call_with_retries(self, url, headers, params, data, files, timeout, max_attempts):

@@ -26,6 +26,7 @@ import traceback
 
 from flask import has_request_context, request
 
+from pymacaron.observability import hooks
 from pymacaron.crash import sender
 from pymacaron.crash.folding import fold_key
 from pymacaron.crash.redact import MAX_BODY_SCAN, format_exception, redact, redact_text, secret_values
@@ -200,6 +201,8 @@ def send_report(title, data, caught=None, is_fatal=False):
     if not sender.fold(key, _reporter, str(data.get("error_id") or "")):
         log.debug("Folded into an identical report: %s", title)
         return None
+    if hooks.crash_report is not None:
+        hooks.crash_report(is_fatal)
     secrets = secret_values()
     if "function" not in data and not (is_fatal and "response" in data):
         data["function"] = _calling_function()
