@@ -108,11 +108,11 @@ def test_a_changed_external_file_is_noticed(spec, tmp_path):
 
 
 def test_an_upgraded_package_is_noticed(spec, tmp_path, monkeypatch):
-    _load(spec, tmp_path / "cache", cache_versions=("3.0.0",))
-    _load(spec, tmp_path / "cache", cache_versions=("3.0.1",))  # pymacaron upgraded
+    _load(spec, tmp_path / "cache", cache_versions=("7.0.0",))
+    _load(spec, tmp_path / "cache", cache_versions=("7.0.1",))  # pymacaron upgraded
     assert len(_entries(tmp_path / "cache")) == 2
     monkeypatch.setattr(cache, "__version__", "99.0")  # pymacaron-core upgraded
-    _load(spec, tmp_path / "cache", cache_versions=("3.0.1",))
+    _load(spec, tmp_path / "cache", cache_versions=("7.0.1",))
     assert len(_entries(tmp_path / "cache")) == 3
 
 
