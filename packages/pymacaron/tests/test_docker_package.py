@@ -84,6 +84,15 @@ def test_the_start_command_serves_ping_from_a_fresh_virtualenv(built, tmp_path):
     port = free_port()
     env = clean_env(PATH=os.path.dirname(python) + os.pathsep + os.environ["PATH"], PORT=str(port),
                     PYM_HOST="127.0.0.1", SVC_SECRET=SECRET)
+    # the Dockerfile's warm step, without the secrets (they are not there at build time)
+    warm = [ln for ln in (context / "Dockerfile").read_text().splitlines() if "pymacaron.docker.warm" in ln]
+    assert warm == ["RUN python -m pymacaron.docker.warm /pym \\"]
+    done = subprocess.run([python, "-m", "pymacaron.docker.warm", "."], cwd=context / "app", capture_output=True,
+                          text=True, timeout=120, env={k: v for k, v in env.items() if k != "SVC_SECRET"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    cache = context / "app" / ".pym" / "cache"
+    warmed = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(warmed) >= 2  # the built-in API and the service's
     log = tmp_path / "server.log"
     with open(log, "wb") as f:
         proc = subprocess.Popen([python, *cmd[1:]], cwd=context / "app", env=env, stdout=f, stderr=subprocess.STDOUT,
@@ -100,6 +109,7 @@ def test_the_start_command_serves_ping_from_a_fresh_virtualenv(built, tmp_path):
     finally:
         stop(proc)
     assert "serving server:app" in log.read_text() and SECRET not in log.read_text()
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == warmed  # the start used them, wrote none
     down = subprocess.run([python, "-m", "pymacaron.docker.healthcheck"], env=env, capture_output=True, text=True,
                           timeout=30)
     assert down.returncode == 1 and f"127.0.0.1:{port}/ping" in down.stdout

@@ -4,7 +4,8 @@ Two stages: ``install`` makes the virtualenv ``/pym/virtenv`` from the context's
 ``--no-index --require-hashes`` (no package index is reached), then the runtime stage copies
 it, adds the service's files as ``/pym`` (owned by root, read-only for the service) and runs
 as the non-root user ``pym``. ``/pym/.pym`` is the one folder the service may write (the
-embedded task broker, caches).
+embedded task broker, caches). The build warms the start-up cache in it and compiles the service's
+bytecode (:mod:`pymacaron.docker.warm`): a spec with errors stops the build.
 
 The start command is ``python -m pymacaron.docker.entrypoint``: the production server
 (:func:`pymacaron.serving.run_production`) on ``0.0.0.0:$PORT``, and with ``with_async`` a
@@ -78,7 +79,9 @@ RUN groupadd --system --gid {UID} {USER} \\
         --shell /usr/sbin/nologin {USER}
 {extra_block}COPY --from=install /pym/virtenv /pym/virtenv
 COPY app/ /pym/
-RUN mkdir -p /pym/.pym && chown {USER}:{USER} /pym/.pym
+# the start-up cache and the bytecode, made here so that a container's first start is warm
+RUN python -m pymacaron.docker.warm /pym \\
+    && mkdir -p /pym/.pym && chown -R {USER}:{USER} /pym/.pym
 WORKDIR /pym
 USER {UID}
 EXPOSE {port}
