@@ -27,9 +27,8 @@ from pymacaron_core.server.plan import RequestPlan, ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
 from pymacaron_core.server.security import compile_security
 from pymacaron_core.spec.document import load_document, strip_docs
-from pymacaron_core.spec.operations import compile_operations
+from pymacaron_core.spec.description import describe
 from pymacaron_core.spec.problems import settle
-from pymacaron_core.spec.swagger2 import security_schemes
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +107,13 @@ class ApiSpec:
         return self._api.json_to_model(model_name, j, validate=True, keep_datetime=keep_datetime)
 
 
-def _host_port_proto(data, host, port, proto):
-    spec_host = data.get("host")
+def _host_port_proto(description, host, port, proto):
+    spec_host = description.host
     spec_port = None
     if spec_host and ":" in spec_host:
         parts = urlsplit("//" + spec_host)
         spec_host, spec_port = parts.hostname, parts.port
-    schemes = data.get("schemes") or []
+    schemes = description.schemes or []
     if "https" in schemes:
         spec_proto, default_port = "https", 443
     else:
@@ -149,14 +148,14 @@ class API:
         self.client_base_path = bool(client_base_path)
         self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
                                  default_definitions=default_definitions, strict=strict)
-        host, port, proto = _host_port_proto(self.doc.data, host, port, proto)
+        self.description, problems = describe(self.doc, name, base_path)
+        host, port, proto = _host_port_proto(self.description, host, port, proto)
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)
-        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name)
-        self.security_schemes, problems = security_schemes(self.doc)
-        operations, found = compile_operations(self.doc, name, base_path, self.security_schemes)
-        self.operations = operations
-        problems += found
+        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name,
+                                       dialect=self.description.dialect)
+        self.security_schemes = self.description.security_schemes
+        self.operations = self.description.operations
         self.factory = ModelFactory(name, self.doc, self.formats, self.compiler, do_persist)
         self.factory.build_classes(shared=self._shareable_models())
         problems += self.factory.problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from pymacaron_core.spec.operations import flask_var
+from pymacaron_core.spec.description import flask_var
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
 _CASTABLE = {"integer", "number", "boolean"}
