@@ -246,6 +246,8 @@ class ResponsePlan:
             self.declared.append(f"{code} -> {name or schema.get('type', 'schema')}")
             if name is not None:
                 self.by_model.setdefault(name, []).append(status)
+                for other in _alternatives(factory.definitions, name):  # a oneOf / anyOf of models
+                    self.by_model.setdefault(other, []).append(status)
             elif schema.get("type") == "array" and status and 200 <= status < 300:
                 self.array_status = status
                 self.array_marshal = factory.to_wire(schema)
@@ -402,6 +404,15 @@ def _ref_name(schema):
     if isinstance(ref, str) and ref.startswith("#/definitions/"):
         return ref[len("#/definitions/"):]
     return None
+
+
+def _alternatives(definitions, name):
+    """The named schemas a named oneOf / anyOf schema may be (a response of that schema may be any of them)."""
+    schema = definitions.get(name)
+    if not isinstance(schema, dict):
+        return ()
+    names = [_ref_name(part) for part in (schema.get("oneOf") or []) + (schema.get("anyOf") or [])]
+    return tuple(n for n in names if n is not None and n != name)
 
 
 def _write_only(definitions, name, depth=0):
