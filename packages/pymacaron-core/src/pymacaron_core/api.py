@@ -290,12 +290,15 @@ class API:
             if not op.handler:
                 if op.no_bind_server:
                     continue
-                problems.append(SpecProblem(self.doc.file, op.line, op.where,
-                                            "the operation has no x-bind-server",
-                                            "add 'x-bind-server: package.module.function' "
-                                            "(or 'x-no-bind-server: true' to skip it)"))
+                fix = "add 'x-bind-server: package.module.function' (or 'x-no-bind-server: true' to skip it)"
+                message = "the operation has no x-bind-server"
+                if op.operation_id and self.doc.version != "2.0":
+                    message += f", and its operationId {op.operation_id!r} names no function"
+                    fix = (f"add 'x-openapi-router-controller: package.module' (the module defining "
+                           f"{op.operation_id}), write the operationId as a dotted path, or {fix}")
+                problems.append(SpecProblem(self.doc.file, op.line, op.where, message, fix))
                 continue
-            handler = self._resolve(op, "x-bind-server", op.handler, problems)
+            handler = self._resolve(op, op.binding_key, op.handler, problems)
             if handler is None:
                 continue
             if not callable(handler):

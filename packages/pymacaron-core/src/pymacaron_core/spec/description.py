@@ -183,6 +183,8 @@ class Operation:
     spec_path: tuple  # JSON path of the operation in the document, for errors
     line: int | None
     handler: str | None = None  # x-bind-server (or an importable operationId)
+    operation_id: str | None = None
+    binding_key: str = "x-bind-server"  # where the handler is named: x-bind-server | operationId
     no_bind_server: bool = False
     client_name: str | None = None
     decorate_server: str | None = None

@@ -138,7 +138,10 @@ def _bindings(doc, op, operation, problems, item=None):
             handler = f"{controller}.{op_id}"
         elif "." in op_id:
             handler = op_id
+        if handler is not None:
+            operation.binding_key = "operationId"
     operation.handler = handler
+    operation.operation_id = op_id if isinstance(op_id, str) else None
     operation.no_bind_server = bool(op.get("x-no-bind-server"))
     operation.client_name = op.get("x-bind-client")
     for key, attr in (("x-decorate-server", "decorate_server"), ("x-decorate-request", "decorate_request")):
