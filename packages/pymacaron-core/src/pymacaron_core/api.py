@@ -256,9 +256,12 @@ class API:
                 name = ref[len("#/definitions/"):] if ref.startswith("#/definitions/") else None
                 if name in self.models:
                     cls = self.models[name]
-                    responses[key] = (cls._pym_validator, cls._pym_build)
+                    validator = self.compiler.definition_validator(name, "response") if op.directional \
+                        else cls._pym_validator
+                    responses[key] = (validator, cls._pym_build)
                 else:
-                    responses[key] = (self.compiler.compile(schema, f"{op.where} client {code}"),
+                    responses[key] = (self.compiler.compile(schema, f"{op.where} client {code}",
+                                                            direction="response" if op.directional else None),
                                       self.factory.to_python(schema))
             method = ClientMethod(self, op, responses)
             send = self._send
