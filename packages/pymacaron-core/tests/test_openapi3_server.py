@@ -219,6 +219,23 @@ def test_a_discriminated_one_of_builds_the_model_its_value_names(shop):
     assert r.status_code == 400
 
 
+def test_a_discriminator_on_a_model_others_extend_with_all_of(shop):
+    r = shop.post("/api/v2/animals", json={"species": "Bird", "wings": 2, "partner": {"name": "jo"}})
+    assert r.status_code == 200, r.json
+    assert shop_handlers.CALLS[-1] == ("add_animal", "Bird", "Partner")
+    assert r.json == {"species": "Bird", "wings": 2, "partner": {"name": "jo"}}
+    r = shop.post("/api/v2/animals", json={"species": "Bird", "wings": -1})
+    assert r.status_code == 400 and r.json["errors"][0]["location"] == "body.wings"
+
+
+def test_a_model_that_may_be_null(shop):
+    r = shop.post("/api/v2/animals", json={"species": "Animal", "partner": None})
+    assert r.status_code == 200, r.json
+    assert shop_handlers.CALLS[-1] == ("add_animal", "Animal", "NoneType")
+    assert r.json == {"species": "Animal", "partner": None}
+    assert shop.post("/api/v2/animals", json={"species": "Animal", "partner": 3}).status_code == 400
+
+
 def test_security_alternatives_bearer_or_cookie_api_key(shop):
     assert shop.get("/api/v2/secure").status_code == 401
     assert shop.get("/api/v2/secure", headers={"Authorization": "Bearer t-plain"}).status_code == 200

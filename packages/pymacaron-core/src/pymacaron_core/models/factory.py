@@ -196,7 +196,11 @@ class ModelFactory:
              "    out = {}"]
         for prop, schema in props.items():
             conv = self.to_wire(schema)
-            keep_null = prop in required or _nullable(schema, self.compiler.dialect.name)
+            dialect = self.compiler.dialect.name
+            target = schema
+            if dialect != "swagger2" and self._ref_name(schema) is not None:  # a $ref to a schema that may be null
+                target = self.definitions.get(self._ref_name(schema))
+            keep_null = prop in required or _nullable(schema, dialect) or _nullable(target, dialect)
             m += [f"    v = d.get({storage.get(prop, prop)!r})", "    if v is not None:"]
             if conv is None:
                 m.append(f"        out[{prop!r}] = v")

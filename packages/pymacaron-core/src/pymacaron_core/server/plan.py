@@ -412,6 +412,9 @@ def _alternatives(definitions, name):
     if not isinstance(schema, dict):
         return ()
     names = [_ref_name(part) for part in (schema.get("oneOf") or []) + (schema.get("anyOf") or [])]
+    if isinstance(schema.get("discriminator"), dict):  # OpenAPI: the models that extend it with allOf
+        names += [other for other, s in definitions.items() if isinstance(s, dict) and
+                  any(_ref_name(part) == name for part in s.get("allOf") or () if isinstance(part, dict))]
     return tuple(n for n in names if n is not None and n != name)
 
 
