@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from pymacaron_core import ApiPool, SpecError
+from pymacaron_core.exceptions import ValidationError
 from pymacaron_core.spec.description import describe
 from pymacaron_core.spec.document import load_document
 from pymacaron_core.spec.lint import lint_spec
@@ -188,7 +189,7 @@ def test_external_refs_import_component_schemas(tmp_path):
     assert set(ApiPool.api.doc.definitions) == {"Price", "Money", "Unit"}
     price = ApiPool.api.model.Price.from_json({"amount": {"cents": 5, "unit": "EUR"}})
     assert isinstance(price.amount, ApiPool.api.model.Money)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         ApiPool.api.model.Price.from_json({"amount": {"cents": 5, "unit": "XXX"}})
     (tmp_path / "common.yaml").unlink()
     ApiPool.reset()

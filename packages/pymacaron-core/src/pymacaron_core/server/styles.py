@@ -103,10 +103,10 @@ class StyledReader:
         if self.kind == "object":
             if pair is not None:
                 return dict(part.partition(pair)[::2] for part in value.split(sep) if part)
-            parts = value.split("," if sep == "." and not self.explode else sep) if value else []
+            parts = value.split(sep) if value else []
             if len(parts) % 2:
                 raise _CastError(f"{value!r} is not a list of key,value pairs")
-            return dict(zip(parts[::2], parts[1::2]))
+            return dict(zip(parts[::2], parts[1::2], strict=True))
         return value
 
     # -- read ------------------------------------------------------------------------------
