@@ -295,7 +295,7 @@ class API:
                     continue
                 fix = "add 'x-bind-server: package.module.function' (or 'x-no-bind-server: true' to skip it)"
                 message = "the operation has no x-bind-server"
-                if op.operation_id and self.doc.version != "2.0":
+                if op.unbound_operation_id:
                     message += f", and its operationId {op.operation_id!r} names no function"
                     fix = (f"add 'x-openapi-router-controller: package.module' (the module defining "
                            f"{op.operation_id}), write the operationId as a dotted path, or {fix}")

@@ -185,6 +185,7 @@ class Operation:
     handler: str | None = None  # x-bind-server (or an importable operationId)
     operation_id: str | None = None
     binding_key: str = "x-bind-server"  # where the handler is named: x-bind-server | operationId
+    unbound_operation_id: bool = False  # 3.x: an operationId that names no function (no dot, no controller)
     no_bind_server: bool = False
     client_name: str | None = None
     decorate_server: str | None = None

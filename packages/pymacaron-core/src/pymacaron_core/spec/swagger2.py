@@ -140,6 +140,8 @@ def _bindings(doc, op, operation, problems, item=None):
             handler = op_id
         if handler is not None:
             operation.binding_key = "operationId"
+        elif doc.version != "2.0":
+            operation.unbound_operation_id = True
     operation.handler = handler
     operation.operation_id = op_id if isinstance(op_id, str) else None
     operation.no_bind_server = bool(op.get("x-no-bind-server"))
