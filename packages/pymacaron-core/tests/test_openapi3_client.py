@@ -77,6 +77,8 @@ def test_write_only_properties_are_sent_and_not_received(shop_api):
 def test_a_multipart_form_with_a_file(shop_api):
     reply = shop_api.client.upload(file=("a.bin", io.BytesIO(b"123")), tags=["x", "y"], count=2)
     assert reply == {"size": 3, "filename": "a.bin", "tags": ["x", "y"], "count": 2}
+    reply = shop_api.client.upload(file=("a.bin", b"1"), extra=[("b.bin", b"2"), ("c.bin", b"3")])
+    assert reply["extra"] == ["b.bin", "c.bin"]
 
 
 def test_over_http_the_client_reaches_the_served_prefix():

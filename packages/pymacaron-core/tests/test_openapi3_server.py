@@ -203,6 +203,9 @@ def test_a_form_only_multipart_body_passes_each_field_as_a_keyword(shop):
     r = shop.post("/api/v2/upload", data=data, content_type="multipart/form-data")
     assert r.status_code == 200, r.json
     assert r.json == {"size": 5, "filename": "a.bin", "tags": ["x", "y"], "count": 2}
+    data = {"file": (io.BytesIO(b"1"), "a.bin"), "extra": [(io.BytesIO(b"2"), "b.bin"), (io.BytesIO(b"3"), "c.bin")]}
+    r = shop.post("/api/v2/upload", data=data, content_type="multipart/form-data")
+    assert r.status_code == 200 and r.json["extra"] == ["b.bin", "c.bin"]
     r = shop.post("/api/v2/upload", data={"count": "0"}, content_type="multipart/form-data")
     assert r.status_code == 400
     assert {e["location"] for e in r.json["errors"]} == {"formData.file", "formData.count"}

@@ -175,6 +175,8 @@ class ClientMethod:
             return None
         if form or files:
             payload = form
+        if any(isinstance(v, list) for v in files.values()):  # several files under one name
+            files = [(k, f) for k, v in files.items() for f in (v if isinstance(v, list) else [v])]
         return path, params, headers, payload, files
 
     def __call__(self, *args, **kwargs):

@@ -78,7 +78,11 @@ class WsgiTransport:
         client = self.app.test_client(use_cookies=False)  # a Cookie header is sent as given
         if files:
             data = dict(data or {})
-            data.update({k: _werkzeug_file(v) for k, v in files.items()})
+            pairs = files if isinstance(files, list) else list(files.items())
+            for k, v in pairs:
+                if k in data and not isinstance(data[k], list):
+                    data[k] = [data[k]]
+                data.setdefault(k, []).append(_werkzeug_file(v))
         resp = client.open(url, method=method, headers=headers or {}, query_string=params or None,
                            data=data)
         try:

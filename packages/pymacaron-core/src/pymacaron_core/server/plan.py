@@ -152,6 +152,10 @@ class RequestPlan:
             form, files = request.form, request.files
             for r in self.form_readers:
                 if r.kind == "file":
+                    if r.multi:  # OpenAPI 3: an array of files (items with format: binary)
+                        value = [UploadedFile(f.read(), f.filename, f.content_type) for f in files.getlist(r.name)]
+                        kwargs[r.name] = r.read({r.name: value} if value else {}, errors)
+                        continue
                     storage = files.get(r.name)
                     value = None
                     if storage is not None:

@@ -325,12 +325,17 @@ class _Reader:
             prop = self.inline(prop) if isinstance(prop, dict) else {}
             enc = encoding.get(name) if isinstance(encoding.get(name), dict) else {}
             field = {k: v for k, v in prop.items() if k not in ("description", "x-model", "example", "examples")}
+            multi = False
             if _is_binary(prop):
                 field = {"type": "file"}
+            elif prop.get("type") == "array" and _is_binary(prop.get("items")):
+                field, multi = {"type": "file"}, True  # several files under one name
             param = Parameter(name=name, location="formData", required=required and name in needed, schema=field,
                               default=prop.get("default"), has_default="default" in prop,
                               line=self.doc.line(at))
-            if param.type == "array":
+            if multi:
+                param.collection_format = "multi"
+            elif param.type == "array":
                 style = enc.get("style", "form")
                 explode = enc.get("explode", style == "form")
                 param.collection_format = _ARRAY_FORMATS.get((style, bool(explode)), "multi")
