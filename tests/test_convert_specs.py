@@ -164,3 +164,53 @@ def _same_body(out, new, operation, where):
         schema = entry["schema"]
         assert list(schema["properties"]) == [p.name for p in form], where
         assert schema.get("required", []) == [p.name for p in form if p.required], where
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _operation_summary(op):
+    """What the server plan, the routes and the clients read of an operation, refs reduced to their names."""
+    def schema_key(schema):
+        if not isinstance(schema, dict):
+            return None
+        ref = schema.get("$ref")
+        return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else schema.get("type", "schema")
+
+    params = sorted((p.name, p.location, p.required, p.type if p.type != "file" else "file",
+                     p.collection_format if p.type == "array" else None, p.has_default, p.default)
+                    for p in op.parameters)
+    body = None if op.body is None else (op.body.required, schema_key(op.body.schema))
+    takes_body = op.body is not None or any(p.location == "formData" for p in op.parameters)
+    return {"route": (op.method, op.full_path), "handler": op.handler, "client": op.client_name,
+            "decorate": (op.decorate_server, op.decorate_request), "no_bind": op.no_bind_server,
+            "params": params, "body": body, "consumes": sorted(op.consumes) if op.consumes_declared and takes_body else None,
+            "responses": {code: schema_key(s) for code, s in op.responses.items()}, "security": op.security}
+
+
+@pytest.mark.parametrize("to", ["3.0", "3.1"])
+@pytest.mark.parametrize("rel", SPECS)
+def test_the_openapi3_front_end_reads_the_converted_spec_as_the_swagger2_one_reads_the_original(rel, to):
+    """Served from its conversion, every operation gets the same routes, handler, parameters (2.0 array
+    formats included), body, form fields, content types, responses and security as from the original."""
+    from pymacaron_core.spec.description import describe
+
+    doc, data, _locs = _load(rel)
+    original, problems = describe(doc, rel)
+    assert not problems
+    converted = load_document(yaml_str=to_yaml(convert(data, to=to)[0]), name=f"{rel} {to}",
+                              default_definitions=builtin_definitions())
+    description, problems = describe(converted, rel)
+    assert not problems, problems
+    assert description.version == to and description.served_prefix == original.served_prefix
+    assert set(description.schemas) == set(original.schemas)
+    assert set(description.security_schemes) == set(original.security_schemes)
+    mine = {(o.method, o.full_path): _operation_summary(o) for o in description.operations}
+    theirs = {(o.method, o.full_path): _operation_summary(o) for o in original.operations}
+    for key, summary in theirs.items():
+        if summary["consumes"] is None and any(p[1] == "formData" for p in summary["params"]):
+            summary["consumes"] = sorted(FORMS)  # 2.0 formData with no consumes: both forms, as 3.x writes it
+        elif summary["body"] is not None and summary["consumes"] is None:
+            summary["consumes"] = ["application/json"]  # 2.0 with no consumes: JSON, as 3.x writes it
+        assert mine.get(key) == summary, key
+    assert set(mine) == set(theirs)

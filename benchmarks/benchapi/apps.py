@@ -80,10 +80,29 @@ def flask_fastjsonschema():
     return app
 
 
-def pymacaron_core_app():
+def spec_text(version="2.0"):
+    """bench.yaml (Swagger 2.0), or its OpenAPI 3.0 / 3.1 version as ``pymacaron convert`` writes it:
+    the same endpoints, served by the same handlers."""
+    with open(SPEC, encoding="utf-8") as f:
+        text = f.read()
+    if version == "2.0":
+        return text
+    from pymacaron_core.spec.convert import convert, to_yaml
+    from pymacaron_core.spec.yamlfile import load_yaml
+
+    data, _locs = load_yaml(text, SPEC)
+    return to_yaml(convert(data, to=version)[0])
+
+
+def pymacaron_core_app(version="2.0"):
+    """The bench API served by pymacaron-core from its spec in ``version`` (replaces the pool's 'bench')."""
     from pymacaron_core import ApiPool
 
     app = Flask("pymacaron-core")
-    ApiPool.add("bench", yaml_path=SPEC)
+    ApiPool.reset()
+    if version == "2.0":
+        ApiPool.add("bench", yaml_path=SPEC)
+    else:
+        ApiPool.add("bench", yaml_str=spec_text(version))
     ApiPool.bench.spawn_api(app)
     return app

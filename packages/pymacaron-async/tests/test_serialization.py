@@ -10,13 +10,19 @@ from pymacaron_async import TaskArgumentError, model_to_task_arg, task_arg_to_mo
 from pymacaron_async.serialization import MODEL_KEY, deserialize_call, serialize_call
 
 
-@pytest.fixture
-def Item():
+@pytest.fixture(params=["2.0", "3.0", "3.1"])
+def Item(request):
+    """The Item model of the test service's spec, as written (Swagger 2.0) and converted to OpenAPI 3.0 / 3.1."""
     from pymacaron_core import ApiPool
+    from pymacaron_core.spec.convert import convert, to_yaml
+    from pymacaron_core.spec.yamlfile import load_yaml
 
     from pymacaron.bootstrap import builtin_definitions
 
-    ApiPool.add("asvc", yaml_str=SPEC.replace("TASKS", "unused"), default_definitions=builtin_definitions())
+    text = SPEC.replace("TASKS", "unused")
+    if request.param != "2.0":
+        text = to_yaml(convert(load_yaml(text, "asvc.yaml")[0], to=request.param)[0])
+    ApiPool.add("asvc", yaml_str=text, default_definitions=builtin_definitions())
     from pymacaron_core.models import get_model
 
     return get_model("Item")

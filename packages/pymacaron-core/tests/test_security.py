@@ -7,7 +7,7 @@ import sys
 import pytest
 from flask import Flask
 
-from core_testing import FIXTURES
+from core_testing import FIXTURES, converted_spec
 from pymacaron_core import ApiPool, SpecError
 from pymacaron_core.server.security import Verifiers
 
@@ -24,11 +24,15 @@ def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-@pytest.fixture
-def web():
+@pytest.fixture(params=["2.0", "3.0", "3.1"])
+def web(request):
+    """The secured API as written (Swagger 2.0), and converted to OpenAPI 3.0 and 3.1."""
     secured_handlers.CALLS.clear()
     app = Flask("secured")
-    ApiPool.add("secured", yaml_path=SECURED)
+    if request.param == "2.0":
+        ApiPool.add("secured", yaml_path=SECURED)
+    else:
+        ApiPool.add("secured", yaml_str=converted_spec(SECURED, request.param))
     ApiPool.secured.spawn_api(app, verifiers=VERIFIERS)
     return app.test_client()
 

@@ -59,9 +59,16 @@ def test_missing_file(tmp_path):
         load_document(yaml_path=tmp_path / "nope.yaml")
 
 
-def test_openapi3_is_refused_clearly(tmp_path):
-    with pytest.raises(SpecError, match="OpenAPI 3.0.0 is not supported"):
-        load_document(yaml_str="openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+def test_openapi3_versions_are_read():
+    assert load_document(yaml_str="openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n").version == "3.0"
+    assert load_document(yaml_str="openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").version == "3.1"
+
+
+def test_unknown_openapi_version_is_refused_clearly():
+    with pytest.raises(SpecError, match="OpenAPI '4.0.0' is not supported") as e:
+        load_document(yaml_str="info: {title: t, version: '1'}\nopenapi: 4.0.0\npaths: {}\n")
+    assert e.value.problems[0].line == 2
+    assert "openapi: 3.1.0" in e.value.problems[0].fix
 
 
 def test_not_swagger(tmp_path):

@@ -27,9 +27,8 @@ from pymacaron_core.server.plan import RequestPlan, ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
 from pymacaron_core.server.security import compile_security
 from pymacaron_core.spec.document import load_document, strip_docs
-from pymacaron_core.spec.operations import compile_operations
+from pymacaron_core.spec.description import describe
 from pymacaron_core.spec.problems import settle
-from pymacaron_core.spec.swagger2 import security_schemes
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +107,13 @@ class ApiSpec:
         return self._api.json_to_model(model_name, j, validate=True, keep_datetime=keep_datetime)
 
 
-def _host_port_proto(data, host, port, proto):
-    spec_host = data.get("host")
+def _host_port_proto(description, host, port, proto):
+    spec_host = description.host
     spec_port = None
     if spec_host and ":" in spec_host:
         parts = urlsplit("//" + spec_host)
         spec_host, spec_port = parts.hostname, parts.port
-    schemes = data.get("schemes") or []
+    schemes = description.schemes or []
     if "https" in schemes:
         spec_proto, default_port = "https", 443
     else:
@@ -152,16 +151,18 @@ class API:
         self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
                                  default_definitions=default_definitions, strict=strict,
                                  cache_dir=cache_dir, cache_versions=cache_versions)
-        host, port, proto = _host_port_proto(self.doc.data, host, port, proto)
+        self.description, problems = describe(self.doc, name, base_path)
+        host, port, proto = _host_port_proto(self.description, host, port, proto)
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)
         # lazy: each validator and model function is generated on first use; load_document checked
-        # what could make that fail (refs, patterns), so every spec error is still found here
-        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name, lazy=True)
-        self.security_schemes, problems = security_schemes(self.doc)
-        operations, found = compile_operations(self.doc, name, base_path, self.security_schemes)
-        self.operations = operations
-        problems += found
+        # what could make that fail (refs, patterns), so every spec error is still found here. Swagger
+        # 2.0 only: 3.x schemas ($id, anchors, discriminator mappings) are not all checked at load yet
+        self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name,
+                                       dialect=self.description.dialect,
+                                       lazy=self.description.dialect == "swagger2")
+        self.security_schemes = self.description.security_schemes
+        self.operations = self.description.operations
         self.factory = ModelFactory(name, self.doc, self.formats, self.compiler, do_persist)
         self.factory.build_classes(shared=self._shareable_models())
         problems += self.factory.problems
@@ -262,9 +263,12 @@ class API:
                 name = ref[len("#/definitions/"):] if ref.startswith("#/definitions/") else None
                 if name in self.models:
                     cls = self.models[name]
-                    responses[key] = (cls._pym_validator, cls._pym_build)
+                    validator = self.compiler.definition_validator(name, "response") if op.directional \
+                        else cls._pym_validator
+                    responses[key] = (validator, cls._pym_build)
                 else:
-                    responses[key] = (self.compiler.compile(schema, f"{op.where} client {code}"),
+                    responses[key] = (self.compiler.compile(schema, f"{op.where} client {code}",
+                                                            direction="response" if op.directional else None),
                                       self.factory.to_python(schema))
             method = ClientMethod(self, op, responses)
             send = self._send
@@ -296,12 +300,15 @@ class API:
             if not op.handler:
                 if op.no_bind_server:
                     continue
-                problems.append(SpecProblem(self.doc.file, op.line, op.where,
-                                            "the operation has no x-bind-server",
-                                            "add 'x-bind-server: package.module.function' "
-                                            "(or 'x-no-bind-server: true' to skip it)"))
+                fix = "add 'x-bind-server: package.module.function' (or 'x-no-bind-server: true' to skip it)"
+                message = "the operation has no x-bind-server"
+                if op.unbound_operation_id:
+                    message += f", and its operationId {op.operation_id!r} names no function"
+                    fix = (f"add 'x-openapi-router-controller: package.module' (the module defining "
+                           f"{op.operation_id}), write the operationId as a dotted path, or {fix}")
+                problems.append(SpecProblem(self.doc.file, op.line, op.where, message, fix))
                 continue
-            handler = self._resolve(op, "x-bind-server", op.handler, problems)
+            handler = self._resolve(op, op.binding_key, op.handler, problems)
             if handler is None:
                 continue
             if not callable(handler):

@@ -29,6 +29,7 @@ from pymacaron_core.context import call_headers
 from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError
 from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.models.factory import generic_to_json
+from pymacaron_core.spec.description import is_json_media
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,44 @@ def _query_value(value, fmt):
     return value
 
 
+def _scalar(value):
+    value = _query_value(value, None)
+    return value if isinstance(value, str) else json.dumps(value) if value is None else str(value)
+
+
+def _styled(p, value):
+    """An OpenAPI 3 parameter's value written in its style: -> {query key: value} (query), else a str."""
+    style, explode, name = p.style, p.explode, p.name
+    if style == "content":
+        text = json.dumps(generic_to_json(value))
+        return {name: text} if p.location == "query" else text
+    if isinstance(value, dict):
+        items = [(k, _scalar(v)) for k, v in generic_to_json(value).items() if v is not None]
+        if style == "deepObject":
+            return {f"{name}[{k}]": v for k, v in items}
+        if style == "form":
+            return dict(items) if explode else {name: ",".join(x for kv in items for x in kv)}
+        if style == "label":
+            return "." + ("." if explode else ",").join(f"{k}={v}" if explode else f"{k},{v}" for k, v in items)
+        if style == "matrix":
+            return "".join(f";{k}={v}" for k, v in items) if explode else \
+                f";{name}=" + ",".join(x for kv in items for x in kv)
+        return ",".join(f"{k}={v}" if explode else f"{k},{v}" for k, v in items)
+    if isinstance(value, (list, tuple)):
+        items = [_scalar(v) for v in value]
+        if style == "label":
+            return "." + ("." if explode else ",").join(items)
+        if style == "matrix":
+            return "".join(f";{name}={v}" for v in items) if explode else f";{name}=" + ",".join(items)
+        return ",".join(items)
+    text = _scalar(value)
+    if style == "label":
+        return "." + text
+    if style == "matrix":
+        return f";{name}={text}"
+    return {name: text} if p.location == "query" else text
+
+
 class ClientMethod:
     def __init__(self, api, operation, response_plan):
         self.api = api
@@ -68,28 +107,52 @@ class ClientMethod:
         self.params = {p.name: p for p in operation.parameters}
         self.responses = response_plan  # status -> (validator, builder)
         self.send = None  # set by the API: transport, possibly decorated
+        # OpenAPI 3: the body's media type (its JSON type if it has one), statuses answered in non-JSON types
+        media = list(operation.body_media)
+        json_types = [m for m in media if is_json_media(m)]
+        self.body_media = json_types[0] if json_types else (media[0] if media else "application/json")
+        self.body_is_json = is_json_media(self.body_media)
+        self.text_statuses = {int(c) if c.isdigit() else c for c, m in operation.response_media.items()
+                              if not is_json_media(m)}
 
     def __repr__(self):
         return f"<client {self.api.name}.{self.name}: {self.method} {self.operation.path}>"
 
     def _build_request(self, args, kwargs):
         op = self.operation
+        if op.body is not None and not args and op.body_keyword and op.body_keyword in kwargs \
+                and op.body_keyword not in self.params:
+            args = (kwargs.pop(op.body_keyword),)
         if op.body is not None:
             if len(args) != 1:
                 raise ValidationError(f"{self.name} expects exactly 1 parameter")
             body = args[0]
-            data = type(body)._pym_marshal(body, False) if isinstance(body, PyMacaronModel) \
-                else generic_to_json(body)
-            payload = json.dumps(data)
+            if not self.body_is_json and isinstance(body, (str, bytes)):
+                payload = body
+            else:
+                data = type(body)._pym_marshal(body, False) if isinstance(body, PyMacaronModel) \
+                    else generic_to_json(body)
+                payload = json.dumps(data)
         elif args:
             raise ValidationError(f"{self.name} takes no positional argument (the operation has no body)")
         else:
             payload = None
         path = self.api.client_path(op)
-        params, headers, form, files = {}, {}, {}, {}
+        params, headers, form, files, cookies = {}, {}, {}, {}, []
         for key, value in kwargs.items():
             p = self.params.get(key)
             location = p.location if p is not None else "query"
+            if p is not None and p.style and (value is not None or location == "path"):
+                written = _styled(p, value)
+                if location == "path":
+                    path = path.replace("{" + key + "}", quote(written, safe=".;=,"))
+                elif location == "query":
+                    params.update(written)
+                elif location == "header":
+                    headers[key] = written
+                else:
+                    cookies.append(f"{key}={quote(written, safe='')}")
+                continue
             if location == "path":
                 path = path.replace("{" + key + "}", quote(str(_query_value(value, None)), safe=""))
             elif value is None:
@@ -98,15 +161,21 @@ class ClientMethod:
                 params[key] = _query_value(value, p.collection_format if p else None)
             elif location == "header":
                 headers[key] = str(_query_value(value, p.collection_format))
+            elif location == "cookie":
+                cookies.append(f"{key}={quote(str(_query_value(value, p.collection_format)), safe='')}")
             elif location == "formData":
                 if p.type == "file":
                     files[key] = value
                 else:
                     form[key] = _query_value(value, p.collection_format)
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
         if "{" in path:
             return None
         if form or files:
             payload = form
+        if any(isinstance(v, list) for v in files.values()):  # several files under one name
+            files = [(k, f) for k, v in files.items() for f in (v if isinstance(v, list) else [v])]
         return path, params, headers, payload, files
 
     def __call__(self, *args, **kwargs):
@@ -122,7 +191,7 @@ class ClientMethod:
         path, params, headers, payload, files = built
         url = api.base_url + path
         all_headers = {} if (payload is not None and files) or isinstance(payload, dict) \
-            else {"Content-Type": "application/json"}
+            else {"Content-Type": self.body_media}
         all_headers.update(call_headers())
         all_headers.update(headers)
         if extra_headers:
@@ -163,6 +232,10 @@ class ClientMethod:
     def _handle_response(self, url, resp):
         api = self.api
         status = resp.status_code
+        if status in self.text_statuses or ("default" in self.text_statuses and status not in self.responses):
+            if 200 <= status < 300:
+                return resp.text if resp.encoding or resp.headers.get("Content-Type", "").startswith("text/") \
+                    else resp.content
         try:
             data = resp.json() if resp.content else None
         except ValueError:

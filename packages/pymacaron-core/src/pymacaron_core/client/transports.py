@@ -12,6 +12,8 @@ timeout=, verify=)`` and return an object with ``status_code``, ``headers``,
 
 from __future__ import annotations
 
+import io
+
 import json
 
 
@@ -55,16 +57,32 @@ class WsgiResponse:
         return json.loads(self.content)
 
 
+def _werkzeug_file(value):
+    """A file as requests takes it ((name, content[, type]), bytes, a file) -> as werkzeug's test client does."""
+    if isinstance(value, tuple) and len(value) >= 2 and isinstance(value[0], str):
+        content = value[1]
+        if isinstance(content, (bytes, bytearray, str)):
+            content = io.BytesIO(content.encode() if isinstance(content, str) else bytes(content))
+        return (content, value[0]) + tuple(value[2:3])
+    if isinstance(value, (bytes, bytearray)):
+        return (io.BytesIO(bytes(value)), "file")
+    return value
+
+
 class WsgiTransport:
     def __init__(self, app):
         self.app = app
 
     def __call__(self, url, method="GET", headers=None, params=None, data=None, timeout=None,
                  verify=True, files=None):
-        client = self.app.test_client()
+        client = self.app.test_client(use_cookies=False)  # a Cookie header is sent as given
         if files:
             data = dict(data or {})
-            data.update({k: v for k, v in files.items()})
+            pairs = files if isinstance(files, list) else list(files.items())
+            for k, v in pairs:
+                if k in data and not isinstance(data[k], list):
+                    data[k] = [data[k]]
+                data.setdefault(k, []).append(_werkzeug_file(v))
         resp = client.open(url, method=method, headers=headers or {}, query_string=params or None,
                            data=data)
         try:

@@ -23,8 +23,11 @@ def is_model_schema(schema):
     """bravado-core's rule: object definitions (explicit or with properties/allOf) are models."""
     if not isinstance(schema, dict):
         return False
-    if schema.get("type") == "object":
+    kind = schema.get("type")
+    if kind == "object":
         return True
+    if isinstance(kind, list):  # OpenAPI 3.1: [object, "null"] is a model that may be null
+        return "object" in kind and all(k in ("object", "null") for k in kind)
     return "type" not in schema and ("properties" in schema or "allOf" in schema)
 
 
@@ -223,7 +226,11 @@ class ModelFactory:
              "    out = {}"]
         for prop, schema in props.items():
             conv = self.to_wire(schema)
-            keep_null = prop in required or _nullable(schema)
+            dialect = self.compiler.dialect.name
+            target = schema
+            if dialect != "swagger2" and self._ref_name(schema) is not None:  # a $ref to a schema that may be null
+                target = self.definitions.get(self._ref_name(schema))
+            keep_null = prop in required or _nullable(schema, dialect) or _nullable(target, dialect)
             m += [f"    v = d.get({storage.get(prop, prop)!r})", "    if v is not None:"]
             if conv is None:
                 m.append(f"        out[{prop!r}] = v")
@@ -263,11 +270,17 @@ class ModelFactory:
             return None
         name = self._ref_name(schema)
         if name is not None:
+            chooser = self._discriminated(self.definitions.get(name), _depth)
+            if chooser is not None:
+                return chooser
             if name in self.classes:
                 cls = self.classes[name]
                 return lambda v, cls=cls: cls._pym_build(v) if isinstance(v, dict) else v
             return self.to_python(self.definitions.get(name) or {}, _depth + 1)
-        kind = schema.get("type")
+        chooser = self._discriminated(schema, _depth)
+        if chooser is not None:
+            return chooser
+        kind = _single_type(schema.get("type"))
         if kind == "array" or "items" in schema and kind is None:
             item = self.to_python(schema.get("items") or {}, _depth + 1)
             if item is None:
@@ -295,6 +308,43 @@ class ModelFactory:
             return self.formats.to_python(fmt)
         return None
 
+    def _discriminated(self, schema, _depth):
+        """OpenAPI's ``discriminator`` (propertyName + mapping) on a oneOf/anyOf, or on a model others
+        extend with allOf: a converter building the model class the discriminating value names."""
+        if not isinstance(schema, dict) or _depth > 30:
+            return None
+        disc = schema.get("discriminator")
+        if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+            return None
+        choices = {}
+        for part in (schema.get("oneOf") or []) + (schema.get("anyOf") or []):
+            ref = self._ref_name(part) if isinstance(part, dict) else None
+            if ref in self.classes:
+                choices[ref] = self.classes[ref]
+        own = schema.get("x-model")
+        if not choices and own in self.classes:  # allOf inheritance: every model whose allOf names this one
+            choices[own] = self.classes[own]
+            for cname, cls in self.classes.items():
+                parts = cls._pym_schema.get("allOf") or ()
+                if any(isinstance(p, dict) and self._ref_name(p) == own for p in parts):
+                    choices[cname] = cls
+        for value, target in (disc.get("mapping") or {}).items():
+            if isinstance(target, str):
+                target_name = target.rsplit("/", 1)[-1]
+                if target_name in self.classes:
+                    choices[value] = self.classes[target_name]
+        if not choices:
+            return None
+        prop = disc["propertyName"]
+        fallback = self.classes.get(own) if own in self.classes else None
+
+        def choose(v, choices=choices, prop=prop, fallback=fallback):
+            if not isinstance(v, dict):
+                return v
+            cls = choices.get(v.get(prop), fallback)
+            return cls._pym_build(v) if cls is not None else v
+        return choose
+
     def to_wire(self, schema, _depth=0):
         if not isinstance(schema, dict) or _depth > 30:
             return generic_to_json
@@ -303,7 +353,7 @@ class ModelFactory:
             if name in self.classes:
                 return _model_to_json
             return self.to_wire(self.definitions.get(name) or {}, _depth + 1)
-        kind = schema.get("type")
+        kind = _single_type(schema.get("type"))
         if kind == "array":
             item = self.to_wire(schema.get("items") or {}, _depth + 1)
             if item is None:
@@ -341,8 +391,26 @@ def _declares_additional(schema, definitions, _seen=None):
     return False
 
 
-def _nullable(schema):
-    return isinstance(schema, dict) and schema.get("x-nullable") is True
+def _nullable(schema, dialect="swagger2"):
+    """May the value be null: x-nullable (every dialect), nullable (3.0), a type array with null (3.1)."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("x-nullable") is True:
+        return True
+    if dialect == "oas30":
+        return schema.get("nullable") is True
+    if dialect == "oas31":
+        kind = schema.get("type")
+        return isinstance(kind, list) and "null" in kind
+    return False
+
+
+def _single_type(kind):
+    """3.1 type arrays: [string, "null"] -> string (None when several types remain)."""
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return kinds[0] if len(kinds) == 1 else None
+    return kind
 
 
 def _is_date_format(schema, definitions):

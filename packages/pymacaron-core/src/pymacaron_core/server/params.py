@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from pymacaron_core.spec.operations import flask_var
+from pymacaron_core.spec.description import flask_var
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
 _CASTABLE = {"integer", "number", "boolean"}
 MISSING = object()
-LOCATION_NAMES = {"path": "path", "query": "query", "header": "header", "formData": "formData"}
+LOCATION_NAMES = {"path": "path", "query": "query", "header": "header", "formData": "formData", "cookie": "cookie"}
 
 
 class UploadedFile(bytes):
@@ -96,13 +96,16 @@ class ParamReader:
         self.required = param.required
         self.default = param.default
         self.has_default = param.has_default
-        self.kind = param.schema.get("type")
+        self.kind = param.type
         items = param.schema.get("items") or {}
         self.items_kind = items.get("type") if isinstance(items, dict) else None
+        if isinstance(self.items_kind, list):  # 3.1: [integer, "null"]
+            kinds = [k for k in self.items_kind if k != "null"]
+            self.items_kind = kinds[0] if len(kinds) == 1 else None
         self.multi = param.collection_format == "multi"
         self.separator = _SEPARATORS.get(param.collection_format, ",")
         # one value only: a query or form field given twice is refused, not "first value wins"
-        self.single = self.kind != "array" and param.location in ("query", "formData")
+        self.single = self.kind != "array" and param.location in ("query", "formData", "cookie")
         self.validate = validator
         self.convert = convert
         self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)

@@ -23,7 +23,10 @@ from pymacaron_core.exceptions import (
 from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.models.factory import generic_to_json
 from pymacaron_core.server.body import EMPTY, read_body
+from pymacaron_core.server.body import FORM_TYPES, content_type_of
 from pymacaron_core.server.params import ParamReader, UploadedFile
+from pymacaron_core.server.styles import StyledReader
+from pymacaron_core.spec.description import is_json_media
 
 _JSON_MIME = "application/json"
 
@@ -39,22 +42,38 @@ class RequestPlan:
     def __init__(self, operation, compiler, factory):
         self.operation = operation
         self.readers = {}
+        direction = "request" if operation.directional else None
         for p in operation.parameters:
             validator = None
             if p.schema.get("type") != "file":
-                validator = compiler.compile(_param_schema(p.schema), f"{operation.where} {p.location}.{p.name}")
+                validator = compiler.compile(_param_schema(p.schema), f"{operation.where} {p.location}.{p.name}",
+                                             direction=direction)
             convert = factory.to_python(p.schema)
-            self.readers.setdefault(p.location, []).append(ParamReader(p, validator, convert))
+            reader = (StyledReader if p.style else ParamReader)(p, validator, convert)
+            self.readers.setdefault(p.location, []).append(reader)
         self.path_readers = self.readers.get("path", [])
         self.query_readers = self.readers.get("query", [])
         self.header_readers = self.readers.get("header", [])
+        self.cookie_readers = self.readers.get("cookie", [])
         self.form_readers = self.readers.get("formData", [])
         self.body = operation.body
         self.body_validator = None
         self.body_build = None
+        self.body_keyword = None  # set by check_handler: the body is passed under this keyword
+        self.by_media = None  # 3.x requestBody types other than the body's own JSON: media type -> entry
         if self.body is not None:
-            self.body_validator = compiler.compile(self.body.schema, f"{operation.where} body")
+            self.body_validator = compiler.compile(self.body.schema, f"{operation.where} body", direction=direction)
             self.body_build = factory.to_python(self.body.schema)
+            others = {}
+            for mtype, schema in operation.body_media.items():
+                mtype = mtype.split(";", 1)[0].strip().lower()
+                if is_json_media(mtype):
+                    continue
+                form = mtype in FORM_TYPES
+                others[mtype] = (form, schema,
+                                 compiler.compile(schema, f"{operation.where} body {mtype}", direction=direction),
+                                 factory.to_python(schema) if form else None)
+            self.by_media = others or None
         self.definitions = factory.definitions
         self.header_kwargs = True  # narrowed by check_handler
 
@@ -76,12 +95,16 @@ class RequestPlan:
         def problem(msg, fix):
             problems.append(SpecProblem(doc.file, op.line, where, msg, fix))
 
-        sent = [p.name for p in op.parameters if p.location in ("path", "query", "formData")]
+        sent = [p.name for p in op.parameters if p.location in ("path", "query", "formData", "cookie")]
         headers = [p.name for p in op.parameters if p.location == "header"]
         self.header_kwargs = var_kw or all(h in by_name for h in headers)
         self._accepted_headers = None if var_kw else {h for h in headers if h in by_name}
         consumed = 0
-        if self.body is not None:
+        keyword = op.body_keyword
+        if self.body is not None and keyword and keyword in by_name and keyword not in sent + headers:
+            self.body_keyword = keyword  # def handler(item_id, body): the body by its name
+            sent = sent + [keyword]
+        elif self.body is not None:
             if not positional and not var_pos:
                 problem("the handler takes no positional argument, but the operation has a body "
                         f"('{self.body.name}') that is passed as the first argument",
@@ -121,10 +144,18 @@ class RequestPlan:
                 value = r.read(headers, errors)
                 if accepted is None or r.name in accepted:
                     kwargs[r.name] = value
+        if self.cookie_readers:
+            cookies = request.cookies
+            for r in self.cookie_readers:
+                kwargs[r.name] = r.read(cookies, errors)
         if self.form_readers:
             form, files = request.form, request.files
             for r in self.form_readers:
                 if r.kind == "file":
+                    if r.multi:  # OpenAPI 3: an array of files (items with format: binary)
+                        value = [UploadedFile(f.read(), f.filename, f.content_type) for f in files.getlist(r.name)]
+                        kwargs[r.name] = r.read({r.name: value} if value else {}, errors)
+                        continue
                     storage = files.get(r.name)
                     value = None
                     if storage is not None:
@@ -134,8 +165,18 @@ class RequestPlan:
                     kwargs[r.name] = r.read(form, errors)
         args = ()
         if self.body is not None:
+            validator, build, schema = self.body_validator, self.body_build, self.body.schema
+            if self.by_media is not None:
+                entry = self.by_media.get(content_type_of(request.environ))
+                if entry is not None:
+                    form, schema, validator, build = entry
+                    if not form:
+                        build = None
             try:
-                data = read_body(request, self.body.schema, self.definitions)
+                if self.by_media is not None and entry is not None and not entry[0]:
+                    data = _raw_body(request)
+                else:
+                    data = read_body(request, schema, self.definitions)
             except ValidationError as e:
                 errors.extend((("body",), p.rule, p.message) if p.location == "body" else
                               ((p.location,), p.rule, p.message) for p in e.problems)
@@ -147,15 +188,32 @@ class RequestPlan:
             else:
                 before = len(errors)
                 try:
-                    self.body_validator._func(data, ("body",), errors)
+                    validator._func(data, ("body",), errors)
                 except RecursionError:
                     errors.append((("body",), "depth", "the body is nested too deeply"))
                 if len(errors) == before:
-                    args = (self.body_build(data) if self.body_build is not None else data,)
+                    args = (build(data) if build is not None else data,)
+            if self.body_keyword is not None:
+                kwargs[self.body_keyword] = args[0] if args else None
+                args = ()
         if errors:
             problems = [Problem(format_location(p), rule, msg) for p, rule, msg in errors]
             raise ValidationError(problems=problems)
         return args, kwargs
+
+
+def _raw_body(request):
+    """A body in a media type that is neither JSON nor a form: text/* as str, others as bytes."""
+    data = request.get_data(cache=True)
+    if not data:
+        return EMPTY
+    if content_type_of(request.environ).startswith("text/"):
+        try:
+            return data.decode(request.mimetype_params.get("charset", "utf-8"))
+        except (UnicodeDecodeError, LookupError):
+            raise ValidationError(problems=[Problem("body", "encoding", "the body is not text in its charset")]) \
+                from None
+    return data
 
 
 def _param_schema(schema):
@@ -192,16 +250,37 @@ class ResponsePlan:
             self.declared.append(f"{code} -> {name or schema.get('type', 'schema')}")
             if name is not None:
                 self.by_model.setdefault(name, []).append(status)
+                for other in _alternatives(factory.definitions, name):  # a oneOf / anyOf of models
+                    self.by_model.setdefault(other, []).append(status)
             elif schema.get("type") == "array" and status and 200 <= status < 300:
                 self.array_status = status
                 self.array_marshal = factory.to_wire(schema)
             key = status if status is not None else "default"
-            self.validators[key] = compiler.compile(schema, f"{operation.where} response {code}")
+            self.validators[key] = compiler.compile(schema, f"{operation.where} response {code}",
+                                                    direction="response" if operation.directional else None)
         for name, codes in self.by_model.items():
             ok = sorted(c for c in codes if c and 200 <= c < 300)
             self.by_model[name] = (200 if 200 in ok else ok[0]) if ok else \
                 (sorted(c for c in codes if c)[0] if any(codes) else None)
         self.has_schemas = bool(self.validators)
+        # 3.x: the media type each status is sent in, declared headers, writeOnly properties never sent
+        self.media = {}
+        for code, media in operation.response_media.items():
+            if is_json_media(media):
+                self.media[int(code) if code.isdigit() else "default"] = media
+        self.header_checks = {}
+        for code, headers in operation.response_headers.items():
+            self.header_checks[int(code) if code.isdigit() else "default"] = [
+                (name, required, compiler.compile(schema, f"{operation.where} response {code} header {name}",
+                                                  direction="response"))
+                for name, (schema, required) in headers.items()]
+        self.write_only = {}
+        if operation.directional:
+            for name in self.by_model:
+                props = _write_only(factory.definitions, name)
+                if props:
+                    self.write_only[name] = props
+        self.with_headers = operation.directional
         ok = sorted(c for c in self.declared_codes if isinstance(c, int) and 200 <= c < 300)
         self.success_status = 200 if 200 in ok or not ok else ok[0]
 
@@ -209,6 +288,13 @@ class ResponsePlan:
         if isinstance(result, WerkzeugResponse):
             return result
         status = None
+        if self.with_headers and isinstance(result, tuple) and len(result) == 3 and isinstance(result[1], int) \
+                and isinstance(result[2], dict):
+            body, status, headers = result
+            response = self.respond((body, status))
+            if not isinstance(response, WerkzeugResponse):
+                response = self.response_class(*response) if isinstance(response, tuple) else response
+            return self._with_headers(response, headers)
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
             if len(result) == 3 or not isinstance(result[0], (PyMacaronModel, list, dict)):
                 return result  # a Flask-style (body, status[, headers]) tuple
@@ -220,11 +306,13 @@ class ResponsePlan:
         if isinstance(result, list) and self.array_status is not None:
             data = self.array_marshal(result)
             self._validate(data, status or self.array_status)
-            return self.response_class(dumps(data), status or self.array_status, mimetype=_JSON_MIME)
+            return self.response_class(dumps(data), status or self.array_status,
+                                       mimetype=self.media.get(status or self.array_status, _JSON_MIME))
         if isinstance(result, (dict, list)):
             return self._data_response(result, status)
         if not self.json and isinstance(result, (str, bytes)):
-            return self.response_class(result, status or 200, mimetype=self.mimetype)
+            status = status or self.success_status
+            return self.response_class(result, status, mimetype=self._mimetype(status))
         if not result:
             raise PyMacaronCoreException("Have nothing to send in response")
         raise PyMacaronCoreException(
@@ -255,6 +343,9 @@ class ResponsePlan:
         cls = type(model)
         name = cls._pym_name
         data = cls._pym_marshal(model, False)
+        if self.write_only and name in self.write_only:
+            for key in self.write_only[name]:
+                data.pop(key, None)
         is_error = _is_error_model(cls)
         if status is None:
             model_status = data.get("status") if is_error else None
@@ -275,7 +366,29 @@ class ResponsePlan:
             validator = cls._pym_validator
         if validator is not None and self.validate:
             self._check(validator.raw(data, ("response",)), status)
-        return self.response_class(dumps(data), status, mimetype=_JSON_MIME)
+        return self.response_class(dumps(data), status, mimetype=self.media.get(status, _JSON_MIME))
+
+    def _mimetype(self, status):
+        media = self.operation.response_media
+        return media.get(str(status)) or media.get("default") or self.mimetype
+
+    def _with_headers(self, response, headers):
+        """A 3.x handler's ``(body, status, headers)``: the declared headers validated, all added."""
+        checks = self.header_checks.get(response.status_code) or self.header_checks.get("default") or ()
+        if self.validate:
+            errors = []
+            for name, required, validator in checks:
+                value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+                if value is None:
+                    if required:
+                        errors.append((("headers", name), "required", f"the response header {name!r} is required"))
+                    continue
+                errors.extend(validator.raw(value, ("headers", name)))
+            if errors:
+                self._check(errors, response.status_code)
+        for name, value in headers.items():
+            response.headers[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return response
 
     def _validate(self, data, status):
         validator = self.validators.get(status) or self.validators.get("default")
@@ -295,6 +408,31 @@ def _ref_name(schema):
     if isinstance(ref, str) and ref.startswith("#/definitions/"):
         return ref[len("#/definitions/"):]
     return None
+
+
+def _alternatives(definitions, name):
+    """The named schemas a named oneOf / anyOf schema may be (a response of that schema may be any of them)."""
+    schema = definitions.get(name)
+    if not isinstance(schema, dict):
+        return ()
+    names = [_ref_name(part) for part in (schema.get("oneOf") or []) + (schema.get("anyOf") or [])]
+    if isinstance(schema.get("discriminator"), dict):  # OpenAPI: the models that extend it with allOf
+        names += [other for other, s in definitions.items() if isinstance(s, dict) and
+                  any(_ref_name(part) == name for part in s.get("allOf") or () if isinstance(part, dict))]
+    return tuple(n for n in names if n is not None and n != name)
+
+
+def _write_only(definitions, name, depth=0):
+    """The writeOnly properties of a named schema (and of its allOf parts): never sent in a response."""
+    schema = definitions.get(name)
+    if not isinstance(schema, dict) or depth > 10:
+        return ()
+    found = [k for k, v in (schema.get("properties") or {}).items() if isinstance(v, dict) and v.get("writeOnly")]
+    for part in schema.get("allOf") or ():
+        ref = _ref_name(part)
+        if ref is not None:
+            found.extend(_write_only(definitions, ref, depth + 1))
+    return tuple(found)
 
 
 def _is_error_model(cls):

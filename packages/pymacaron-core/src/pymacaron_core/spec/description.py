@@ -1,6 +1,13 @@
-"""The version-independent description of a spec (stage 3's output), security part.
+"""The version-independent description of a spec (stage 3's output).
 
-Swagger 2.0 (``securityDefinitions``/``security``, read by :mod:`.swagger2`) and OpenAPI
+:class:`ApiDescription` holds what stages 4-5 need of one spec, whatever its version
+(Swagger 2.0, read by :mod:`.swagger2`; OpenAPI 3.0 / 3.1, read by :mod:`.openapi3`): its
+named schemas (referenced as ``#/definitions/<Name>``), the schema ``dialect``, the served
+prefix, the clients' base URL, its security schemes and its :class:`Operation` s. It is pure
+data (dataclasses, tuples, dicts; no functions): it can be pickled, cached on disk and
+compiled lazily.
+
+Security: Swagger 2.0 (``securityDefinitions``/``security``, read by :mod:`.swagger2`) and OpenAPI
 3.x (``components.securitySchemes``) both become:
 
 - :class:`SecurityScheme`: one declared scheme;
@@ -14,7 +21,8 @@ Nothing here does I/O or knows Flask; enforcement is :mod:`pymacaron_core.server
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from pymacaron_core.exceptions import SpecProblem
 
@@ -117,3 +125,136 @@ def describe_requirement(requirement):
     for alternative in requirement:
         parts.append(" and ".join(f"{name} ({' '.join(scopes)})" if scopes else name for name, scopes in alternative))
     return ", or ".join(parts)
+
+
+# -- operations -----------------------------------------------------------------------------
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+PATH_VAR = re.compile(r"{([^}/]+)}")
+JSON = "application/json"
+
+
+def is_json_media(media):
+    """application/json and every ``+json`` type (RFC 6839)."""
+    media = (media or "").split(";", 1)[0].strip().lower()
+    return media == JSON or media.endswith("+json")
+
+
+@dataclass
+class Parameter:
+    """One parameter (path | query | header | cookie | formData), or a 2.0 body (``location: body``).
+
+    ``schema``: for 2.0 the parameter itself (type, format, items...), for 3.x its ``schema``
+    (a top-level ``$ref`` to a named schema inlined, so ``type`` is readable). How the value is
+    written on the wire: ``collection_format`` for arrays (csv | ssv | tsv | pipes | multi), or
+    ``style`` (3.x styles that no collectionFormat expresses: deepObject, label, matrix, form or
+    simple objects), or ``media_type`` (a 3.x ``content`` parameter, e.g. JSON in a query).
+    """
+
+    name: str
+    location: str  # path | query | header | cookie | formData | body
+    required: bool
+    schema: dict
+    default: object = None
+    has_default: bool = False
+    collection_format: str = "csv"
+    line: int | None = None
+    style: str | None = None  # None: collection_format says it all
+    explode: bool = False
+    media_type: str | None = None
+
+    @property
+    def type(self):
+        kind = self.schema.get("type")
+        if isinstance(kind, list):  # 3.1: [integer, "null"]
+            kinds = [k for k in kind if k != "null"]
+            return kinds[0] if len(kinds) == 1 else None
+        return kind
+
+
+@dataclass
+class Operation:
+    """One operation of a spec: what the server plan, the route and the client need."""
+
+    api_name: str
+    method: str  # upper case
+    path: str  # as in the spec: /items/{id}
+    base_path: str  # the served prefix (2.0 basePath, 3.x path of the first server URL)
+    spec_path: tuple  # JSON path of the operation in the document, for errors
+    line: int | None
+    handler: str | None = None  # x-bind-server (or an importable operationId)
+    operation_id: str | None = None
+    binding_key: str = "x-bind-server"  # where the handler is named: x-bind-server | operationId
+    unbound_operation_id: bool = False  # 3.x: an operationId that names no function (no dot, no controller)
+    no_bind_server: bool = False
+    client_name: str | None = None
+    decorate_server: str | None = None
+    decorate_request: str | None = None
+    parameters: list = field(default_factory=list)
+    body: Parameter | None = None  # the request body (location "body"): schema of its JSON (or form) media type
+    body_media: dict = field(default_factory=dict)  # 3.x: media type -> schema of every requestBody type
+    body_keyword: str | None = None  # 3.x: the name a handler may take the body under (body / x-body-name)
+    produces: list = field(default_factory=list)
+    consumes: list = field(default_factory=list)
+    consumes_declared: bool = False  # False: the spec says nothing, JSON (and forms for formData) accepted
+    responses: dict = field(default_factory=dict)  # '200' / 'default' -> JSON schema or None
+    response_media: dict = field(default_factory=dict)  # '200' / 'default' -> media type (3.x)
+    response_headers: dict = field(default_factory=dict)  # '200' / 'default' -> {header: schema} (3.x)
+    summary: str = ""
+    # None: public; else alternatives (OR) of (scheme_name, scopes) pairs (AND): see the module docstring
+    security: tuple | None = None
+    security_line: int | None = None
+    directional: bool = False  # 3.x: readOnly/writeOnly honoured (request schemas vs response schemas)
+
+    @property
+    def where(self):
+        return f"{self.method} {self.path}"
+
+    @property
+    def full_path(self):
+        return (self.base_path.rstrip("/") + self.path) if self.base_path else self.path
+
+    @property
+    def flask_rule(self):
+        return PATH_VAR.sub(lambda m: f"<{flask_var(m.group(1))}>", self.full_path)
+
+    @property
+    def endpoint_name(self):
+        return f"{self.api_name}:{self.method}:{self.full_path}"
+
+    def params_in(self, location):
+        return [p for p in self.parameters if p.location == location]
+
+    @property
+    def success_codes(self):
+        return sorted(c for c in self.responses if c.isdigit() and c.startswith("2"))
+
+
+def flask_var(name):
+    """The Flask URL variable name used for the path parameter ``name``."""
+    return re.sub(r"\W", "_", name)
+
+
+@dataclass
+class ApiDescription:
+    """One spec, normalized (see the module docstring)."""
+
+    name: str
+    file: str
+    version: str  # "2.0" | "3.0" | "3.1"
+    dialect: str  # "swagger2" | "oas30" | "oas31"
+    served_prefix: str
+    host: str | None  # the clients' host[:port] (2.0 host, 3.x host of the first server URL), None if unnamed
+    schemes: tuple  # the clients' URL schemes (2.0 schemes, 3.x scheme of the first server URL)
+    schemas: dict  # name -> schema (refs as #/definitions/<Name>)
+    security_schemes: dict
+    operations: list
+
+
+def describe(doc, api_name, base_path=None, schemes=None):
+    """-> (ApiDescription, problems) of a loaded document, whatever its version."""
+    if doc.version == "2.0":
+        from pymacaron_core.spec import swagger2 as front
+    else:
+        from pymacaron_core.spec import openapi3 as front
+    return front.describe(doc, api_name, base_path, schemes)

@@ -1,9 +1,16 @@
-"""A loaded, checked Swagger 2.0 document.
+"""A loaded, checked Swagger 2.0, OpenAPI 3.0 or OpenAPI 3.1 document.
 
-``load_document`` reads the yaml, normalises what old specs commonly got
-loosely right (numeric ``info.version``), pulls definitions referenced from
-other files into this one, checks the structure, and checks that every
-``$ref`` resolves. Every problem found is reported at once, with its line.
+``load_document`` reads the yaml, detects the version (``swagger: "2.0"`` or
+``openapi: 3.0.x / 3.1.x``), normalises what old specs commonly got loosely right
+(numeric ``info.version``), pulls named schemas referenced from other files into this one
+(``definitions`` in 2.0, ``components.schemas`` in 3.x), checks the structure against the
+official schema of the version, and checks that every ``$ref`` resolves. Every problem
+found is reported at once, with its line.
+
+Whatever the version, ``doc.definitions`` are the named schemas with their references
+written ``#/definitions/<Name>`` (a 3.x document's ``#/components/schemas/<Name>`` are
+rewritten in that copy; ``doc.data`` keeps the document as written), and ``doc.line``
+accepts such a ``("definitions", <Name>, ...)`` path for a 3.x document too.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import os
 from pymacaron_core.exceptions import SpecError, SpecProblem, format_location
 from pymacaron_core.spec.patterns import check_patterns
 from pymacaron_core.spec.problems import settle
-from pymacaron_core.spec.structure import check_structure
+from pymacaron_core.spec.structure import check_structure, version_of
 from pymacaron_core.spec.yamlfile import Locations, load_yaml
 
 
@@ -30,12 +37,30 @@ class SpecDocument:
         self.name = name
         self.warnings = list(warnings)  # SpecProblems tolerated (severity "warning")
         self.sources = []  # paths of the external files its $refs pointed into
+        self.version = version_of(data) or "2.0"
+        self._schemas = None
+
+    @property
+    def schemas_path(self):
+        """Where the named schemas are: ("definitions",) in 2.0, ("components", "schemas") in 3.x."""
+        return SCHEMAS_PATH[self.version]
 
     @property
     def definitions(self):
-        return self.data.get("definitions") or {}
+        if self.version == "2.0":
+            return self.data.get("definitions") or {}
+        if self._schemas is None:
+            components = self.data.get("components")
+            raw = components.get("schemas") if isinstance(components, dict) else None
+            self._schemas = rewrite_refs(raw) if isinstance(raw, dict) else {}
+            for def_name, schema in self._schemas.items():
+                if isinstance(schema, dict):
+                    schema.setdefault("x-model", def_name)
+        return self._schemas
 
     def line(self, path):
+        if self.version != "2.0" and path and path[0] == "definitions":
+            path = ("components", "schemas") + tuple(path[1:])
         return self.locs.line(path)
 
     def problem(self, path, message, fix="", where=None):
@@ -55,6 +80,25 @@ class SpecDocument:
             else:
                 node = node[part]
         return node
+
+
+SCHEMAS_PATH = {"2.0": ("definitions",), "3.0": ("components", "schemas"), "3.1": ("components", "schemas")}
+_COMPONENT_SCHEMAS = "#/components/schemas/"
+
+
+def rewrite_refs(node):
+    """A deep copy of ``node`` whose ``#/components/schemas/X`` references read ``#/definitions/X``."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith(_COMPONENT_SCHEMAS):
+                out[k] = "#/definitions/" + v[len(_COMPONENT_SCHEMAS):]
+            else:
+                out[k] = rewrite_refs(v)
+        return out
+    if isinstance(node, list):
+        return [rewrite_refs(v) for v in node]
+    return node
 
 
 def _display_path(path):
@@ -166,21 +210,29 @@ def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False)
     imported = {}
     _import_external_refs(doc, base_dir, problems, imported)
     doc.sources = sorted(imported)  # the external files read (the start-up cache checks them)
-    problems.extend(check_structure(doc.data, locs))
+    problems.extend(check_structure(doc.data, locs, doc.version))
     problems.extend(_check_refs(doc))
     problems.extend(check_patterns(doc.data, locs))  # validators are generated lazily: they cannot fail later
     doc.warnings = settle(problems, strict)
-    for def_name, schema in doc.definitions.items():
-        if isinstance(schema, dict):
-            schema.setdefault("x-model", def_name)
+    if doc.version == "2.0":
+        for def_name, schema in doc.definitions.items():
+            if isinstance(schema, dict):
+                schema.setdefault("x-model", def_name)
     return doc
 
 
 def _check_version(doc):
     data = doc.data
+    if not isinstance(data, dict):
+        raise SpecError(doc.problem((), "the spec is not a mapping", "a spec starts with 'swagger: \"2.0\"' or "
+                                    "'openapi: 3.1.0'"))
     if "openapi" in data:
-        raise SpecError(doc.problem(("openapi",), f"OpenAPI {data['openapi']} is not supported yet",
-                                    "write the spec in Swagger 2.0 ('swagger: \"2.0\"')"))
+        version = version_of(data)
+        if version is None:
+            raise SpecError(doc.problem(("openapi",), f"OpenAPI {data['openapi']!r} is not supported",
+                                        "write 'openapi: 3.0.3' or 'openapi: 3.1.0' (a string), or Swagger 2.0"))
+        doc.version = version
+        return
     if str(data.get("swagger")) not in ("2.0", "2"):
         raise SpecError(doc.problem(("swagger",), "not a Swagger 2.0 spec: 'swagger: \"2.0\"' is missing",
                                     "add 'swagger: \"2.0\"' at the top of the file"))
@@ -193,14 +245,27 @@ def _normalise(doc):
         info["version"] = str(info["version"])
 
 
+def _schemas_of(doc, create=False):
+    """The dict of named schemas (2.0 definitions, 3.x components.schemas); created if asked."""
+    node = doc.data
+    for key in doc.schemas_path:
+        child = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(child, dict):
+            if not create or not isinstance(node, dict):
+                return None
+            child = node[key] = {}
+        node = child
+    return node
+
+
 def _add_default_definitions(doc, defaults):
-    wanted = {node["$ref"][len("#/definitions/"):] for _, node in _walk_refs(doc.data)
-              if node["$ref"].startswith("#/definitions/")}
-    defs = doc.data.get("definitions")
+    prefix = "#/" + "/".join(doc.schemas_path) + "/"
+    wanted = {node["$ref"][len(prefix):] for _, node in _walk_refs(doc.data)
+              if isinstance(node["$ref"], str) and node["$ref"].startswith(prefix)}
+    defs = _schemas_of(doc)
     for name, schema in defaults.items():
         if name in wanted and (not isinstance(defs, dict) or name not in defs):
-            if not isinstance(defs, dict):
-                defs = doc.data["definitions"] = {}
+            defs = _schemas_of(doc, create=True)
             defs[name] = copy.deepcopy(schema)
 
 
@@ -218,15 +283,19 @@ def _walk_refs(node, path=()):
 
 
 def _import_external_refs(doc, base_dir, problems, _cache=None):
-    """Turn 'other.yaml#/definitions/X' into '#/definitions/X', importing X."""
+    """Turn 'other.yaml#/definitions/X' into '#/definitions/X', importing X (in 3.x:
+    'other.yaml#/components/schemas/X' into '#/components/schemas/X'); other targets are inlined."""
     cache = {} if _cache is None else _cache
+    schemas_path = doc.schemas_path
+    prefix = "#/" + "/".join(schemas_path) + "/"
+    depth = len(schemas_path) + 1
     queue = [(doc.data, (), base_dir, doc)]
     while queue:
         root, root_path, rdir, origin = queue.pop()
         for path, node in list(_walk_refs(root, root_path)):
             ref = node["$ref"]
             if ref.startswith("#"):
-                if origin is not doc and ref.startswith("#/definitions/"):
+                if origin is not doc and ref.startswith(prefix):
                     # a local ref inside an imported file: import its target too
                     ref = f"{os.path.join(rdir, origin.file)}{ref}"
                 else:
@@ -255,13 +324,13 @@ def _import_external_refs(doc, base_dir, problems, _cache=None):
                                             f"check that {file_part} defines #{pointer}"))
                 continue
             parts = pointer.split("/")
-            if len(parts) == 3 and parts[1] == "definitions":
-                def_name = parts[2]
-                defs = doc.data.setdefault("definitions", {})
+            if len(parts) == depth + 1 and tuple(parts[1:-1]) == schemas_path:
+                def_name = parts[-1]
+                defs = _schemas_of(doc, create=True)
                 if def_name not in defs:
                     imported = copy.deepcopy(value)
                     defs[def_name] = imported
-                    queue.append((imported, ("definitions", def_name), os.path.dirname(target), other))
+                    queue.append((imported, schemas_path + (def_name,), os.path.dirname(target), other))
                 elif _strip_docs(defs[def_name]) != _strip_docs(value):
                     problems.append(doc.problem(
                         path + ("$ref",),
@@ -269,7 +338,7 @@ def _import_external_refs(doc, base_dir, problems, _cache=None):
                         "rename one of the two definitions"))
                     continue
                 node.clear()
-                node["$ref"] = f"#/definitions/{def_name}"
+                node["$ref"] = prefix + def_name
             else:
                 inlined = copy.deepcopy(value)
                 node.clear()
@@ -304,12 +373,18 @@ def _check_refs(doc):
         except (KeyError, IndexError, ValueError, TypeError):
             fix = "define it, or correct the $ref"
             parts = ref.split("/")
+            section = None
             if len(parts) == 3 and parts[1] in ("definitions", "parameters", "responses"):
-                known = list((doc.data.get(parts[1]) or {}).keys())
-                close = difflib.get_close_matches(parts[2], known, n=1)
+                section, known = parts[1], list((doc.data.get(parts[1]) or {}).keys())
+            elif len(parts) == 4 and parts[1] == "components":
+                components = doc.data.get("components")
+                group = components.get(parts[2]) if isinstance(components, dict) else None
+                section, known = f"components/{parts[2]}", list(group.keys()) if isinstance(group, dict) else []
+            if section is not None:
+                close = difflib.get_close_matches(parts[-1], known, n=1)
                 if close:
-                    fix = f"did you mean '#/{parts[1]}/{close[0]}'?"
+                    fix = f"did you mean '#/{section}/{close[0]}'?"
                 elif known:
-                    fix = f"known {parts[1]}: {', '.join(sorted(known)[:20])}"
+                    fix = f"known {section}: {', '.join(sorted(known)[:20])}"
             problems.append(doc.problem(path + ("$ref",), f"$ref {ref!r} cannot be resolved", fix))
     return problems

@@ -11,8 +11,7 @@ import os
 
 from pymacaron_core.exceptions import SpecError
 from pymacaron_core.spec.document import load_document
-from pymacaron_core.spec.operations import compile_operations
-from pymacaron_core.spec.swagger2 import security_schemes
+from pymacaron_core.spec.description import describe
 
 
 def lint_spec(yaml_path, default_definitions=None):
@@ -22,6 +21,5 @@ def lint_spec(yaml_path, default_definitions=None):
         doc = load_document(yaml_path=yaml_path, name=name, default_definitions=default_definitions, strict=True)
     except SpecError as e:
         return [p.as_error() for p in e.problems]
-    schemes, problems = security_schemes(doc)
-    _operations, found = compile_operations(doc, name, None, schemes)
-    return [p.as_error() for p in problems + found]
+    _description, problems = describe(doc, name)
+    return [p.as_error() for p in problems]
