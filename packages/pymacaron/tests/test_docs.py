@@ -88,11 +88,25 @@ base_path_aliases: false
 SHOP_OPERATIONS = [("GET", "/items/{item_id}"), ("DELETE", "/items/{item_id}"), ("POST", "/items")]
 
 
-@pytest.fixture
-def shop(service):
-    """The shop service (basePath /api/v1, no aliases) with its docs under /doc."""
-    app = service(spec=SHOP_SPEC, handlers=SHOP_HANDLERS, config=SHOP_CONFIG, name="shop")
+def shop_spec(version):
+    """SHOP_SPEC as written (2.0), or its OpenAPI 3.1 version (servers: https://shop.example.com/api/v1)."""
+    if version == "2.0":
+        return SHOP_SPEC
+    from pymacaron_core.spec.convert import convert, to_yaml
+
+    converted, notes = convert(yaml.safe_load(SHOP_SPEC), to=version)
+    # Error and Ok are built in, not in the file: the converter notes their references, nothing else
+    assert all("Error" in n.message or "Ok" in n.message for n in notes), notes
+    assert converted["servers"] == [{"url": "https://shop.example.com/api/v1"}]
+    return to_yaml(converted)
+
+
+@pytest.fixture(params=["2.0", "3.1"])
+def shop(service, request):
+    """The shop service (served under /api/v1, no aliases) with its docs under /doc, in Swagger 2.0 and OpenAPI 3.1."""
+    app = service(spec=shop_spec(request.param), handlers=SHOP_HANDLERS, config=SHOP_CONFIG, name="shop")
     app.pym_api.publish_apis()
+    app.spec_version = request.param
     return app
 
 
@@ -122,6 +136,7 @@ def test_yaml_is_the_spec_as_written(shop, tmp_path):
     r = shop.test_client().get("/doc/shop.yaml")
     assert r.status_code == 200 and r.mimetype == "text/plain" and r.mimetype_params["charset"] == "utf-8"
     assert r.get_data(as_text=True) == (tmp_path / "apis" / "shop.yaml").read_text()
+    assert r.get_data(as_text=True).startswith("openapi: 3.1" if shop.spec_version == "3.1" else "swagger:")
     assert r.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -131,16 +146,24 @@ def test_json_points_try_it_out_at_this_server(shop):
     spec = r.json
     written = yaml.safe_load(SHOP_SPEC)
     assert "host" not in spec and "schemes" not in spec
-    assert spec["basePath"] == "/api/v1"
     assert spec["paths"].keys() == written["paths"].keys()
+    if shop.spec_version == "2.0":
+        assert spec["basePath"] == "/api/v1"
+        schemas = spec["definitions"]
+    else:  # one relative server: the path the operations are served under, on the page's own server
+        assert spec["servers"] == [{"url": "/api/v1"}] and "basePath" not in spec
+        schemas = spec["components"]["schemas"]
     # the built-in definitions the spec references are included: the page has no dangling $ref
-    assert spec["definitions"]["Error"]["properties"]["error"]["type"] == "string"
-    assert "Ok" in spec["definitions"] and "Item" in spec["definitions"]
+    assert schemas["Error"]["properties"]["error"]["type"] == "string"
+    assert "Ok" in schemas and "Item" in schemas
 
 
 def test_json_of_a_service_mounted_under_a_prefix(shop):
     spec = shop.test_client().get("/doc/shop.json", environ_overrides={"SCRIPT_NAME": "/shop"}).json
-    assert spec["basePath"] == "/shop/api/v1"
+    if shop.spec_version == "2.0":
+        assert spec["basePath"] == "/shop/api/v1"
+    else:
+        assert spec["servers"] == [{"url": "/shop/api/v1"}]
 
 
 def test_remote_api_keeps_its_host(shop, tmp_path, monkeypatch):

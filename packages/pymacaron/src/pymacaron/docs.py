@@ -9,9 +9,10 @@
     GET /doc/<api>.json       the spec as JSON, as the service loaded it: definitions referenced
                               from other files imported, the built-in Error/Ok added
 
-For an API this service serves, the JSON spec has no ``host`` and no ``schemes``: Swagger UI
-then sends "Try it out" requests to the server the page came from, whatever name, port or
-TLS proxy the browser used (``basePath`` is kept). The spec of a remote API, loaded as a
+For an API this service serves, the JSON spec has no ``host`` and no ``schemes`` (Swagger 2.0),
+or one relative server, the path its operations are served under (OpenAPI 3.x: ``servers:
+[{url: /api/v1}]`` for ``https://shop.example.com/api/v1``): Swagger UI then sends "Try it out"
+requests to the server the page came from, whatever name, port or TLS proxy the browser used. The spec of a remote API, loaded as a
 client only, keeps its host and schemes. Only the spec files are served, never the config.
 An unknown API name gets the Error JSON 404.
 """
@@ -45,7 +46,7 @@ class PublishedSpec:
     yaml_path: str
     text: str  # the file as written
     data: dict  # the loaded document (external refs imported, Error/Ok added)
-    local_json: str  # without host/schemes: "Try it out" calls the server of the page
+    local_json: str  # without host/schemes (3.x: a relative server): "Try it out" calls the server of the page
     remote_json: str  # as written: for APIs this service only calls
 
     @property
@@ -120,9 +121,32 @@ def load_spec(name, yaml_path):
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"publish_apis(): cannot read the spec of {name!r} ({yaml_path}): {e}") from None
     doc = load_document(yaml_path=yaml_path, name=name, default_definitions=builtin_definitions())
-    local = {k: v for k, v in doc.data.items() if k not in ("host", "schemes")}
+    local = _local(doc.data, "")
     return PublishedSpec(name=name, yaml_path=str(yaml_path), text=text, data=doc.data,
                          local_json=_dumps(local), remote_json=_dumps(doc.data))
+
+
+def _served_prefix(data):
+    """The path an OpenAPI 3.x document's operations are served under (its first server's, as served)."""
+    from pymacaron_core.spec.document import SpecDocument
+    from pymacaron_core.spec.openapi3 import _servers
+    from pymacaron_core.spec.yamlfile import Locations
+
+    doc = SpecDocument(data, Locations(""), "")
+    prefix, _host, _schemes = _servers(doc, data.get("servers"), ("servers",), [])
+    return prefix
+
+
+def _local(data, root):
+    """The spec as this service serves it, mounted under ``root`` (a proxy's prefix, or "")."""
+    if "openapi" in data:
+        local = dict(data)
+        local["servers"] = [{"url": (root + _served_prefix(data)) or "/"}]
+        return local
+    local = {k: v for k, v in data.items() if k not in ("host", "schemes")}
+    if root:
+        local["basePath"] = root + (data.get("basePath") or "")
+    return local
 
 
 def _dumps(data):
@@ -143,9 +167,7 @@ def _spec_json(spec):
     if not root:
         return spec.local_json
     # mounted under a prefix (e.g. by a proxy): the operations live under it too
-    data = {k: v for k, v in spec.data.items() if k not in ("host", "schemes")}
-    data["basePath"] = root + (spec.data.get("basePath") or "")
-    return _dumps(data)
+    return _dumps(_local(spec.data, root))
 
 
 def _not_found(prefix, name, published):
