@@ -265,3 +265,78 @@ def test_first_requests_racing_in_threads_are_all_answered_correctly(fifty):
     for t in threads:
         t.join(30)
     assert results == {i: (200, {"name": "y", "count": 61 + i}) for i in range(100)}
+
+
+# -- OpenAPI 3.x: lazy too, unless the document uses what load cannot check --------------------
+
+
+def _many_31(folder, n):
+    from pymacaron_core.spec.convert import convert, to_yaml
+
+    converted, _notes = convert(json.loads(_many_operations(n)), to="3.1")
+    (folder / "many_handlers.py").write_text(
+        "def echo(body, item_id, q=None):\n    body.count = body.count + item_id + (q or 0)\n    return body\n")
+    (folder / "many31.yaml").write_text(to_yaml(converted))
+    app = Flask("many31")
+    ApiPool.add("many31", yaml_path=str(folder / "many31.yaml"))
+    ApiPool.many31.spawn_api(app)
+    return app.test_client()
+
+
+def test_the_first_request_to_each_of_200_operations_of_a_31_spec_is_answered_correctly(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    client = _many_31(tmp_path, 200)
+    assert ApiPool.many31.compiler.lazy  # nothing in it that load cannot check
+    for i in range(200):
+        r = client.post(f"/r{i}/2?q=1", json={"name": "x", "count": i})
+        assert r.status_code == 200, (i, r.json)
+        assert r.json == {"name": "x", "count": i + 3}
+    r = client.post("/r199/2", json={"name": "", "count": 5})
+    assert r.status_code == 400
+    assert {e["location"] for e in r.json["errors"]} == {"body.name", "body.count"}
+
+
+PETS_31 = """\
+openapi: 3.1.0
+info: {title: pets, version: '1'}
+paths:
+  /pets:
+    post:
+      operationId: pets_handlers.add
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Pet'}
+      responses:
+        '200': {description: ok}
+components:
+  schemas:
+    Pet:
+      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]
+      discriminator:
+        propertyName: kind
+        mapping: {cat: '#/components/schemas/Cat', dog: Dog}
+    Cat: {type: object, required: [kind], properties: {kind: {type: string}}}
+    Dog: {type: object, required: [kind], properties: {kind: {type: string}}}
+"""
+
+
+def test_a_bad_discriminator_mapping_of_an_operation_never_called_stops_start_up_with_its_line(tmp_path):
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS_31.replace("dog: Dog}", "dog: Dgo}"))
+    with pytest.raises(SpecError) as e:
+        ApiPool.add("pets", yaml_path=str(path))
+    assert [(p.line, p.where) for p in e.value.problems] == [
+        (20, "components/schemas/Pet/discriminator/mapping/dog")]
+    assert "names schema 'Dgo', which is not defined" in e.value.problems[0].message
+
+
+def test_a_31_document_with_ids_or_anchors_is_compiled_at_start_up(tmp_path):
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS_31)
+    ApiPool.add("pets", yaml_path=str(path))
+    assert ApiPool.pets.compiler.lazy
+    path.write_text(PETS_31.replace("Dog: {type: object,", "Dog: {$anchor: dog, type: object,"))
+    ApiPool.add("pets2", yaml_path=str(path))
+    assert not ApiPool.pets2.compiler.lazy

@@ -27,6 +27,7 @@ from pymacaron_core.server.plan import RequestPlan, ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
 from pymacaron_core.server.security import compile_security
 from pymacaron_core.spec.document import load_document, strip_docs
+from pymacaron_core.spec.lazy import lazy_allowed
 from pymacaron_core.spec.description import describe
 from pymacaron_core.spec.problems import settle
 
@@ -156,11 +157,15 @@ class API:
         self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
         self.formats = FormatRegistry(formats)
         # lazy: each validator and model function is generated on first use; load_document checked
-        # what could make that fail (refs, patterns), so every spec error is still found here. Swagger
-        # 2.0 only: 3.x schemas ($id, anchors, discriminator mappings) are not all checked at load yet
+        # what could make that fail (refs, patterns), and spec/lazy.py what 3.x adds (discriminator
+        # mappings), so every spec error is still found here; 3.x documents using $id or anchors are
+        # compiled now
+        lazy = self.description.dialect == "swagger2"
+        if not lazy:
+            lazy, found = lazy_allowed(self.doc)
+            problems += found
         self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name,
-                                       dialect=self.description.dialect,
-                                       lazy=self.description.dialect == "swagger2")
+                                       dialect=self.description.dialect, lazy=lazy)
         self.security_schemes = self.description.security_schemes
         self.operations = self.description.operations
         self.factory = ModelFactory(name, self.doc, self.formats, self.compiler, do_persist)
