@@ -6,6 +6,8 @@ Mixed into ``pymacaron.test.PyMacaronTestCase`` (SPEC P43) and into the pytest c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NoReturn
+
 VERSION_KEYS = ("version", "name", "container", "pym_env")
 
 # (Authorization header, expected error): every one must be refused with a 401 (SPEC P43)
@@ -22,7 +24,10 @@ class BuiltinEndpointsAssertions:
 
     token = None
 
-    def assertIsVersion(self, j):
+    if TYPE_CHECKING:  # provided by ApiAssertions, which this class is mixed into
+        def _fail(self, message: str) -> NoReturn: ...
+
+    def assertIsVersion(self, j) -> None:
         """``j`` is a Version: ``version``, ``name``, ``container`` and ``pym_env`` are all strings."""
         __tracebackhide__ = True
         if not isinstance(j, dict):

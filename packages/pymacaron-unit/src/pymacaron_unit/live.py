@@ -34,7 +34,7 @@ class LiveServer:
         self.thread.start()
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(STOP_TIMEOUT)

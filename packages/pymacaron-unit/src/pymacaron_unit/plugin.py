@@ -20,7 +20,7 @@ from pymacaron_unit.client import ApiClient
 from pymacaron_unit.target import HOST_VAR, PORT_VAR, TargetError, clean_host, parse_port, target_from_env
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser) -> None:
     group = parser.getgroup("pymacaron", "PyMacaron acceptance tests (pymacaron-unit)")
     group.addoption("--pym-host", default=None, metavar="HOST",
                     help="host of the service under test (default: $PYM_SERVER_HOST)")
@@ -30,7 +30,7 @@ def pytest_addoption(parser):
                     help="do not check TLS certificates (same as NO_SSL_CHECK=1)")
 
 
-def pytest_configure(config):
+def pytest_configure(config) -> None:
     host = config.getoption("pym_host", None)
     port = config.getoption("pym_port", None)
     if port is not None:

@@ -42,7 +42,7 @@ def target_mode(args):
     return "local"
 
 
-def check_options(args):
+def check_options(args) -> None:
     if args.port == 0 and target_mode(args) != "local":
         raise RunnerError("--port 0 (a free port) only works with --local, where the service is started")
     if args.fuzz_only and not args.fuzz:
@@ -95,7 +95,7 @@ def target(args, folder, environ, out):
             yield service.host, service.port, pym_env, service
 
 
-def add_token(args, folder, environ, pym_env, out):
+def add_token(args, folder, environ, pym_env, out) -> None:
     if args.gen_token:
         environ[TOKEN_VAR] = pym.make_token(folder, pym_env, environ)
         _say(out, f"{TOKEN_VAR} set to a test token (user test-jwt-token)")

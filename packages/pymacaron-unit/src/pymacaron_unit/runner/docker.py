@@ -42,7 +42,7 @@ def _last_line(done):
     return lines[-1].strip() if lines else f"exit status {done.returncode}"
 
 
-def check_engine(environ=None):
+def check_engine(environ=None) -> None:
     """RunnerError, saying what to do, when there is no docker command or no engine answering it."""
     if shutil.which("docker", path=(environ or {}).get("PATH")) is None:
         raise RunnerError(_NO_DOCKER)
@@ -120,7 +120,7 @@ class DockerService:
         done = _docker("logs", "--tail", "40", self.container, environ=self.environ)
         return (done.stdout + done.stderr).strip() or "(no output)"
 
-    def stop(self):
+    def stop(self) -> None:
         if self.container:
             container, self.container = self.container, None
             _docker("kill", container, environ=self.environ)

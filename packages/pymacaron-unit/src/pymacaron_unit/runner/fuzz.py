@@ -52,7 +52,7 @@ Authorization = "Bearer ${PYM_JWT_TOKEN}"
 """
 
 
-def check_installed():
+def check_installed() -> None:
     try:
         found = importlib.util.find_spec("schemathesis") is not None
     except (ImportError, ValueError):  # a broken install, or a module blocked by sys.modules[name] = None

@@ -119,7 +119,7 @@ class LocalService:
     def command(self):
         return [sys.executable, "server.py", "--port", str(self.port)]
 
-    def start(self):
+    def start(self) -> None:
         server_py = os.path.join(self.folder, "server.py")
         if not os.path.isfile(server_py):
             raise RunnerError(f"nothing answers {self.url}/ping, and there is no server.py in {self.folder} to start "
@@ -155,7 +155,7 @@ class LocalService:
                                   f"(raise --start-timeout if it is just slow). Its output:\n{tail(self.log_path)}")
             time.sleep(POLL_INTERVAL)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the service we started (its whole process group); a no-op otherwise."""
         if self.proc is None:
             return
@@ -170,7 +170,7 @@ class LocalService:
         self._say("stopped the service")
         self._forget_log()
 
-    def mark_failed(self):
+    def mark_failed(self) -> None:
         """Keep the service's log after stopping (the tests failed: it may tell why)."""
         self._failed = True
 

@@ -122,7 +122,7 @@ def _dest_part(part, name, package):
     return part.replace("NAME", name)
 
 
-def check_can_serve(files, name, openapi):
+def check_can_serve(files, name, openapi) -> None:
     """CommandError when the installed pymacaron-core cannot load the spec of ``openapi`` yet."""
     if openapi == "2.0":
         return
@@ -142,7 +142,7 @@ def check_can_serve(files, name, openapi):
                            "and use '--openapi 2.0' meanwhile") from None
 
 
-def write_service(folder, files):
+def write_service(folder, files) -> None:
     """Write ``files`` under ``folder`` (created; it must be missing or empty)."""
     if os.path.exists(folder):
         if not os.path.isdir(folder):
