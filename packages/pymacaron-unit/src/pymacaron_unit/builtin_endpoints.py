@@ -6,7 +6,7 @@ Mixed into ``pymacaron.test.PyMacaronTestCase`` (SPEC P43) and into the pytest c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any
 
 VERSION_KEYS = ("version", "name", "container", "pym_env")
 
@@ -19,15 +19,18 @@ BAD_AUTHORIZATIONS = (
 )
 
 
-class BuiltinEndpointsAssertions:
+if TYPE_CHECKING:  # a mixin of ApiAssertions: its methods are there at run time
+    from pymacaron_unit.assertions import ApiAssertions as _Mixed
+else:
+    _Mixed = object
+
+
+class BuiltinEndpointsAssertions(_Mixed):
     """assertHasPing, assertHasVersion, assertHasAuthVersion, assertIsVersion."""
 
-    token = None
+    token: str | None = None
 
-    if TYPE_CHECKING:  # provided by ApiAssertions, which this class is mixed into
-        def _fail(self, message: str) -> NoReturn: ...
-
-    def assertIsVersion(self, j) -> None:
+    def assertIsVersion(self, j: Any) -> None:
         """``j`` is a Version: ``version``, ``name``, ``container`` and ``pym_env`` are all strings."""
         __tracebackhide__ = True
         if not isinstance(j, dict):
@@ -37,19 +40,19 @@ class BuiltinEndpointsAssertions:
         if wrong:
             self._fail(f"not a Version ({', '.join(VERSION_KEYS)} must be strings): {'; '.join(wrong)}\n  got: {j!r}")
 
-    def assertHasPing(self):
+    def assertHasPing(self) -> Any:
         """GET ping returns 200 and ``{}``."""
         __tracebackhide__ = True
         return self.assertGetReturnOk("ping")
 
-    def assertHasVersion(self, verify_ssl=True):
+    def assertHasVersion(self, verify_ssl: bool = True) -> Any:
         """GET version returns a Version."""
         __tracebackhide__ = True
         j = self.assertGetReturnJson("version", verify_ssl=verify_ssl)
         self.assertIsVersion(j)
         return j
 
-    def assertHasAuthVersion(self, verify_ssl=True):
+    def assertHasAuthVersion(self, verify_ssl: bool = True) -> Any:
         """GET auth/version refuses missing and malformed tokens (401), and accepts ``self.token``."""
         __tracebackhide__ = True
         for auth, error in BAD_AUTHORIZATIONS:

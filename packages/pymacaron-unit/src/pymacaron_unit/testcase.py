@@ -29,5 +29,6 @@ class PyMacaronTestCase(ApiAssertions, unittest.TestCase):
     timeout_read = 10
 
     def setUp(self) -> None:
+        """Show whole diffs in failures (maxDiff = None)."""
         super().setUp()
         self.maxDiff = None
