@@ -49,7 +49,7 @@ class ApiAssertions:
     timeout_connect = 10
     timeout_read = 10
     timeout_factor = 5  # the requests' timeouts are (connect * factor, read * factor): 50 s each by default
-    failureException = AssertionError
+    failureException: type[BaseException] = AssertionError
 
     # ---------------------------------------------------------------------------------------
     # Calls
