@@ -24,7 +24,11 @@ PACKAGES = ["pymacaron-core", "pymacaron", "pymacaron-async", "pymacaron-unit", 
             "pymacaron-gcp"]
 # pymacaron-core is being rewritten on another branch (issue 14's hints for it come with that work):
 # remove it from this set once its public API passes, and the test then keeps it so.
-EXCLUDED_PACKAGES = {"pymacaron-core", "pymacaron"}
+EXCLUDED_PACKAGES = {"pymacaron-core"}
+# Findings not fixed yet, one per line (`<package> <module.qualname>: <finding>`, no line numbers): the
+# test accepts these and no other, and fails on a line that no longer matches a finding (delete it),
+# so the list only shrinks. Empty for every package but pymacaron.
+BASELINE = ROOT / "tests" / "public_api_baseline.txt"
 
 Def = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -108,6 +112,20 @@ def module_findings(source: str, module: str, filename: str) -> list[str]:
     return findings
 
 
+def baseline(package: str) -> set[str]:
+    """The accepted findings of ``package`` in BASELINE."""
+    if not BASELINE.exists():
+        return set()
+    lines = (line.strip() for line in BASELINE.read_text().splitlines())
+    return {line.split(" ", 1)[1] for line in lines if line and not line.startswith("#")
+            and line.split(" ", 1)[0] == package}
+
+
+def without_location(finding: str) -> str:
+    """``path:line module.name: what`` -> ``module.name: what`` (the form BASELINE holds)."""
+    return finding.split(" ", 1)[1]
+
+
 def package_findings(package: str) -> list[str]:
     """Every finding of a package's public modules."""
     findings = []
@@ -122,10 +140,15 @@ def package_findings(package: str) -> list[str]:
     if p in EXCLUDED_PACKAGES else p
     for p in PACKAGES])
 def test_public_api_is_typed_and_documented(package: str) -> None:
-    """Every public function, method and class of the package has its docstring and annotations."""
+    """Every public function, method and class of the package has its docstring and annotations, but
+    the findings listed in BASELINE; and every BASELINE line of the package is still a finding."""
     assert public_modules(package), f"{package}: no public module found (a path changed?)"
+    accepted = baseline(package)
     findings = package_findings(package)
-    assert not findings, f"{package}: {len(findings)} finding(s):\n" + "\n".join(findings)
+    new = [f for f in findings if without_location(f) not in accepted]
+    assert not new, f"{package}: {len(new)} finding(s):\n" + "\n".join(new)
+    stale = sorted(accepted - {without_location(f) for f in findings})
+    assert not stale, f"{package}: fixed, delete these lines from {BASELINE.name}:\n" + "\n".join(stale)
 
 
 SAMPLE = '''
