@@ -12,6 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from celery import Celery
+    from pymacaron.config import PyMacaronConfig
+
+    from pymacaron_async.broker import Broker
 
 from pymacaron_async import broker as _broker
 from pymacaron_async.delivery import AT_MOST_ONCE, celery_settings, delivery_mode, request_class
@@ -30,7 +37,7 @@ def _service_config():
     return get_config()
 
 
-def build_app(brk, delivery=AT_MOST_ONCE):
+def build_app(brk: Broker, delivery: str = AT_MOST_ONCE) -> Celery:
     """A Celery app sending to, and consuming from, the broker ``brk`` (:class:`~pymacaron_async.broker.Broker`),
     with the ``delivery`` mode of :mod:`pymacaron_async.delivery`."""
     from celery import Celery
@@ -62,7 +69,7 @@ def build_app(brk, delivery=AT_MOST_ONCE):
     return app
 
 
-def run(envelope):
+def run(envelope: dict[str, Any]) -> None:
     """The Celery task: run one task message (see :func:`pymacaron_async.runner.run_envelope`)."""
     from pymacaron_async.devwait import mark_done
     from pymacaron_async.runner import run_envelope
@@ -73,7 +80,7 @@ def run(envelope):
         mark_done(envelope)  # python server.py's request may be waiting for it
 
 
-def get_celery_app(config=None):
+def get_celery_app(config: PyMacaronConfig | None = None) -> Celery:
     """The process's Celery app, (re)built when the configured broker changes."""
     global _app, _app_key
     config = config if config is not None else _service_config()
@@ -89,7 +96,7 @@ def get_celery_app(config=None):
         return _app
 
 
-def reset_celery_app():
+def reset_celery_app() -> None:
     """Forget the process's Celery app (tests; a new config)."""
     global _app, _app_key
     with _lock:

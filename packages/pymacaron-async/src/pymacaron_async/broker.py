@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pymacaron_async.delivery import visibility_timeout
 from pymacaron_async.exceptions import AsyncConfigError
+
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
 
 CONFIG_KEY = "celery_broker_url"
 EMBEDDED_URL = "filesystem://localhost//"
@@ -38,29 +42,33 @@ class Broker:
     folder: str | None = None  # the embedded broker's folder
 
     @property
-    def embedded(self):
+    def embedded(self) -> bool:
+        """True for the embedded (filesystem) broker."""
         return self.folder is not None
 
     @property
-    def key(self):
+    def key(self) -> tuple[str, str | None, str | None]:
+        """What identifies the broker: two equal keys reach the same one."""
         return (self.url, self.transport, self.folder)
 
 
-def project_folder(config):
+def project_folder(config: PyMacaronConfig | None) -> str:
     """The service's folder: where pym-config.yaml is, else the current directory."""
     path = config.get("config_path") if config is not None else None
     return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
 
 
-def embedded_folder(config):
+def embedded_folder(config: PyMacaronConfig | None) -> str:
+    """The embedded broker's folder: ``.pym/celery`` in the service's folder."""
     return os.path.join(project_folder(config), STATE_FOLDER, "celery")
 
 
-def broker_for(config):
+def broker_for(config: PyMacaronConfig | None) -> Broker:
     """The :class:`Broker` that ``config`` (a PyMacaronConfig) selects."""
     url = config.get(CONFIG_KEY) if config is not None else None
     if url in (None, ""):
         return _embedded(embedded_folder(config))
+    assert config is not None  # a URL came from it
     where = f"{CONFIG_KEY} in {config.get('config_path') or 'pym-config'}"
     if not isinstance(url, str):
         raise AsyncConfigError(f"{where} must be a URL string such as redis://127.0.0.1:6379/0, "
@@ -108,7 +116,7 @@ def _embedded(folder):
                   description=f"embedded broker in {folder}", folder=folder)
 
 
-def prepare(broker):
+def prepare(broker: Broker) -> None:
     """Create the embedded broker's folders (private to the user: messages hold callers' tokens)."""
     if not broker.embedded:
         return

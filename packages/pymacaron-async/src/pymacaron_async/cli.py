@@ -16,6 +16,7 @@ tasks under way get ``--stop-timeout`` seconds to finish. Logs go to stdout.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -24,7 +25,8 @@ DEFAULT_STOP_TIMEOUT = 60.0
 LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``pymacaron worker`` (the CLI plug-in hook)."""
     p = subparsers.add_parser(COMMAND, help="run the service's Celery workers (pymacaron-async)",
                               description=" ".join(__doc__.split("\n\n")[3].replace("``", "").split()))
     p.add_argument("--service-dir", default=".", help="the service's folder, holding server.py (default: .)")
@@ -80,7 +82,8 @@ def _configured_worker_count(folder):
         raise CommandError(f"{path}: {e}") from None
 
 
-def worker_argv(args, folder):
+def worker_argv(args: argparse.Namespace, folder: str) -> list[str]:
+    """The ``python -m pymacaron_async`` arguments for the service in ``folder``."""
     level = "debug" if args.debug else args.level
     concurrency = args.concurrency or _configured_worker_count(folder)
     argv = ["--service-dir", folder, "--concurrency", str(concurrency), "--level", level]
@@ -89,7 +92,8 @@ def worker_argv(args, folder):
     return argv
 
 
-def run_worker(args):
+def run_worker(args: argparse.Namespace) -> int:
+    """``pymacaron worker``: run the worker (supervised with --keep-alive) -> its exit code."""
     folder = _check(args)
     argv = worker_argv(args, folder)
     if args.port:
@@ -112,7 +116,7 @@ def run_worker(args):
     return sup.run_forever()
 
 
-def pymasync(argv=None):
+def pymasync(argv: list[str] | None = None) -> int:
     """The ``pymasync`` console script: ``pymacaron worker`` under its v1 name."""
     from pymacaron.cli import alias_main
 

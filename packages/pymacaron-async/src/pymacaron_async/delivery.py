@@ -27,6 +27,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from celery import Celery
+    from celery.worker.request import Request
+    from pymacaron.config import PyMacaronConfig
 
 from pymacaron_async.exceptions import AsyncConfigError
 
@@ -44,7 +50,7 @@ def _where(config):
     return (config.get("config_path") if config is not None else None) or "pym-config.yaml"
 
 
-def delivery_mode(config):
+def delivery_mode(config: PyMacaronConfig | None) -> str:
     """``async_delivery`` of ``config``: AT_MOST_ONCE or AT_LEAST_ONCE (AsyncConfigError otherwise)."""
     mode = config.get(DELIVERY_KEY) if config is not None else None
     if mode in (None, ""):
@@ -56,7 +62,7 @@ def delivery_mode(config):
     return mode
 
 
-def visibility_timeout(config):
+def visibility_timeout(config: PyMacaronConfig | None) -> float:
     """``async_visibility_timeout`` of ``config``, in seconds."""
     value = config.get(VISIBILITY_KEY) if config is not None else None
     if value in (None, ""):
@@ -67,7 +73,7 @@ def visibility_timeout(config):
     return value
 
 
-def celery_settings(mode):
+def celery_settings(mode: str) -> dict[str, bool]:
     """The Celery settings of a delivery mode."""
     late = mode == AT_LEAST_ONCE
     return {"task_acks_late": late, "task_reject_on_worker_lost": late}
@@ -93,7 +99,8 @@ def _request_class():
     return ReportingRequest
 
 
-def report_lost_process(request, exc):
+def report_lost_process(request: Request, exc: BaseException) -> None:
+    """A worker process died running a task: report it, saying whether the task runs again."""
     from pymacaron.crash import report_error
 
     from pymacaron_async.envelope import describe
@@ -110,7 +117,7 @@ def report_lost_process(request, exc):
 ReportingRequest = None
 
 
-def request_class():
+def request_class() -> type:
     """:class:`ReportingRequest` (built on first use: Celery is imported lazily)."""
     global ReportingRequest
     if ReportingRequest is None:
@@ -121,12 +128,12 @@ def request_class():
 RESTORE_EVERY_MAX_S = 10.0
 
 
-def restore_interval(timeout):
+def restore_interval(timeout: float) -> float:
     """How often a worker looks for a dead worker's unacknowledged tasks: a quarter of the timeout, 1..10 s."""
     return max(1.0, min(RESTORE_EVERY_MAX_S, timeout / 4.0))
 
 
-def start_redelivery(app, stop=None):
+def start_redelivery(app: Celery, stop: threading.Event | None = None) -> threading.Thread | None:
     """Deliver again, within about ``async_visibility_timeout`` s, the tasks a dead worker held (redis only).
 
     kombu's redis transport puts a delivered, unacknowledged message back in its
@@ -160,6 +167,6 @@ def start_redelivery(app, stop=None):
                 conn = None
 
     thread = threading.Thread(target=run, name="pymacaron-async-redelivery", daemon=True)
-    thread.stop = stop
+    thread.stop = stop  # type: ignore[attr-defined]  # callers set it to end the thread
     thread.start()
     return thread

@@ -24,6 +24,10 @@ import re
 import shutil
 import time
 import uuid
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 log = logging.getLogger("pymacaron_async")
 
@@ -37,12 +41,12 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _done_dir = None  # set in the process of python server.py once its worker is started
 
 
-def done_dir_for(folder):
+def done_dir_for(folder: str) -> str:
     """Where the local worker of the service in ``folder`` reports finished tasks."""
     return os.path.join(folder, ".pym", "async-done")
 
 
-def enable(done_dir):
+def enable(done_dir: str) -> None:
     """Make this process (python server.py) wait for its requests' tasks; ``done_dir`` starts empty."""
     global _done_dir
     shutil.rmtree(done_dir, ignore_errors=True)
@@ -50,16 +54,18 @@ def enable(done_dir):
     _done_dir = done_dir
 
 
-def disable():
+def disable() -> None:
+    """Stop waiting for the requests' tasks (this process no longer runs a local worker)."""
     global _done_dir
     _done_dir = None
 
 
-def active():
+def active() -> bool:
+    """True while this process waits for its requests' tasks."""
     return _done_dir is not None
 
 
-def tag(envelope, delay):
+def tag(envelope: dict[str, Any], delay: float) -> str | None:
     """Give ``envelope`` a notify id when the current request will wait for it (returns the id or None)."""
     if _done_dir is None or delay:
         return None
@@ -73,7 +79,7 @@ def tag(envelope, delay):
     return notify
 
 
-def untag(notify):
+def untag(notify: str | None) -> None:
     """The task ``notify`` could not be sent: the request does not wait for it."""
     if notify is None:
         return
@@ -85,7 +91,7 @@ def untag(notify):
             pending.remove(notify)
 
 
-def mark_done(envelope):
+def mark_done(envelope: object) -> None:
     """In the local worker: say that ``envelope`` has run (never raises)."""
     folder = os.environ.get(ENV_DONE_DIR)
     notify = envelope.get("notify") if isinstance(envelope, dict) else None
@@ -109,7 +115,7 @@ def _budget():
     return float(value)
 
 
-def wait_for_request_tasks(response):
+def wait_for_request_tasks(response: Response) -> Response:
     """Flask ``after_request`` hook: wait (bounded) for the tasks this request scheduled."""
     from flask import request
 
@@ -136,7 +142,7 @@ def wait_for_request_tasks(response):
     return response
 
 
-def install(app):
+def install(app: Flask) -> None:
     """Register the waiting hook on ``app`` when this process runs a local worker (idempotent)."""
     if _done_dir is None or getattr(app, "_pym_async_dev_wait", False):
         return

@@ -19,13 +19,15 @@ The token is a credential: the message never goes to logs (Celery is given
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pymacaron_async.serialization import serialize_call
 
 VERSION = 1
 
 
-def capture_context(delay=0):
+def capture_context(delay: float = 0) -> dict[str, Any]:
     """The current caller's context (empty outside a request)."""
     from flask import has_request_context, request
 
@@ -47,12 +49,14 @@ def capture_context(delay=0):
     return ctx
 
 
-def build_envelope(function_path, args, kwargs, delay=0):
+def build_envelope(function_path: str, args: Sequence[Any], kwargs: Mapping[str, Any],
+                   delay: float = 0) -> dict[str, Any]:
+    """The task message of a call: function, arguments as JSON, and the caller's context."""
     wire_args, wire_kwargs = serialize_call(args, kwargs)
     return {"pym_async": VERSION, "function": function_path, "args": wire_args, "kwargs": wire_kwargs,
             "context": capture_context(delay)}
 
 
-def describe(envelope):
+def describe(envelope: Mapping[str, Any]) -> str:
     """What logs may show of a call: the function only (arguments may hold personal data)."""
     return f"{envelope.get('function', '?')}(...)"

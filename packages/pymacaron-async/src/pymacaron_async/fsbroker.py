@@ -85,6 +85,7 @@ class Channel(filesystem.Channel):
 
 
 class Transport(filesystem.Transport):
+    """kombu's filesystem transport with :class:`Channel` (private folders, clear errors)."""
     Channel = Channel
     driver_type = "filesystem"
     driver_name = "pymacaron-filesystem"

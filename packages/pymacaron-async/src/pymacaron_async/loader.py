@@ -13,15 +13,20 @@ import logging
 import os
 import sys
 
+from typing import TYPE_CHECKING, Any
+
 from pymacaron_async.exceptions import AsyncConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger("pymacaron_async")
 
 DEFAULT_MODULE = "server"
-_service = {"app": None, "module": None}
+_service: dict[str, Any] = {"app": None, "module": None}
 
 
-def loaded_service_app():
+def loaded_service_app() -> Flask | None:
     """The Flask app of the service this worker loaded (None elsewhere)."""
     return _service["app"]
 
@@ -30,7 +35,7 @@ def _has_config(folder):
     return any(name.startswith("pym-config") and name.endswith((".yaml", ".yml")) for name in os.listdir(folder))
 
 
-def load_service(service_dir=None, module=DEFAULT_MODULE):
+def load_service(service_dir: str | None = None, module: str = DEFAULT_MODULE) -> Flask | None:
     """Import ``<service_dir>/<module>.py`` (default: ./server.py) -> its Flask app.
 
     Raises AsyncConfigError naming the file when there is nothing to load; the
@@ -64,7 +69,7 @@ def load_service(service_dir=None, module=DEFAULT_MODULE):
     return app
 
 
-def check_async_enabled():
+def check_async_enabled() -> None:
     """Warn when the loaded config does not set with_async (the web side then runs tasks inline)."""
     from pymacaron.config import config_loaded, get_config
 

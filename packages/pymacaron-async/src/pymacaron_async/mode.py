@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 log = logging.getLogger("pymacaron_async")
@@ -35,14 +36,14 @@ _global_override = None  # (enabled, raise_errors) or None
 _warned = False
 
 
-def set_eager_tasks(enabled=True, raise_errors=False):
+def set_eager_tasks(enabled: bool | None = True, raise_errors: bool = False) -> None:
     """Run every task inline (``enabled``), or send them again (``False``); ``None`` restores the default."""
     global _global_override
     _global_override = None if enabled is None else (bool(enabled), bool(raise_errors))
 
 
 @contextmanager
-def eager_tasks(raise_errors=False):
+def eager_tasks(raise_errors: bool = False) -> Iterator[None]:
     """Within the block (this thread), tasks run inline; ``raise_errors``: their exceptions reach the caller."""
     previous = getattr(_state, "override", None)
     _state.override = (True, bool(raise_errors))
@@ -68,7 +69,7 @@ def _config():
         return None
 
 
-def execution_mode():
+def execution_mode() -> tuple[str, bool]:
     """-> (SCHEDULE or INLINE, raise_errors)."""
     global _warned
     override = _override()

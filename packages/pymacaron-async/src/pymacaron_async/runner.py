@@ -17,9 +17,13 @@ import importlib
 import logging
 import pprint
 import time
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pymacaron.observability import hooks
+
+if TYPE_CHECKING:
+    from pymacaron_async.task import AsyncTask
 
 from pymacaron_async.envelope import describe
 from pymacaron_async.exceptions import TaskDefinitionError
@@ -30,7 +34,7 @@ log = logging.getLogger("pymacaron_async")
 _fallback_app = None
 
 
-def resolve_task(path):
+def resolve_task(path: str) -> AsyncTask:
     """The :class:`~pymacaron_async.task.AsyncTask` named ``module:qualname`` (imported if needed)."""
     from pymacaron_async.task import AsyncTask
 
@@ -38,7 +42,7 @@ def resolve_task(path):
     if not module_name or not qualname:
         raise TaskDefinitionError(f"task message names {path!r}, not 'module:function'")
     try:
-        obj = importlib.import_module(module_name)
+        obj: Any = importlib.import_module(module_name)
     except ImportError as e:
         raise TaskDefinitionError(f"the worker cannot import {module_name!r} to run {path} ({e}): is the module in "
                                   "the service's folder, and does the worker run there?") from None
@@ -116,7 +120,7 @@ def _load_token_valid_at(token, scheduled_at):
     request.environ[auth._ENV_KEY] = payload
 
 
-def run_envelope(envelope, raise_errors=False):
+def run_envelope(envelope: Any, raise_errors: bool = False) -> bool:
     """Run a task message -> True if the function returned, False if it failed (and was reported).
 
     ``raise_errors`` (eager mode in tests): exceptions reach the caller instead of a report.

@@ -11,6 +11,8 @@ later in the worker.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pymacaron_async.exceptions import TaskArgumentError
 
@@ -22,7 +24,7 @@ def _is_model(o):
     return hasattr(o, "get_model_name") and hasattr(o, "to_json") and not isinstance(o, type)
 
 
-def model_to_task_arg(o, where="argument"):
+def model_to_task_arg(o: Any, where: str = "argument") -> Any:
     """``o`` as a JSON value, models tagged with their name; TaskArgumentError naming ``where`` otherwise."""
     if isinstance(o, _SCALARS):
         return o
@@ -52,7 +54,7 @@ def model_to_task_arg(o, where="argument"):
         "pymacaron models (e.g. pass a datetime as an ISO string, a set as a list)")
 
 
-def task_arg_to_model(o, where="argument"):
+def task_arg_to_model(o: Any, where: str = "argument") -> Any:
     """The reverse of :func:`model_to_task_arg`: tagged dicts become models again."""
     if isinstance(o, list):
         return [task_arg_to_model(v, f"{where}[{i}]") for i, v in enumerate(o)]
@@ -79,7 +81,7 @@ def _rebuild_model(o, where):
         raise TaskArgumentError(f"{where}: cannot rebuild the {name} model: {e}") from None
 
 
-def serialize_call(args, kwargs):
+def serialize_call(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """(args, kwargs) -> ([...], {...}) ready for JSON; TaskArgumentError names the argument at fault."""
     wire_args = [model_to_task_arg(v, f"argument {i + 1}") for i, v in enumerate(args)]
     wire_kwargs = {}
@@ -88,6 +90,7 @@ def serialize_call(args, kwargs):
     return wire_args, wire_kwargs
 
 
-def deserialize_call(args, kwargs):
+def deserialize_call(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The reverse of :func:`serialize_call`: the arguments with their models rebuilt."""
     return ([task_arg_to_model(v, f"argument {i + 1}") for i, v in enumerate(args)],
             {k: task_arg_to_model(v, f"argument {k}=") for k, v in kwargs.items()})

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping, Sequence
+from typing import IO
 
 from pymacaron_async import devwait
 from pymacaron_async.worker import PARENT_ENV, READY_ENV
@@ -40,8 +42,9 @@ MAX_BACKOFF = 30.0
 class Supervisor:
     """Run ``argv`` and restart it when it dies, until :meth:`stop`."""
 
-    def __init__(self, argv, env=None, cwd=None, name="worker", stop_timeout=LOCAL_STOP_TIMEOUT,
-                 max_failed_starts=3, stdout=None, stderr=None):
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
+                 name: str = "worker", stop_timeout: float = LOCAL_STOP_TIMEOUT, max_failed_starts: int = 3,
+                 stdout: IO[bytes] | int | None = None, stderr: IO[bytes] | int | None = None) -> None:
         self.argv = list(argv)
         self.env = dict(os.environ if env is None else env)
         self.cwd = cwd
@@ -49,40 +52,43 @@ class Supervisor:
         self.stop_timeout = float(stop_timeout)
         self.max_failed_starts = max_failed_starts
         self.stdout, self.stderr = stdout, stderr
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self.failed = False  # gave up after max_failed_starts
-        self.returncode = None
+        self.returncode: int | None = None
         self._stopping = threading.Event()
         self._changed = threading.Condition()
         self._lock = threading.Lock()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._dir = tempfile.mkdtemp(prefix="pymacaron-async-")
 
     # -- state ----------------------------------------------------------------
 
     @property
-    def pid(self):
+    def pid(self) -> int | None:
+        """The pid of the current process (None before the start)."""
         proc = self.proc
         return proc.pid if proc is not None else None
 
     @property
-    def restarts(self):
+    def restarts(self) -> int:
+        """How many times the command was started again."""
         return max(0, self.starts - 1)
 
     @property
-    def running(self):
+    def running(self) -> bool:
+        """True while the current process runs."""
         proc = self.proc
         return proc is not None and proc.poll() is None
 
     def _ready_file(self, n):
         return os.path.join(self._dir, f"ready-{n}")
 
-    def is_ready(self):
+    def is_ready(self) -> bool:
         """True once the current run of the command said it is ready (a worker consuming tasks)."""
         return self.running and os.path.exists(self._ready_file(self.starts))
 
-    def wait_ready(self, timeout):
+    def wait_ready(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until the command is ready -> bool."""
         deadline = time.monotonic() + timeout
         while not self.is_ready():
@@ -91,7 +97,7 @@ class Supervisor:
             time.sleep(0.05)
         return True
 
-    def wait_restart(self, previous_pid, timeout):
+    def wait_restart(self, previous_pid: int | None, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until a process other than ``previous_pid`` is ready -> bool."""
         deadline = time.monotonic() + timeout
         while not (self.pid != previous_pid and self.is_ready()):
@@ -102,7 +108,8 @@ class Supervisor:
 
     # -- running --------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> Supervisor:
+        """Start the command and a thread that restarts it when it exits -> self."""
         with self._lock:
             self._spawn()
         self._thread = threading.Thread(target=self._monitor, name=f"pymacaron-async-{self.name}", daemon=True)
@@ -148,7 +155,7 @@ class Supervisor:
                     return
                 self._spawn()
 
-    def stop(self, timeout=None):
+    def stop(self, timeout: float | None = None) -> int | None:
         """Stop the command (SIGTERM, then SIGKILL of its group after ``timeout`` s) -> its exit code."""
         timeout = self.stop_timeout if timeout is None else timeout
         with self._lock:
@@ -175,7 +182,7 @@ class Supervisor:
         log.info("pymacaron-async: stopped the %s (pid %d, exit code %s)", self.name, proc.pid, proc.returncode)
         return proc.returncode
 
-    def run_forever(self):
+    def run_forever(self) -> int:
         """Start, then supervise until SIGTERM or SIGINT (the main thread) -> exit code."""
         stop = threading.Event()
         previous = {}
@@ -218,7 +225,8 @@ def _service_location():
     return os.path.dirname(main_file), os.path.splitext(os.path.basename(main_file))[0]
 
 
-def local_worker_command(port=None, debug=False, concurrency=None):
+def local_worker_command(port: int | None = None, debug: bool = False,
+                         concurrency: int | None = None) -> tuple[list[str], dict[str, str], str]:
     """-> (argv, env, cwd) of the worker that ``python server.py`` starts."""
     folder, module = _service_location()
     if concurrency is None:
@@ -238,7 +246,7 @@ def local_worker_command(port=None, debug=False, concurrency=None):
     return argv, env, folder
 
 
-def start_local_worker(port=None, debug=False, concurrency=None):
+def start_local_worker(port: int | None = None, debug: bool = False, concurrency: int | None = None) -> Supervisor:
     """Start and supervise the service's worker; the returned :class:`Supervisor` has ``.stop()``.
 
     The worker is also stopped at exit, and a SIGTERM to the server (when nobody

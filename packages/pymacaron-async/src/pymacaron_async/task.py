@@ -23,6 +23,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, overload
 
 from pymacaron.observability import hooks
 
@@ -34,7 +36,7 @@ from pymacaron_async.mode import INLINE, execution_mode
 log = logging.getLogger("pymacaron_async")
 
 
-def task_path(func):
+def task_path(func: Callable[..., Any]) -> str:
     """``module:qualname`` under which a worker imports ``func``."""
     qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
     module = getattr(func, "__module__", None)
@@ -62,7 +64,7 @@ def _check_delay(delay):
 class AsyncTask:
     """A function run by a worker: call it (or ``.fire(...)``) to schedule it; ``.func`` is the original."""
 
-    def __init__(self, func, delay=0):
+    def __init__(self, func: Callable[..., Any], delay: float = 0) -> None:
         if not callable(func):
             raise TaskDefinitionError(f"@asynctask decorates functions, got {func!r}")
         self.func = func
@@ -76,7 +78,7 @@ class AsyncTask:
     def __call__(self, *args, **kwargs):
         return self.fire(*args, **kwargs)
 
-    def fire(self, *args, **kwargs):
+    def fire(self, *args: Any, **kwargs: Any) -> None:
         """Schedule a call (or run it inline in eager mode); returns None at once."""
         envelope = build_envelope(self.name, args, kwargs, self.delay)
         if hooks.task_fired is not None:
@@ -97,7 +99,7 @@ class AsyncTask:
         return None
 
 
-def send(envelope, delay=0):
+def send(envelope: dict[str, Any], delay: float = 0) -> None:
     """Put ``envelope`` on the broker (after ``delay`` seconds, a worker runs it)."""
     from pymacaron_async.app import TASK_NAME, get_celery_app
 
@@ -112,11 +114,20 @@ def send(envelope, delay=0):
     log.debug("scheduled %s%s", describe(envelope), f" in {delay:g}s" if delay else "")
 
 
-def asynctask(func=None, delay=0):
+@overload
+def asynctask(func: Callable[..., Any], delay: float = 0) -> AsyncTask: ...
+
+
+@overload
+def asynctask(func: float | None = None, delay: float = 0) -> Callable[[Callable[..., Any]], AsyncTask]: ...
+
+
+def asynctask(func: Callable[..., Any] | float | None = None,
+              delay: float = 0) -> AsyncTask | Callable[[Callable[..., Any]], AsyncTask]:
     """Make ``func`` an asynchronous task: ``@asynctask``, ``@asynctask()`` or ``@asynctask(delay=N)``."""
     if func is None:
         _check_delay(delay)
         return lambda f: AsyncTask(f, delay=delay)
     if isinstance(func, (int, float)) and not isinstance(func, bool):  # @asynctask(30)
         return asynctask(delay=func)
-    return AsyncTask(func, delay=delay)
+    return AsyncTask(func, delay=delay)  # type: ignore[arg-type]  # a bool: AsyncTask says it is no function

@@ -34,12 +34,13 @@ LEVELS = ("debug", "info", "warning", "error", "critical")
 _in_worker = False
 
 
-def is_celery_task():
+def is_celery_task() -> bool:
     """True inside a pymacaron-async worker process (pymacaron v1's name)."""
     return _in_worker
 
 
-def celery_argv(concurrency, max_memory_kib, level="info", name="pymacaron"):
+def celery_argv(concurrency: int, max_memory_kib: int | None, level: str = "info",
+                name: str = "pymacaron") -> list[str]:
     """The ``celery worker`` arguments of the process model (SPEC A7)."""
     argv = ["worker", f"--loglevel={level.upper()}", f"--concurrency={int(concurrency)}", "--pool=prefork",
             "--without-mingle", "--without-gossip", "--without-heartbeat", f"--hostname={name}-{os.getpid()}@%h"]
@@ -103,7 +104,8 @@ def _watch_parent(parent_pid):
     threading.Thread(target=watch, name="pymacaron-async-parent-watch", daemon=True).start()
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The options of ``python -m pymacaron_async``."""
     p = argparse.ArgumentParser(prog="python -m pymacaron_async", description=__doc__.split("\n\n")[0])
     p.add_argument("--service-dir", default=None, help="the service's folder (default: the current one)")
     p.add_argument("--module", default="server", help="the module building the Flask app (default: server)")
@@ -113,7 +115,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Load the service and run the worker -> exit code (3: the service cannot start)."""
     global _in_worker
     args = parse_args(sys.argv[1:] if argv is None else argv)

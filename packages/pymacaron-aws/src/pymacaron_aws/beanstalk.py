@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime
 
-from pymacaron.deploy.targets import DeployError, DeployResult, DeployTarget
+from typing import Any
+
+from pymacaron.deploy.targets import DeployContext, DeployError, DeployResult, DeployTarget
 from pymacaron_aws import _options
 from pymacaron_aws._bundle import BundleError, bundle_bytes, dockerrun, has_registry_credentials, upload_bundle
 from pymacaron_aws._environments import (
@@ -52,7 +54,8 @@ class BeanstalkTarget(DeployTarget):
 
     name = "aws-beanstalk"
 
-    def __init__(self, session=None, poll_interval=10.0, timeout=None, profile=None):
+    def __init__(self, session: Any = None, poll_interval: float = 10.0, timeout: float | None = None,
+                 profile: str | None = None) -> None:
         self.session = session
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -71,7 +74,8 @@ class BeanstalkTarget(DeployTarget):
 
     # -- plan -----------------------------------------------------------------
 
-    def plan(self, ctx):
+    def plan(self, ctx: DeployContext) -> list[str]:
+        """The deploy's steps, one line each, without calling AWS."""
         s = self._settings(ctx)
         new_env = s.environment(ctx.version)
         options = _options.platform_options(s)
@@ -99,7 +103,8 @@ class BeanstalkTarget(DeployTarget):
 
     # -- deploy ---------------------------------------------------------------
 
-    def deploy(self, ctx):
+    def deploy(self, ctx: DeployContext) -> DeployResult:
+        """Run the blue/green deploy; DeployError (secrets scrubbed) naming the step that failed."""
         s = self._settings(ctx)
         secrets = dict(ctx.secrets or {})
         try:

@@ -9,6 +9,9 @@ kept (a quick rollback is a CNAME swap back). The cleaner is a dry run unless ``
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from pymacaron.deploy.targets import Progress
 
 from pymacaron_aws._environments import find_live, list_environments
 
@@ -27,7 +30,7 @@ def _tags(eb, env):
     return {t.get("Key"): t.get("Value") for t in tags}
 
 
-def old_environments(eb, app, live_prefix):
+def old_environments(eb: Any, app: str, live_prefix: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """(live environment or None, [old environments, newest first])."""
     envs = list_environments(eb, app)
     live = find_live(envs, live_prefix)
@@ -43,7 +46,8 @@ def old_environments(eb, app, live_prefix):
     return live, old
 
 
-def clean_environments(eb, app, live_prefix, progress, keep=0, dry_run=True):
+def clean_environments(eb: Any, app: str, live_prefix: str, progress: Progress, keep: int = 0,
+                       dry_run: bool = True) -> list[str]:
     """Terminate the old environments but the newest ``keep`` -> names terminated (or to terminate)."""
     live, old = old_environments(eb, app, live_prefix)
     if live is None and old:

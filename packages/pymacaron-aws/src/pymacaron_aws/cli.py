@@ -13,7 +13,9 @@ parent up to the git root. Secret values are never printed.
 
 from __future__ import annotations
 
+import argparse
 import os
+from typing import Any, Callable
 
 from pymacaron.cli._common import CommandError, find_config_file, read_config_file, summary
 
@@ -57,7 +59,9 @@ def _common(p):
                         "aws_access_key_id/aws_secret_access_key, else the default credentials)")
 
 
-def add_deploy_arguments(p, session=None):
+def add_deploy_arguments(p: argparse.ArgumentParser, session: Any = None) -> None:
+    """The arguments of ``pymacaron aws deploy`` (``session``: a boto3 session to use instead of one
+    made from the config)."""
     p.add_argument("version", help="the version tag of an image already pushed (<docker_repo>/<name>:<version>)")
     p.add_argument("--no-test", action="store_true", help="skip the acceptance tests against the new environment")
     p.add_argument("--dry-run", action="store_true", help="print the plan and exit (no AWS call)")
@@ -71,7 +75,8 @@ def add_deploy_arguments(p, session=None):
     p.set_defaults(func=run_deploy, session=session)
 
 
-def add_clean_arguments(p, session=None):
+def add_clean_arguments(p: argparse.ArgumentParser, session: Any = None) -> None:
+    """The arguments of ``pymacaron aws clean``."""
     live = p.add_mutually_exclusive_group()
     live.add_argument("--live", dest="live", action="store_true",
                       help="really terminate the old environments (default: dry run, list them only)")
@@ -82,13 +87,14 @@ def add_clean_arguments(p, session=None):
     p.set_defaults(func=run_clean, session=session, live=False)
 
 
-def add_live_arguments(p, session=None):
+def add_live_arguments(p: argparse.ArgumentParser, session: Any = None) -> None:
+    """The arguments of ``pymacaron aws live``."""
     p.add_argument("--cname", action="store_true", help="print the live environment's CNAME instead of its name")
     _common(p)
     p.set_defaults(func=run_live, session=session)
 
 
-SUBCOMMANDS = {
+SUBCOMMANDS: dict[str, tuple[str, Callable[..., None]]] = {
     "deploy": ("blue/green deploy of a version on Elastic Beanstalk (alias pymaws)", add_deploy_arguments),
     "clean": ("terminate swapped-out environments (dry run unless --live; alias beanstalk_cleaner)",
               add_clean_arguments),
@@ -96,7 +102,8 @@ SUBCOMMANDS = {
 }
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add ``pymacaron aws`` and its subcommands (the CLI plug-in hook)."""
     p = subparsers.add_parser(COMMAND, help="Elastic Beanstalk: deploy, clean, live (pymacaron-aws)",
                               description=summary(__doc__))
     sub = p.add_subparsers(dest="aws_command", metavar="SUBCOMMAND", required=True)
@@ -154,7 +161,8 @@ def _session(args, config):
 # -- commands --------------------------------------------------------------------
 
 
-def run_deploy(args):
+def run_deploy(args: argparse.Namespace) -> int:
+    """``pymacaron aws deploy``: print the plan (--dry-run) or deploy; 0 when done."""
     from pymacaron.deploy.targets import DeployContext, DeployError, Progress
     from pymacaron_aws._settings import BeanstalkSettings, SettingsError
     from pymacaron_aws.beanstalk import BeanstalkTarget
@@ -189,7 +197,8 @@ def run_deploy(args):
     return 0
 
 
-def run_clean(args):
+def run_clean(args: argparse.Namespace) -> int:
+    """``pymacaron aws clean``: list (or with --live, terminate) the old environments."""
     from pymacaron.deploy.targets import Progress
     from pymacaron_aws._session import client_config, quiet_sdk_logs
     from pymacaron_aws._settings import SettingsError, live_prefix
@@ -208,7 +217,8 @@ def run_clean(args):
     return 0
 
 
-def run_live(args):
+def run_live(args: argparse.Namespace) -> int:
+    """``pymacaron aws live``: print the live environment's name (or CNAME)."""
     from pymacaron_aws._environments import find_live, list_environments
     from pymacaron_aws._session import client_config, quiet_sdk_logs
     from pymacaron_aws._settings import SettingsError, live_prefix
@@ -243,16 +253,16 @@ def _alias_main(sub, prog, argv, session):
     return alias_main(command, prog, argv=argv, register=_alias(command, SUBCOMMANDS[sub][1], session))
 
 
-def pymaws(argv=None, session=None):
+def pymaws(argv: list[str] | None = None, session: Any = None) -> int:
     """Console script ``pymaws <version> [--no-test] [--dry-run] ...`` (= pymacaron aws deploy)."""
     return _alias_main("deploy", "pymaws", argv, session)
 
 
-def beanstalk_cleaner(argv=None, session=None):
+def beanstalk_cleaner(argv: list[str] | None = None, session: Any = None) -> int:
     """Console script ``beanstalk_cleaner [--live] ...`` (= pymacaron aws clean; a dry run by default)."""
     return _alias_main("clean", "beanstalk_cleaner", argv, session)
 
 
-def get_live_environment(argv=None, session=None):
+def get_live_environment(argv: list[str] | None = None, session: Any = None) -> int:
     """Console script ``get_live_environment [--cname]`` (= pymacaron aws live)."""
     return _alias_main("live", "get_live_environment", argv, session)

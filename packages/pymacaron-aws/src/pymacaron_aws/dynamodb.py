@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from pymacaron.exceptions import PyMacaronException
 from pymacaron_aws._ddb_types import normalise_object, plain, to_dynamodb
@@ -37,16 +38,19 @@ _resource = None
 
 
 class DynamoDBError(PyMacaronException):
+    """A DynamoDB table is missing or refuses access, or a persistence class is set up wrong (500)."""
     code = "DYNAMODB_ERROR"
     status = 500
 
 
 class DynamoDBItemNotFound(DynamoDBError):
+    """No item has the key asked for (404)."""
     code = "DYNAMODB_ITEM_NOT_FOUND"
     status = 404
 
 
 class DynamoDBItemInvalid(DynamoDBError):
+    """A stored item does not match its model (500)."""
     code = "DYNAMODB_ITEM_INVALID"
     status = 500
 
@@ -60,7 +64,7 @@ def _config():
         return None
 
 
-def get_dynamodb():
+def get_dynamodb() -> Any:
     """The process-wide boto3 DynamoDB resource (made on first use from pym-config)."""
     global _resource
     with _lock:
@@ -73,7 +77,7 @@ def get_dynamodb():
         return _resource
 
 
-def reset_dynamodb():
+def reset_dynamodb() -> None:
     """Forget the resource (after a configuration change, and between tests)."""
     global _resource
     with _lock:
@@ -98,11 +102,11 @@ class PersistentSwaggerObject:
     needed to call ``load_from_db`` on the persistence class itself rather than on the model.
     """
 
-    api_name = None
-    model_name = None
-    table_name = None
-    primary_key = None
-    sort_key = None
+    api_name: str | None = None
+    model_name: str | None = None
+    table_name: str | None = None
+    primary_key: str | None = None
+    sort_key: str | None = None
 
     # -- setup ----------------------------------------------------------------
 
@@ -116,7 +120,7 @@ class PersistentSwaggerObject:
                                     f"({attr} = '...')")
 
     @classmethod
-    def model_class(cls):
+    def model_class(cls) -> type[Any]:
         """The model class this persistence applies to."""
         from pymacaron_core.models import PyMacaronModel, get_model
 
@@ -138,14 +142,15 @@ class PersistentSwaggerObject:
                                 "(API(app).load_apis(...)) before using its persistence") from None
 
     @classmethod
-    def setup(cls, childclass=None):
+    def setup(cls, childclass: type[PersistentSwaggerObject] | None = None) -> type[Any]:
         """Check the class is usable and return its model class (compatibility with the original)."""
         klass = childclass or cls
         klass._check_setup()
         return klass.model_class()
 
     @classmethod
-    def get_table(cls):
+    def get_table(cls) -> Any:
+        """The boto3 Table resource of ``table_name`` (the class's setup is checked first)."""
         cls._check_setup()
         return get_dynamodb().Table(cls.table_name)
 
@@ -162,7 +167,7 @@ class PersistentSwaggerObject:
         return k
 
     @classmethod
-    def load_from_db(cls, key, sort=None, consistent=False):
+    def load_from_db(cls, key: Any, sort: Any = None, consistent: bool = False) -> Any:
         """The model stored under ``key`` (and ``sort``); DynamoDBItemNotFound (404) when there is none."""
         table = cls.get_table()
         k = cls._key(key, sort)
@@ -177,7 +182,7 @@ class PersistentSwaggerObject:
         return cls.to_model(item)
 
     @classmethod
-    def to_model(cls, item):
+    def to_model(cls, item: dict[str, Any]) -> Any:
         """A stored item as a model: types normalised against the spec, undeclared attributes skipped."""
         from pymacaron_core import ApiPool
         from pymacaron_core.exceptions import ValidationError
@@ -191,7 +196,7 @@ class PersistentSwaggerObject:
         try:
             obj = model.from_json(data)
         except ValidationError as e:
-            key = item.get(cls.primary_key)
+            key = item.get(cls.primary_key or "")  # no attribute is named "": None, as for an unset key
             raise DynamoDBItemInvalid(f"the item {cls.primary_key}={plain(key)!r} of DynamoDB table "
                                       f"{cls.table_name!r} does not match model {model._pym_name}: {e}") from None
         if not isinstance(obj, PersistentSwaggerObject):  # the model was built without x-persist (a client API)
@@ -200,7 +205,7 @@ class PersistentSwaggerObject:
 
     # -- save -----------------------------------------------------------------
 
-    def save_to_db(self):
+    def save_to_db(self) -> PersistentSwaggerObject:
         """Validate this model and put it in its table (replacing the item with the same key)."""
         return _save(type(self), self)
 

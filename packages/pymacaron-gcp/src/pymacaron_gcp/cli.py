@@ -13,9 +13,15 @@ come from the environment and go only to Secret Manager or the Kubernetes Secret
 
 from __future__ import annotations
 
+import argparse
 import os
+from typing import TYPE_CHECKING, Callable
 
 from pymacaron.cli._common import CommandError, find_config_file, read_config_file, summary
+
+if TYPE_CHECKING:
+    from pymacaron_gcp.cloudrun import CloudRunTarget
+    from pymacaron_gcp.gke import GkeTarget
 
 COMMAND = "gcp"
 
@@ -38,7 +44,8 @@ def _common(p, target):
     p.set_defaults(target=target)
 
 
-def add_run_arguments(p, target=None):
+def add_run_arguments(p: argparse.ArgumentParser, target: CloudRunTarget | None = None) -> None:
+    """The arguments of ``pymacaron gcp run`` (``target``: the target to use instead of a new one)."""
     _common(p, target)
     urls = p.add_mutually_exclusive_group()
     urls.add_argument("--live-url", action="store_true", help="print the URL of <name>-live and exit")
@@ -46,7 +53,8 @@ def add_run_arguments(p, target=None):
     p.set_defaults(func=run_cloudrun)
 
 
-def add_gke_arguments(p, target=None):
+def add_gke_arguments(p: argparse.ArgumentParser, target: GkeTarget | None = None) -> None:
+    """The arguments of ``pymacaron gcp gke``."""
     _common(p, target)
     p.add_argument("--env", help="deploy to the cluster <name>-<env> with PYM_ENV=<env> and pym-config.<env>.yaml")
     what = p.add_mutually_exclusive_group()
@@ -57,7 +65,7 @@ def add_gke_arguments(p, target=None):
     p.set_defaults(func=run_gke)
 
 
-SUBCOMMANDS = {
+SUBCOMMANDS: dict[str, tuple[str, Callable[..., None]]] = {
     "run": ("deploy to Google Cloud Run: <name>-staging, acceptance tests, then <name>-live (alias pymgcr)",
             add_run_arguments),
     "gke": ("deploy to Google Kubernetes Engine: apply, wait for the rollout, test (alias pymgke)",
@@ -65,7 +73,8 @@ SUBCOMMANDS = {
 }
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add ``pymacaron gcp`` and its subcommands (the CLI plug-in hook)."""
     p = subparsers.add_parser(COMMAND, help="Google Cloud: deploy to Cloud Run or GKE (pymacaron-gcp)",
                               description=summary(__doc__))
     sub = p.add_subparsers(dest="gcp_command", metavar="SUBCOMMAND", required=True)
@@ -117,7 +126,8 @@ def _print_plan(target, ctx, where):
 # -- commands ----------------------------------------------------------------------
 
 
-def run_cloudrun(args):
+def run_cloudrun(args: argparse.Namespace) -> int:
+    """``pymacaron gcp run``: print a URL, the plan (--dry-run), or deploy; 0 when done."""
     from pymacaron.deploy.targets import DeployError
     from pymacaron_gcp.cloudrun import CloudRunTarget
 
@@ -140,7 +150,8 @@ def run_cloudrun(args):
     return 0
 
 
-def run_gke(args):
+def run_gke(args: argparse.Namespace) -> int:
+    """``pymacaron gcp gke``: print the Ingress IP, write the manifests, roll back, plan or deploy."""
     from pymacaron.deploy.targets import DeployError
     from pymacaron_gcp.gke import GkeTarget
 
@@ -198,11 +209,11 @@ def _alias_main(sub, prog, argv, target):
     return alias_main(command, prog, argv=argv, register=register_alias)
 
 
-def pymgcr(argv=None, target=None):
+def pymgcr(argv: list[str] | None = None, target: CloudRunTarget | None = None) -> int:
     """Console script ``pymgcr <version> [--no-test] [--live-url] [--staging-url] ...`` (= pymacaron gcp run)."""
     return _alias_main("run", "pymgcr", argv, target)
 
 
-def pymgke(argv=None, target=None):
+def pymgke(argv: list[str] | None = None, target: GkeTarget | None = None) -> int:
     """Console script ``pymgke <version> [--env E] [--no-test] [--rollback] [--ip] ...`` (= pymacaron gcp gke)."""
     return _alias_main("gke", "pymgke", argv, target)

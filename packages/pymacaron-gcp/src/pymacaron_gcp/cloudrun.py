@@ -17,7 +17,9 @@ and ``credentials`` point them elsewhere (the tests' local fake).
 
 from __future__ import annotations
 
-from pymacaron.deploy.targets import DeployError, DeployResult
+from typing import Any
+
+from pymacaron.deploy.targets import DeployContext, DeployError, DeployResult
 from pymacaron_gcp._errors import google_error, scrub
 from pymacaron_gcp._logs import quiet_sdk_logs
 from pymacaron_gcp._operations import wait_for
@@ -38,7 +40,8 @@ class CloudRunTarget(GcpTarget):
 
     name = "gcp-cloud-run"
 
-    def __init__(self, credentials=None, run_endpoint=None, secrets_endpoint=None, poll_interval=5.0, timeout=None):
+    def __init__(self, credentials: Any = None, run_endpoint: str | None = None, secrets_endpoint: str | None = None,
+                 poll_interval: float = 5.0, timeout: float | None = None) -> None:
         self.credentials = credentials
         self.run_endpoint = run_endpoint
         self.secrets_endpoint = secrets_endpoint
@@ -47,7 +50,8 @@ class CloudRunTarget(GcpTarget):
 
     # -- settings and clients -----------------------------------------------------
 
-    def settings(self, config):
+    def settings(self, config: Any) -> CloudRunSettings:
+        """The Cloud Run settings of ``config``; DeployError saying what is wrong."""
         try:
             return CloudRunSettings.from_config(config)
         except SettingsError as e:
@@ -60,13 +64,15 @@ class CloudRunTarget(GcpTarget):
 
         return ClientOptions(api_endpoint=endpoint)
 
-    def services_client(self):
+    def services_client(self) -> Any:
+        """A Cloud Run ServicesClient (REST) with this target's credentials and endpoint."""
         from google.cloud import run_v2
 
         return run_v2.ServicesClient(credentials=self.credentials, transport="rest",
                                      client_options=self._options(self.run_endpoint))
 
-    def secrets_client(self):
+    def secrets_client(self) -> Any:
+        """A Secret Manager client (REST) with this target's credentials and endpoint."""
         from google.cloud import secretmanager_v1
 
         return secretmanager_v1.SecretManagerServiceClient(credentials=self.credentials, transport="rest",
@@ -74,7 +80,8 @@ class CloudRunTarget(GcpTarget):
 
     # -- plan -------------------------------------------------------------------------
 
-    def plan(self, ctx):
+    def plan(self, ctx: DeployContext) -> list[str]:
+        """The deploy's steps, one line each, without calling Google Cloud."""
         s = self.settings(ctx.config)
         image = self._image(ctx, s)
         refs = {var: (name, "<new or unchanged version>") for var, name in s.secrets.items()}
@@ -98,7 +105,8 @@ class CloudRunTarget(GcpTarget):
 
     # -- deploy ---------------------------------------------------------------------------
 
-    def deploy(self, ctx):
+    def deploy(self, ctx: DeployContext) -> DeployResult:
+        """Deploy to staging, test it, then to live; DeployError (secrets scrubbed) naming the failed step."""
         s = self.settings(ctx.config)
         secrets = dict(ctx.secrets or {})
         run = _Run(self, ctx, s, secrets)
@@ -114,7 +122,7 @@ class CloudRunTarget(GcpTarget):
         ctx.progress.fail(message)
         raise DeployError(message)
 
-    def service_url(self, config, stage):
+    def service_url(self, config: Any, stage: str) -> str:
         """The URL of the deployed ``<name>-<stage>`` service (DeployError if it is not deployed)."""
         s = self.settings(config)
         what = f"reading the Cloud Run service {s.service_id(stage)}"

@@ -15,7 +15,9 @@ One deploy, in order (each step is a progress line; ``plan`` lists them without 
 
 from __future__ import annotations
 
-from pymacaron.deploy.targets import DeployError, DeployResult
+from typing import Any
+
+from pymacaron.deploy.targets import DeployContext, DeployError, DeployResult
 from pymacaron_gcp import manifests
 from pymacaron_gcp._errors import kube_error, scrub
 from pymacaron_gcp._gke_settings import GkeSettings
@@ -36,12 +38,14 @@ class GkeTarget(GcpTarget):
 
     name = "gke"
 
-    def __init__(self, kubeconfig=None, poll_interval=5.0, timeout=None):
+    def __init__(self, kubeconfig: str | None = None, poll_interval: float = 5.0,
+                 timeout: float | None = None) -> None:
         self.kubeconfig = kubeconfig
         self.poll_interval = poll_interval
         self.timeout = timeout
 
-    def settings(self, config, env=None):
+    def settings(self, config: Any, env: str | None = None) -> GkeSettings:
+        """The GKE settings of ``config`` (for ``env``); DeployError saying what is wrong."""
         try:
             return GkeSettings.from_config(config, env=env)
         except SettingsError as e:
@@ -50,14 +54,15 @@ class GkeTarget(GcpTarget):
     def _timeout(self, s):
         return float(self.timeout) if self.timeout is not None else float(s.timeout_s)
 
-    def manifests(self, ctx):
+    def manifests(self, ctx: DeployContext) -> list[manifests.Manifest]:
         """The objects a deploy of ``ctx`` applies (the Secret without values), e.g. to write them for review."""
         s = self.settings(ctx.config, ctx.env)
         return manifests.all_objects(s, self._image(ctx, s), ctx.version, ctx.env or "live")
 
     # -- plan ----------------------------------------------------------------------
 
-    def plan(self, ctx):
+    def plan(self, ctx: DeployContext) -> list[str]:
+        """The deploy's steps, one line per object applied, without calling the cluster."""
         s = self.settings(ctx.config, ctx.env)
         image = self._image(ctx, s)
         objects = manifests.all_objects(s, image, ctx.version, ctx.env or "live")
@@ -82,14 +87,15 @@ class GkeTarget(GcpTarget):
 
     # -- deploy / rollback ---------------------------------------------------------------
 
-    def deploy(self, ctx):
+    def deploy(self, ctx: DeployContext) -> DeployResult:
+        """Apply the objects, wait for the rollout, run the acceptance tests (rolling back if they fail)."""
         return self._guarded(ctx, lambda run: run.deploy())
 
-    def rollback(self, ctx):
+    def rollback(self, ctx: DeployContext) -> DeployResult:
         """Put the previous image back (recorded by the last deploy), wait for the rollout; no tests."""
         return self._guarded(ctx, lambda run: run.rollback())
 
-    def ingress_address(self, config, env=None):
+    def ingress_address(self, config: Any, env: str | None = None) -> str:
         """The IP (or host name) of the service's Ingress, without waiting (DeployError if it has none yet)."""
         s = self.settings(config, env)
         from pymacaron_gcp._kube import Cluster, connect

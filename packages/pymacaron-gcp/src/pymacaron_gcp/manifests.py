@@ -16,6 +16,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from pymacaron_gcp._gke_settings import GkeSettings
+
+Manifest = dict[str, Any]  # one Kubernetes object, as the API takes it
 
 CONTAINER_PORT = 8080
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pymacaron"}
@@ -28,7 +36,9 @@ LB_TIMEOUT_S = 50
 LB_DRAINING_S = 60
 
 
-def label_value(text):
+def label_value(text: object) -> str:
+    """``text`` as a valid Kubernetes label value (at most 63 characters of [A-Za-z0-9._-], alphanumeric
+    at both ends)."""
     """``text`` as a Kubernetes label value (at most 63 of [A-Za-z0-9._-], alphanumeric at both ends)."""
     value = re.sub(r"[^A-Za-z0-9._-]+", "-", str(text))[:63]
     return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", value)
@@ -43,29 +53,32 @@ def _meta(s, name, annotations=None, namespaced=True):
     return meta
 
 
-def namespace(s):
+def namespace(s: GkeSettings) -> Manifest:
+    """The service's Namespace."""
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(s, s.namespace, namespaced=False)}
 
 
-def secret(s):
+def secret(s: GkeSettings) -> Manifest:
     """The Secret's shape: its keys in an annotation, no data (see :func:`secret_data`)."""
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": _meta(s, s.secret_name, {ANNOTATION + "keys": ",".join(s.secrets)})}
 
 
-def secret_data(values):
+def secret_data(values: Mapping[str, object]) -> dict[str, str]:
     """The ``data`` of the Secret: {VAR: base64(value)}, for the API request body and nothing else."""
     return {var: base64.b64encode(str(value).encode()).decode() for var, value in values.items()}
 
 
-def backend_config(s):
+def backend_config(s: GkeSettings) -> Manifest:
+    """The BackendConfig: load-balancer timeout and draining, and the ``/ready`` health check."""
     return {"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
             "metadata": _meta(s, s.backend_config),
             "spec": {"timeoutSec": LB_TIMEOUT_S, "connectionDraining": {"drainingTimeoutSec": LB_DRAINING_S},
                      "healthCheck": {"type": "HTTP", "requestPath": READY_PATH, "port": CONTAINER_PORT}}}
 
 
-def service(s):
+def service(s: GkeSettings) -> Manifest:
+    """The NodePort Service the GCE Ingress routes to."""
     annotations = {"cloud.google.com/backend-config": json.dumps({"default": s.backend_config})}
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(s, s.app, annotations),
             "spec": {"type": "NodePort", "selector": {"app": s.app},
@@ -81,18 +94,19 @@ def _probe(path, timing):
     return {"httpGet": {"path": path, "port": CONTAINER_PORT}, **timing}
 
 
-def deployment(s, image, version, pym_env, replicas=None, previous=None):
+def deployment(s: GkeSettings, image: str, version: object, pym_env: str, replicas: int | None = None,
+               previous: tuple[str | None, object] | None = None) -> Manifest:
     """The Deployment of ``image``; ``previous`` = (image, version) it replaces, kept for ``--rollback``."""
     annotations = {ANNOTATION + "version": str(version), ANNOTATION + "image": image}
     if previous and previous[0]:
         annotations[ANNOTATION + "previous-image"] = previous[0]
         annotations[ANNOTATION + "previous-version"] = str(previous[1] or "")
-    env = [{"name": "PORT", "value": str(CONTAINER_PORT)},
-           {"name": "VERSION", "value": str(version)},
-           {"name": "PYM_ENV", "value": pym_env}]
+    env: list[dict[str, Any]] = [{"name": "PORT", "value": str(CONTAINER_PORT)},
+                                 {"name": "VERSION", "value": str(version)},
+                                 {"name": "PYM_ENV", "value": pym_env}]
     env += [{"name": var, "valueFrom": {"secretKeyRef": {"name": s.secret_name, "key": var}}} for var in s.secrets]
     resources = {"memory": s.memory, "cpu": s.cpu}
-    container = {
+    container: dict[str, Any] = {
         "name": s.app,
         "image": image,
         "ports": [{"name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP"}],
@@ -117,7 +131,8 @@ def deployment(s, image, version, pym_env, replicas=None, previous=None):
     }
 
 
-def autoscaler(s):
+def autoscaler(s: GkeSettings) -> Manifest:
+    """The HorizontalPodAutoscaler (replica range and CPU target)."""
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(s, s.app),
             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": s.app},
                      "minReplicas": s.min_replicas, "maxReplicas": s.max_replicas,
@@ -125,12 +140,14 @@ def autoscaler(s):
                          "name": "cpu", "target": {"type": "Utilization", "averageUtilization": s.cpu_target}}}]}}
 
 
-def managed_certificate(s):
+def managed_certificate(s: GkeSettings) -> Manifest:
+    """The ManagedCertificate of the live domain."""
     return {"apiVersion": "networking.gke.io/v1", "kind": "ManagedCertificate", "metadata": _meta(s, s.certificate),
             "spec": {"domains": [s.domain]}}
 
 
-def ingress(s):
+def ingress(s: GkeSettings) -> Manifest:
+    """The GCE Ingress for the domain, with its certificate and static IP if any."""
     annotations = {"kubernetes.io/ingress.class": "gce", "networking.gke.io/managed-certificates": s.certificate}
     if s.static_ip:
         annotations["kubernetes.io/ingress.global-static-ip-name"] = s.static_ip
@@ -141,7 +158,8 @@ def ingress(s):
                          {"path": "/", "pathType": "Prefix", "backend": backend}]}}]}}
 
 
-def all_objects(s, image, version, pym_env, replicas=None, previous=None):
+def all_objects(s: GkeSettings, image: str, version: object, pym_env: str, replicas: int | None = None,
+                previous: tuple[str | None, object] | None = None) -> list[Manifest]:
     """Every object, in apply order (the Secret only when there are env_secrets)."""
     objects = [namespace(s)]
     if s.secrets:
@@ -151,7 +169,7 @@ def all_objects(s, image, version, pym_env, replicas=None, previous=None):
     return objects
 
 
-def to_yaml(objects):
+def to_yaml(objects: Iterable[Manifest]) -> str:
     """The objects as one multi-document YAML text (``kubectl apply -f`` reads it)."""
     import yaml
 

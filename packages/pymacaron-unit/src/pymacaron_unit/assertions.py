@@ -29,6 +29,10 @@ Signatures and semantics are those of the original pymacaron-unit:
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+
 from pymacaron_unit._http import CallFailed, build_url, print_response, send
 from pymacaron_unit._messages import failure
 
@@ -45,7 +49,7 @@ class ApiAssertions:
     timeout_connect = 10
     timeout_read = 10
     timeout_factor = 5  # the requests' timeouts are (connect * factor, read * factor): 50 s each by default
-    failureException = AssertionError
+    failureException: type[BaseException] = AssertionError
 
     # ---------------------------------------------------------------------------------------
     # Calls
@@ -55,8 +59,8 @@ class ApiAssertions:
         __tracebackhide__ = True
         raise self.failureException(message)
 
-    def call(self, method, path, data=None, auth=None, verify_ssl=True, allow_redirects=True, port=None,
-             quiet=False):
+    def call(self, method: str, path: str, data: Any = None, auth: str | None = None, verify_ssl: bool = True,
+             allow_redirects: bool = True, port: int | None = None, quiet: bool = False) -> requests.Response:
         """Send one request to ``path`` on the target -> the ``requests.Response`` (no assertion)."""
         __tracebackhide__ = True
         url = build_url(self.host, port if port is not None else self.port, path)
@@ -123,40 +127,55 @@ class ApiAssertions:
     # GET / POST / DELETE shortcuts
     # ---------------------------------------------------------------------------------------
 
-    def assertGetReturnJson(self, path, status=200, auth=None, verify_ssl=True):
+    def assertGetReturnJson(self, path: str, status: int = 200, auth: str | None = None,
+                            verify_ssl: bool = True) -> Any:
+        """GET ``path``: ``status`` and a JSON body -> the JSON."""
         __tracebackhide__ = True
         return self.assertCallReturnJson("GET", path, auth=auth, status=status, verify_ssl=verify_ssl)
 
-    def assertDeleteReturnJson(self, path, status=200, auth=None):
+    def assertDeleteReturnJson(self, path: str, status: int = 200, auth: str | None = None) -> Any:
+        """DELETE ``path``: ``status`` and a JSON body -> the JSON."""
         __tracebackhide__ = True
         return self.assertCallReturnJson("DELETE", path, auth=auth, status=status)
 
-    def assertPostReturnJson(self, path, data, status=200, auth=None, verify_ssl=True):
+    def assertPostReturnJson(self, path: str, data: Any, status: int = 200, auth: str | None = None,
+                             verify_ssl: bool = True) -> Any:
+        """POST ``data`` to ``path``: ``status`` and a JSON body -> the JSON."""
         __tracebackhide__ = True
         return self.assertCallReturnJson("POST", path, data=data, auth=auth, status=status, verify_ssl=verify_ssl)
 
-    def assertGetReturnDict(self, path, kv, status=200, auth=None, verify_ssl=True):
+    def assertGetReturnDict(self, path: str, kv: dict[str, Any], status: int = 200, auth: str | None = None,
+                            verify_ssl: bool = True) -> Any:
+        """GET ``path``: ``status`` and a JSON object holding the items of ``kv`` -> the JSON."""
         __tracebackhide__ = True
         return self.assertCallReturnDict("GET", path, kv, auth=auth, status=status, verify_ssl=verify_ssl)
 
-    def assertPostReturnDict(self, path, data, kv, status=200, auth=None, verify_ssl=True):
+    def assertPostReturnDict(self, path: str, data: Any, kv: dict[str, Any], status: int = 200, auth: str | None = None,
+                             verify_ssl: bool = True) -> Any:
+        """POST ``data`` to ``path``: ``status`` and a JSON object holding ``kv`` -> the JSON."""
         __tracebackhide__ = True
         return self.assertCallReturnDict("POST", path, kv, data=data, auth=auth, status=status,
                                          verify_ssl=verify_ssl)
 
-    def assertGetReturnOk(self, path, auth=None):
+    def assertGetReturnOk(self, path: str, auth: str | None = None) -> Any:
+        """GET ``path``: 200 and ``{}``."""
         __tracebackhide__ = True
         return self.assertCallReturnOk("GET", path, auth=auth)
 
-    def assertPostReturnOk(self, path, data, auth=None):
+    def assertPostReturnOk(self, path: str, data: Any, auth: str | None = None) -> Any:
+        """POST ``data`` to ``path``: 200 and ``{}``."""
         __tracebackhide__ = True
         return self.assertCallReturnOk("POST", path, data=data, auth=auth)
 
-    def assertGetReturnError(self, path, status, error, auth=None, verify_ssl=True):
+    def assertGetReturnError(self, path: str, status: int, error: str, auth: str | None = None,
+                             verify_ssl: bool = True) -> Any:
+        """GET ``path``: ``status`` and an Error JSON whose error is ``error`` -> the JSON."""
         __tracebackhide__ = True
         return self._call_error("GET", path, status, error, auth=auth, verify_ssl=verify_ssl)
 
-    def assertPostReturnError(self, path, data, status, error, auth=None, verify_ssl=True):
+    def assertPostReturnError(self, path: str, data: Any, status: int, error: str, auth: str | None = None,
+                              verify_ssl: bool = True) -> Any:
+        """POST ``data`` to ``path``: ``status`` and an Error JSON with ``error`` -> the JSON."""
         __tracebackhide__ = True
         return self._call_error("POST", path, status, error, data=data, auth=auth, verify_ssl=verify_ssl)
 
@@ -164,15 +183,18 @@ class ApiAssertions:
     # Any method
     # ---------------------------------------------------------------------------------------
 
-    def assertCallReturnJson(self, method, path, data=None, auth=None, status=200, allow_error=False,
-                             verify_ssl=True):
+    def assertCallReturnJson(self, method: str, path: str, data: Any = None, auth: str | None = None, status: int = 200,
+                             allow_error: bool = False, verify_ssl: bool = True) -> Any:
+        """``method`` on ``path``: ``status`` (any, with ``allow_error``) and a JSON body -> the JSON."""
         __tracebackhide__ = True
         r = self.call(method, path, data=data, auth=auth, verify_ssl=verify_ssl)
         if not (allow_error and r.status_code != 200):
             self._check_status(r, status)
         return self._json(r)
 
-    def assertCallReturnDict(self, method, path, kv, data=None, auth=None, status=200, verify_ssl=True):
+    def assertCallReturnDict(self, method: str, path: str, kv: dict[str, Any], data: Any = None,
+                             auth: str | None = None, status: int = 200, verify_ssl: bool = True) -> Any:
+        """``method`` on ``path``: ``status`` and a JSON object holding the items of ``kv`` -> the JSON."""
         __tracebackhide__ = True
         r = self.call(method, path, data=data, auth=auth, verify_ssl=verify_ssl)
         self._check_status(r, status)
@@ -180,7 +202,8 @@ class ApiAssertions:
         self._check_dict(r, j, kv)
         return j
 
-    def assertCallReturnOk(self, method, path, data=None, auth=None):
+    def assertCallReturnOk(self, method: str, path: str, data: Any = None, auth: str | None = None) -> Any:
+        """``method`` on ``path``: 200 and ``{}`` -> the JSON."""
         __tracebackhide__ = True
         r = self.call(method, path, data=data, auth=auth)
         self._check_status(r, 200)
@@ -188,7 +211,9 @@ class ApiAssertions:
         self._check_ok(r, j)
         return j
 
-    def assertCallReturnError(self, method, path, status, error, data=None, auth=None):
+    def assertCallReturnError(self, method: str, path: str, status: int, error: str, data: Any = None,
+                              auth: str | None = None) -> Any:
+        """``method`` on ``path``: ``status`` and an Error JSON with ``error`` -> the JSON."""
         __tracebackhide__ = True
         return self._call_error(method, path, status, error, data=data, auth=auth)
 
@@ -200,13 +225,15 @@ class ApiAssertions:
         self._check_error(r, j, status, error)
         return j
 
-    def assertCallReturnHtml(self, method, path, data=None, auth=None, status=200, allow_redirects=True,
-                             verify_ssl=True, quiet=False):
+    def assertCallReturnHtml(self, method: str, path: str, data: Any = None, auth: str | None = None, status: int = 200,
+                             allow_redirects: bool = True, verify_ssl: bool = True, quiet: bool = False) -> str:
+        """``method`` on ``path``: ``status`` and an HTML body -> the text."""
         __tracebackhide__ = True
         return self._call_typed(HTML, method, path, data, auth, status, allow_redirects, verify_ssl, quiet)
 
-    def assertCallReturnText(self, method, path, data=None, auth=None, status=200, allow_redirects=True,
-                             verify_ssl=True, quiet=False):
+    def assertCallReturnText(self, method: str, path: str, data: Any = None, auth: str | None = None, status: int = 200,
+                             allow_redirects: bool = True, verify_ssl: bool = True, quiet: bool = False) -> str:
+        """``method`` on ``path``: ``status`` and a text/plain body -> the text."""
         __tracebackhide__ = True
         return self._call_typed(TEXT, method, path, data, auth, status, allow_redirects, verify_ssl, quiet)
 
@@ -218,8 +245,10 @@ class ApiAssertions:
         self._check_content_type(r, ctype)
         return r.text
 
-    def assertCallReturnRedirect(self, method, path, data=None, auth=None, status=302, allow_redirects=False,
-                                 verify_ssl=True, quiet=False):
+    def assertCallReturnRedirect(self, method: str, path: str, data: Any = None, auth: str | None = None,
+                                 status: int = 302, allow_redirects: bool = False, verify_ssl: bool = True,
+                                 quiet: bool = False) -> str:
+        """``method`` on ``path``: a redirect (``status``) -> the URL it points to."""
         __tracebackhide__ = True
         r = self.call(method, path, data=data, auth=auth, verify_ssl=verify_ssl, allow_redirects=allow_redirects,
                       quiet=quiet)

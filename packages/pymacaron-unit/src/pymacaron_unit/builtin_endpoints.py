@@ -6,6 +6,8 @@ Mixed into ``pymacaron.test.PyMacaronTestCase`` (SPEC P43) and into the pytest c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 VERSION_KEYS = ("version", "name", "container", "pym_env")
 
 # (Authorization header, expected error): every one must be refused with a 401 (SPEC P43)
@@ -17,12 +19,18 @@ BAD_AUTHORIZATIONS = (
 )
 
 
-class BuiltinEndpointsAssertions:
+if TYPE_CHECKING:  # a mixin of ApiAssertions: its methods are there at run time
+    from pymacaron_unit.assertions import ApiAssertions as _Mixed
+else:
+    _Mixed = object
+
+
+class BuiltinEndpointsAssertions(_Mixed):
     """assertHasPing, assertHasVersion, assertHasAuthVersion, assertIsVersion."""
 
-    token = None
+    token: str | None = None
 
-    def assertIsVersion(self, j):
+    def assertIsVersion(self, j: Any) -> None:
         """``j`` is a Version: ``version``, ``name``, ``container`` and ``pym_env`` are all strings."""
         __tracebackhide__ = True
         if not isinstance(j, dict):
@@ -32,19 +40,19 @@ class BuiltinEndpointsAssertions:
         if wrong:
             self._fail(f"not a Version ({', '.join(VERSION_KEYS)} must be strings): {'; '.join(wrong)}\n  got: {j!r}")
 
-    def assertHasPing(self):
+    def assertHasPing(self) -> Any:
         """GET ping returns 200 and ``{}``."""
         __tracebackhide__ = True
         return self.assertGetReturnOk("ping")
 
-    def assertHasVersion(self, verify_ssl=True):
+    def assertHasVersion(self, verify_ssl: bool = True) -> Any:
         """GET version returns a Version."""
         __tracebackhide__ = True
         j = self.assertGetReturnJson("version", verify_ssl=verify_ssl)
         self.assertIsVersion(j)
         return j
 
-    def assertHasAuthVersion(self, verify_ssl=True):
+    def assertHasAuthVersion(self, verify_ssl: bool = True) -> Any:
         """GET auth/version refuses missing and malformed tokens (401), and accepts ``self.token``."""
         __tracebackhide__ = True
         for auth, error in BAD_AUTHORIZATIONS:

@@ -10,16 +10,26 @@ own server), imported only when a server is made.
 
 from __future__ import annotations
 
+import ssl
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import WSGIRequestHandler
+
 import threading
 
 STOP_TIMEOUT = 10  # seconds
 
 
 class LiveServer:
-    def __init__(self, app, ssl_context=None, request_handler=None, host="127.0.0.1"):
+    """A real werkzeug server for ``app`` on ``host`` and a free port, in a thread: ``start()``, ``stop()``, ``url``."""
+
+    def __init__(self, app: Flask, ssl_context: ssl.SSLContext | tuple[str, str] | str | None = None,
+                 request_handler: type[WSGIRequestHandler] | None = None, host: str = "127.0.0.1"):
         from werkzeug.serving import make_server
 
-        options = {"threaded": True, "ssl_context": ssl_context}
+        options: dict[str, Any] = {"threaded": True, "ssl_context": ssl_context}
         if request_handler is not None:
             options["request_handler"] = request_handler
         self.app = app
@@ -30,11 +40,13 @@ class LiveServer:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name=f"live-server-{self.port}", daemon=True)
 
-    def start(self):
+    def start(self) -> LiveServer:
+        """Serve in a daemon thread -> self."""
         self.thread.start()
         return self
 
-    def stop(self):
+    def stop(self) -> None:
+        """Shut the server down and close its socket (bounded wait for the thread)."""
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(STOP_TIMEOUT)

@@ -12,6 +12,8 @@ machine could read it). The options are exported to the environment too, so that
 
 from __future__ import annotations
 
+from pymacaron_unit.target import Target
+
 import os
 
 import pytest
@@ -20,7 +22,8 @@ from pymacaron_unit.client import ApiClient
 from pymacaron_unit.target import HOST_VAR, PORT_VAR, TargetError, clean_host, parse_port, target_from_env
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --pym-host and --pym-port to pytest."""
     group = parser.getgroup("pymacaron", "PyMacaron acceptance tests (pymacaron-unit)")
     group.addoption("--pym-host", default=None, metavar="HOST",
                     help="host of the service under test (default: $PYM_SERVER_HOST)")
@@ -30,7 +33,8 @@ def pytest_addoption(parser):
                     help="do not check TLS certificates (same as NO_SSL_CHECK=1)")
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
+    """Export --pym-host/--pym-port as PYM_SERVER_HOST/PYM_SERVER_PORT for the tests."""
     host = config.getoption("pym_host", None)
     port = config.getoption("pym_port", None)
     if port is not None:
@@ -45,7 +49,8 @@ def pytest_configure(config):
         os.environ["NO_SSL_CHECK"] = "1"
 
 
-def pytest_report_header(config):
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """The header line naming the service under test (None when unset)."""
     try:
         target = target_from_env()
     except TargetError:
@@ -55,21 +60,22 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
-def pym_target():
+def pym_target() -> Target:
     """The service under test (host, port, token); the test errors out clearly when it is not set."""
     try:
         return target_from_env()
     except TargetError as e:
-        pytest.fail(f"no service to test: {e}; or pass --pym-host/--pym-port to pytest", pytrace=False)
+        raise pytest.fail.Exception(f"no service to test: {e}; or pass --pym-host/--pym-port to pytest",
+                                    pytrace=False) from None
 
 
 @pytest.fixture
-def pym(pym_target):
+def pym(pym_target: Target) -> ApiClient:
     """An ApiClient bound to the service under test."""
     return ApiClient(pym_target.host, pym_target.port, pym_target.token)
 
 
 @pytest.fixture
-def api_client(pym):
+def api_client(pym: ApiClient) -> ApiClient:
     """Alias of ``pym``."""
     return pym

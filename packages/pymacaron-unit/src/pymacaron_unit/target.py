@@ -7,6 +7,8 @@ stripped).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import os
 from typing import NamedTuple
 
@@ -22,16 +24,19 @@ class TargetError(Exception):
 
 
 class Target(NamedTuple):
+    """The service under test: host, port and the JWT to send (or None)."""
+
     host: str
     port: int
     token: str | None = None
 
     @property
-    def base_url(self):
+    def base_url(self) -> str:
+        """``http(s)://host:port`` (https on port 443)."""
         return base_url(self.host, self.port)
 
 
-def clean_host(host):
+def clean_host(host: str) -> str:
     """``https://api.example.com/`` -> ``api.example.com``."""
     host = host.strip()
     for prefix in ("http://", "https://"):
@@ -40,7 +45,8 @@ def clean_host(host):
     return host.rstrip("/")
 
 
-def parse_port(value, what=PORT_VAR):
+def parse_port(value: object, what: str = PORT_VAR) -> int:
+    """``value`` as a port number (1..65535); TargetError naming ``what`` otherwise."""
     try:
         port = int(str(value).strip())
     except ValueError:
@@ -50,7 +56,8 @@ def parse_port(value, what=PORT_VAR):
     return port
 
 
-def target_from_env(environ=None, host=None, port=None):
+def target_from_env(environ: Mapping[str, str] | None = None, host: str | None = None,
+                    port: int | str | None = None) -> Target:
     """The target from the environment (``host``/``port`` arguments win); TargetError if incomplete."""
     environ = os.environ if environ is None else environ
     host = host or environ.get(HOST_VAR)

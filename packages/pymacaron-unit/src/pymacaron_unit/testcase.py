@@ -28,6 +28,7 @@ class PyMacaronTestCase(ApiAssertions, unittest.TestCase):
     timeout_connect = 10
     timeout_read = 10
 
-    def setUp(self):
+    def setUp(self) -> None:
+        """Show whole diffs in failures (maxDiff = None)."""
         super().setUp()
         self.maxDiff = None

@@ -44,8 +44,8 @@ DEFAULT_PORT = 8080
 class _Runtime:
     """How letsgo was invoked: serve HTTP here, or only build the app."""
 
-    serve = False
-    host = None
+    serve: bool = False
+    host: str | None = None
 
 
 runtime = _Runtime()
@@ -410,7 +410,7 @@ def _fail(message):
     sys.exit(1)
 
 
-def letsgo(name, callback=None):
+def letsgo(name, callback=None) -> None:
     """Entry point of server.py: run it as a script, or build the app when imported."""
     if callback is None:
         raise ValueError("letsgo(__name__, callback=start): the callback is required")

@@ -17,12 +17,12 @@ log = logging.getLogger(__name__)
 _ping_hooks = []
 
 
-def add_ping_hook(hook):
+def add_ping_hook(hook) -> None:
     if hook is not None and hook not in _ping_hooks:
         _ping_hooks.append(hook)
 
 
-def clear_ping_hooks():
+def clear_ping_hooks() -> None:
     _ping_hooks.clear()
 
 

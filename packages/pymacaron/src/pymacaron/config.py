@@ -353,7 +353,7 @@ def load_config(path=None, env=None, data=None):
     return _config
 
 
-def reset_config():
+def reset_config() -> None:
     global _config
     _config = None
 

@@ -40,6 +40,8 @@ their description: it names the API, the operation and the attempts, never the U
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import logging
 import os
 import pprint
@@ -59,6 +61,8 @@ MAX_ERRORS_LISTED = 100  # validation problems listed in 'errors' (the descripti
 
 
 class PyMacaronException(PyMacaronCoreException):
+    """Base of the errors a service returns as Error JSON: ``code``, HTTP ``status``, message."""
+
     code = "UNKNOWN_EXCEPTION"
     status = 500
     error_id = None
@@ -73,18 +77,21 @@ class PyMacaronException(PyMacaronCoreException):
             code_to_class[code] = cls
 
     @property
-    def status_code(self):
+    def status_code(self) -> int:
+        """The HTTP status (``status``)."""
         return self.status
 
-    def tell_user(self, msg):
+    def tell_user(self, msg: str) -> PyMacaronException:
+        """Set the message meant for the end user -> self."""
         self.user_message = msg
         return self
 
-    def caught(self, err):
+    def caught(self, err: BaseException) -> PyMacaronException:
+        """Remember the exception this one wraps -> self."""
         self.error_caught = err
         return self
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The Error JSON of this exception (server secrets masked in the texts)."""
         from pymacaron.crash.redact import mask_config_secrets
 
@@ -100,14 +107,14 @@ class PyMacaronException(PyMacaronCoreException):
             body["errors"] = list(self.errors)
         return body
 
-    def http_reply(self):
+    def http_reply(self) -> Response:
         """A Flask JSON response with this error's status."""
         body = self.to_dict()
         if self.status != 200:
             log.info("Error reply: %s %s", body["status"], body["error"])
         return Response(dumps(body), status=body["status"], mimetype="application/json")
 
-    def to_model(self):
+    def to_model(self) -> Any:
         """The same content as an ``Error`` model (needs a loaded API: they all define Error)."""
         from pymacaron_core.models import registered_models
 
@@ -118,7 +125,7 @@ class PyMacaronException(PyMacaronCoreException):
         return model._pym_build(self.to_dict())
 
 
-def add_error(name=None, code=None, status=None):
+def add_error(name: str | None = None, code: str | None = None, status: int | None = None) -> type[PyMacaronException]:
     """Create, register and return a PyMacaronException subclass.
 
     ``add_error(name="InvalidUser", code="INVALID_USER", status=401)``; the class is also
@@ -154,101 +161,139 @@ def add_error(name=None, code=None, status=None):
 
 
 class UnhandledServerError(PyMacaronException):
+    """500: an exception the endpoint did not handle."""
+
     code = "UNHANDLED_SERVER_ERROR"
     status = 500
 
 
 class InternalServerError(PyMacaronException):
+    """500: the server failed (an Error model with an unknown code maps here)."""
+
     code = "SERVER_ERROR"
     status = 500
 
 
 class AuthMissingHeaderError(PyMacaronException):
+    """401: no Authorization header on an endpoint that needs one."""
+
     code = "AUTHORIZATION_HEADER_MISSING"
     status = 401
 
 
 class AuthTokenExpiredError(PyMacaronException):
+    """401: the JWT has expired."""
+
     code = "TOKEN_EXPIRED"
     status = 401
 
 
 class AuthInvalidTokenError(PyMacaronException):
+    """401: the JWT or the Authorization header is malformed or badly signed."""
+
     code = "TOKEN_INVALID"
     status = 401
 
 
 class AuthRequiredError(PyMacaronException):
+    """401: the endpoint needs an authenticated caller."""
+
     code = "AUTHENTICATION_REQUIRED"
     status = 401
 
 
 class CredentialsInvalidError(PyMacaronException):
+    """401: the credentials given are wrong."""
+
     code = "CREDENTIALS_INVALID"
     status = 401
 
 
 class InsufficientScopeError(PyMacaronException):
+    """403: the token lacks a scope the endpoint requires."""
+
     code = "INSUFFICIENT_SCOPE"
     status = 403
 
 
 class UnsupportedMediaTypeError(PyMacaronException):
+    """415: the request body's content type is not one the endpoint consumes."""
+
     code = "UNSUPPORTED_MEDIA_TYPE"
     status = 415
 
 
 class UpstreamUnavailableError(PyMacaronException):
+    """502: a service this one calls could not be reached."""
+
     code = "UPSTREAM_UNAVAILABLE"
     status = 502
 
 
 class UpstreamTimeoutError(PyMacaronException):
+    """504: a service this one calls did not answer in time."""
+
     code = "UPSTREAM_TIMEOUT"
     status = 504
 
 
 class ValidationError(PyMacaronException):
+    """400: a parameter or the body does not match the spec."""
+
     code = "INVALID_PARAMETER"
     status = 400
 
 
 class NotFoundError(PyMacaronException):
+    """404: no route matches the path."""
+
     code = "NOT_FOUND"
     status = 404
 
 
 class MethodNotAllowedError(PyMacaronException):
+    """405: the path exists, not with this method."""
+
     code = "METHOD_NOT_ALLOWED"
     status = 405
 
 
 class RequestTooLargeError(PyMacaronException):
+    """413: the request body is larger than the limit."""
+
     code = "REQUEST_TOO_LARGE"
     status = 413
 
 
 class RequestTimeoutError(PyMacaronException):
+    """408: the request was not received in time."""
+
     code = "REQUEST_TIMEOUT"
     status = 408
 
 
 class MalformedRequestError(PyMacaronException):
+    """400: the request cannot be parsed (e.g. invalid JSON)."""
+
     code = "MALFORMED_REQUEST"
     status = 400
 
 
 class HandlerTimeoutError(PyMacaronException):
+    """504: the endpoint did not finish within its time limit."""
+
     code = "HANDLER_TIMEOUT"
     status = 504
 
 
 class BadResponseError(PyMacaronException):
+    """500: the endpoint returned something that does not match the spec."""
+
     code = "BAD_RESPONSE"
     status = 500
 
 
-def is_error(o):
+def is_error(o: object) -> bool:
     """True for an Error model, an Error dict or a PyMacaronException."""
     if isinstance(o, dict):
         return "error" in o and "error_description" in o and "status" in o
@@ -258,7 +303,7 @@ def is_error(o):
 DETAILS_ENV = "PYM_SHOW_ERROR_DETAILS"
 
 
-def show_error_details():
+def show_error_details() -> bool:
     """True when 500s may carry the exception's text: debug mode, ``show_error_details: true`` in
     pym-config.yaml, or ``$PYM_SHOW_ERROR_DETAILS=1`` (set by ``pymacaron test --local`` for the
     service it starts)."""
@@ -316,7 +361,7 @@ def _from_core_exception(e):
     return err
 
 
-def format_error(e):
+def format_error(e: BaseException) -> Any:
     """The default error_callback: any exception -> an Error model."""
     return _from_exception(e).to_model()
 
@@ -340,16 +385,16 @@ def _mapped_exception(data, default):
     return exc
 
 
-def responsify(error):
+def responsify(error: Any) -> Response:
     """An Error model (or dict) -> the Flask response of its exception class (unknown code: a 500)."""
     return _mapped_exception(_error_data(error), UnhandledServerError).http_reply()
 
 
-def raise_error(error):
+def raise_error(error: Any) -> NoReturn:
     """Raise the exception class mapped to an Error model's code (unknown code: InternalServerError)."""
     raise _mapped_exception(_error_data(error), InternalServerError)
 
 
-def exception_to_error(e):
+def exception_to_error(e: BaseException) -> PyMacaronException:
     """Any exception -> the PyMacaronException describing it (code, status, message)."""
     return _from_exception(e)

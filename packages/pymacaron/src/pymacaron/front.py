@@ -70,7 +70,7 @@ class Job:
             self.lock = threading.Lock()
             self.lock.acquire()
 
-    def deliver(self, result):
+    def deliver(self, result) -> None:
         if self.loop is not None:
             self.loop.call_soon_threadsafe(_resolve, self.future, result)
         else:
@@ -92,7 +92,7 @@ class HandlerPool:
         self._started = False
         self._count = 0
 
-    def submit(self, job):
+    def submit(self, job) -> None:
         if not self._started:
             self._start()
         self.queue.put(job)

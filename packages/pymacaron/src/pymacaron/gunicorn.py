@@ -96,7 +96,7 @@ capture_output = False
 control_socket_disable = True  # gunicorn >= 24's control socket: unused, and one per user home
 
 
-def when_ready(server):
+def when_ready(server) -> None:
     server.log.info("PyMacaron: gunicorn ready on %s (%s workers x %s threads)",
                     ", ".join(str(b) for b in server.cfg.bind), server.cfg.workers, server.cfg.threads)
     from pymacaron.serving import serve_metrics_port
@@ -104,19 +104,19 @@ def when_ready(server):
     serve_metrics_port()
 
 
-def worker_exit(server, worker):
+def worker_exit(server, worker) -> None:
     from pymacaron.observability import worker_stopping
 
     worker_stopping()
 
 
-def child_exit(server, worker):
+def child_exit(server, worker) -> None:
     from pymacaron.observability.metrics import worker_exit as retire_metrics
 
     retire_metrics(worker.pid)
 
 
-def post_fork(server, worker):
+def post_fork(server, worker) -> None:
     server.log.info("PyMacaron: worker %s spawned", worker.pid)
 
 
@@ -129,9 +129,9 @@ def _dump_stacks(worker, why):
     worker.log.warning("\n".join(lines))
 
 
-def worker_int(worker):
+def worker_int(worker) -> None:
     _dump_stacks(worker, "interrupted")
 
 
-def worker_abort(worker):
+def worker_abort(worker) -> None:
     _dump_stacks(worker, "timed out")

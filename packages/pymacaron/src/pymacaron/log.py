@@ -83,7 +83,7 @@ def current_format():
     return None
 
 
-def set_level(level):
+def set_level(level) -> None:
     logging.getLogger().setLevel(level)
 
 

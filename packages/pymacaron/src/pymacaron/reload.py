@@ -65,7 +65,7 @@ class Reloader:
         self.stopping = threading.Event()
         self.signal_received = None
 
-    def start_child(self):
+    def start_child(self) -> None:
         try:
             self.proc = subprocess.Popen(self.command, cwd=self.folder, env=self.env,
                                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -73,7 +73,7 @@ class Reloader:
             _say(f"cannot start {' '.join(self.command)}: {e}")
             self.proc = None
 
-    def stop_child(self):
+    def stop_child(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return

@@ -279,7 +279,7 @@ RESPAWN_BACKOFF_S = (0.5, 30.0)  # first and longest pause before replacing a wo
 YOUNG_WORKER_S = 10.0  # a worker dying sooner after its start is in a crash loop: pause before the next
 
 
-def granian_master():
+def granian_master() -> None:
     """granian's command line (arguments in ``sys.argv[1:]``), with two fixes for its workers.
 
     - A granian worker is forked with its master's signal handlers and installs its
@@ -425,7 +425,7 @@ def launch_production(folder=".", app="server:app", host=None, port=None, worker
 
 
 def run_production(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
-                   server=None, extra_args=()):
+                   server=None, extra_args=()) -> None:
     """Replace this process by the production server serving ``app`` from ``folder``.
 
     Signals (SIGTERM from Docker, Kubernetes, Cloud Run...) then go to the

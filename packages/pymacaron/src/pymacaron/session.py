@@ -21,13 +21,13 @@ class LightSessionInterface(SecureCookieSessionInterface):
             return self.session_class() if app.secret_key else None
         return super().open_session(app, request)
 
-    def save_session(self, app, session, response):
+    def save_session(self, app, session, response) -> None:
         if not session and not session.modified and not session.accessed:
             return  # the parent would set no cookie and no Vary header either
         super().save_session(app, session, response)
 
 
-def install(app):
+def install(app) -> None:
     """Use :class:`LightSessionInterface` unless the app has its own session interface."""
     if type(app.session_interface) is SecureCookieSessionInterface:
         app.session_interface = LightSessionInterface()

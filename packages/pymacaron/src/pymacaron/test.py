@@ -44,7 +44,7 @@ class PyMacaronTestCase(BuiltinEndpointsAssertions, _UnitTestCase):
     token = None
     base_url = None
 
-    def setUp(self):
+    def setUp(self) -> None:
         super().setUp()
         target = target_from_env()
         self.host, self.port, self.token = target.host, target.port, target.token

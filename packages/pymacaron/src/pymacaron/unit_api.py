@@ -41,7 +41,7 @@ def make_token(folder, env=None):
     return token(env=env, cwd=folder)
 
 
-def reset_config():
+def reset_config() -> None:
     from pymacaron.config import reset_config as reset
 
     reset()

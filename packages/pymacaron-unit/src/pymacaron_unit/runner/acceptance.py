@@ -8,6 +8,9 @@ pytest tests alike (our pytest plugin gives the latter the ``pym`` fixture).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import IO
+
 import os
 import subprocess
 import sys
@@ -28,7 +31,7 @@ def _git_root(path):
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
-def linked_test_dirs(folder, env_name=None, out=None):
+def linked_test_dirs(folder: str, env_name: str | None = None, out: IO[str] | None = None) -> list[str]:
     """The testaccept/ folders of the include_links projects (warning about the ones without)."""
     found = []
     for link in pym.optional_config_list("--include-links", folder, env_name):
@@ -44,7 +47,8 @@ def linked_test_dirs(folder, env_name=None, out=None):
     return found
 
 
-def find_test_paths(folder, paths=(), env_name=None, out=None):
+def find_test_paths(folder: str, paths: Sequence[str] = (), env_name: str | None = None,
+                    out: IO[str] | None = None) -> list[str]:
     """The paths to run; RunnerError when the default testaccept/ is missing."""
     if paths:
         missing = [p for p in paths if not os.path.exists(os.path.join(folder, p.split("::")[0]))]
@@ -58,7 +62,9 @@ def find_test_paths(folder, paths=(), env_name=None, out=None):
     return [TESTS_DIR] + [p for p in linked_test_dirs(folder, env_name, out) if os.path.realpath(p) != default]
 
 
-def pytest_command(paths, stop_first=True, nocapture=False, debug=False):
+def pytest_command(paths: Sequence[str], stop_first: bool = True, nocapture: bool = False,
+                   debug: bool = False) -> list[str]:
+    """The pytest command line running ``paths``."""
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-vv" if debug else "-v", "-rfE"]
     if stop_first:
         cmd.append("-x")
@@ -69,7 +75,8 @@ def pytest_command(paths, stop_first=True, nocapture=False, debug=False):
     return cmd + list(paths)
 
 
-def run_pytest(folder, paths, environ, stop_first=True, nocapture=False, debug=False, out=None):
+def run_pytest(folder: str, paths: Sequence[str], environ: Mapping[str, str], stop_first: bool = True,
+               nocapture: bool = False, debug: bool = False, out: IO[str] | None = None) -> int:
     """Run pytest in ``folder`` -> its exit status."""
     cmd = pytest_command(paths, stop_first, nocapture, debug)
     print(f"pymacaron test: running {' '.join(['python'] + cmd[1:])}", file=out or sys.stdout, flush=True)

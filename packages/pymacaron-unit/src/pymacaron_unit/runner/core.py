@@ -8,6 +8,10 @@ values are never printed.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
+from typing import IO, Any
+
 import contextlib
 import os
 import sys
@@ -24,14 +28,15 @@ def _say(out, text):
     print(f"pymacaron test: {text}", file=out, flush=True)
 
 
-def service_folder(path=None):
+def service_folder(path: str | None = None) -> str:
+    """The absolute service folder (``--path``, default: the current one); RunnerError if missing."""
     folder = os.path.abspath(path or os.getcwd())
     if not os.path.isdir(folder):
         raise RunnerError(f"--path {path}: no such folder")
     return folder
 
 
-def target_mode(args):
+def target_mode(args: argparse.Namespace) -> str:
     """'host', 'image', 'env' or 'local' (SPEC P47's order); --local wins over --env."""
     if args.host:
         return "host"
@@ -42,7 +47,8 @@ def target_mode(args):
     return "local"
 
 
-def check_options(args):
+def check_options(args: argparse.Namespace) -> None:
+    """RunnerError for option combinations that cannot work; implied options set."""
     if args.port == 0 and target_mode(args) != "local":
         raise RunnerError("--port 0 (a free port) only works with --local, where the service is started")
     if args.fuzz_only and not args.fuzz:
@@ -53,7 +59,8 @@ def check_options(args):
         raise RunnerError("--fuzz-only runs no acceptance test: drop the test paths, or --fuzz-only")
 
 
-def base_environ(args, out):
+def base_environ(args: argparse.Namespace, out: IO[str] | None) -> dict[str, str]:
+    """The tests' environment: ours without a token, plus ~/.env.secrets when needed."""
     environ = dict(os.environ)
     environ.pop(TOKEN_VAR, None)
     added = envfile.load_secrets(environ)
@@ -66,7 +73,8 @@ def base_environ(args, out):
 
 
 @contextlib.contextmanager
-def target(args, folder, environ, out):
+def target(args: argparse.Namespace, folder: str, environ: dict[str, str],
+           out: IO[str]) -> Iterator[tuple[str, int, str | None, Any]]:
     """Yields (host, port, pym_env, local_service or None); starts and stops what it must."""
     mode = target_mode(args)
     if mode == "host":
@@ -74,7 +82,7 @@ def target(args, folder, environ, out):
     elif mode == "image":
         from pymacaron_unit.runner.docker import DockerService
 
-        pym_env = environ.get("PYM_ENV") or "dev"
+        pym_env: str | None = environ.get("PYM_ENV") or "dev"
         names = pym.optional_config_list("--env-secrets", folder, pym_env)
         with DockerService(args.image, pym_env, names, environ, args.start_timeout, out) as service:
             yield service.host, service.port, pym_env, None
@@ -95,7 +103,9 @@ def target(args, folder, environ, out):
             yield service.host, service.port, pym_env, service
 
 
-def add_token(args, folder, environ, pym_env, out):
+def add_token(args: argparse.Namespace, folder: str, environ: dict[str, str], pym_env: str | None,
+              out: IO[str]) -> None:
+    """Put a test JWT in ``environ`` (--gen-token; run_acceptance_tests when it can)."""
     if args.gen_token:
         environ[TOKEN_VAR] = pym.make_token(folder, pym_env, environ)
         _say(out, f"{TOKEN_VAR} set to a test token (user test-jwt-token)")
@@ -107,7 +117,9 @@ def add_token(args, folder, environ, pym_env, out):
             _say(out, f"warning: no test token ({e})")
 
 
-def run_once(args, folder, paths, environ, url, out):
+def run_once(args: argparse.Namespace, folder: str, paths: list[str], environ: dict[str, str], url: str,
+             out: IO[str]) -> int:
+    """One run of the acceptance tests (and the fuzzer if asked) -> exit status."""
     status = 0
     if paths:
         status = acceptance.run_pytest(folder, paths, environ, stop_first=not args.no_stop,
@@ -123,7 +135,7 @@ def run_once(args, folder, paths, environ, url, out):
     return status
 
 
-def run(args, out=None):
+def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     """Run the acceptance tests as ``args`` say -> exit status (RunnerError when they cannot run)."""
     out = out or sys.stdout
     check_options(args)

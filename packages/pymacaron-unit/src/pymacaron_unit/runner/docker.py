@@ -9,6 +9,9 @@ container is killed at the end.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import IO
+
 import shutil
 import subprocess
 import sys
@@ -42,7 +45,7 @@ def _last_line(done):
     return lines[-1].strip() if lines else f"exit status {done.returncode}"
 
 
-def check_engine(environ=None):
+def check_engine(environ: Mapping[str, str] | None = None) -> None:
     """RunnerError, saying what to do, when there is no docker command or no engine answering it."""
     if shutil.which("docker", path=(environ or {}).get("PATH")) is None:
         raise RunnerError(_NO_DOCKER)
@@ -56,7 +59,8 @@ def check_engine(environ=None):
 class DockerService:
     """Context manager -> ``self`` with ``host`` and ``port`` of the running container."""
 
-    def __init__(self, image, pym_env="dev", secret_names=(), environ=None, start_timeout=60.0, out=None):
+    def __init__(self, image: str, pym_env: str | None = "dev", secret_names: Iterable[str] = (),
+                 environ: Mapping[str, str] | None = None, start_timeout: float = 60.0, out: IO[str] | None = None):
         self.image = image
         self.pym_env = pym_env or "dev"
         self.secret_names = list(secret_names)
@@ -67,7 +71,8 @@ class DockerService:
         self.port = None
         self.container = None
 
-    def command(self):
+    def command(self) -> list[str]:
+        """The ``docker run`` arguments: a free local port, PORT, PYM_ENV, the secrets by name."""
         cmd = ["run", "-d", "--rm", "-p", f"127.0.0.1::{CONTAINER_PORT}", "-e", f"PORT={CONTAINER_PORT}",
                "-e", f"PYM_ENV={self.pym_env}"]
         for name in self.secret_names:
@@ -120,7 +125,8 @@ class DockerService:
         done = _docker("logs", "--tail", "40", self.container, environ=self.environ)
         return (done.stdout + done.stderr).strip() or "(no output)"
 
-    def stop(self):
+    def stop(self) -> None:
+        """Kill the container (it was started with --rm)."""
         if self.container:
             container, self.container = self.container, None
             _docker("kill", container, environ=self.environ)

@@ -7,6 +7,8 @@ are never printed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
+
 import os
 import re
 
@@ -14,7 +16,7 @@ TRIGGER = "AWS_SECRET_ACCESS_KEY"
 _LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
-def parse(text):
+def parse(text: str) -> dict[str, str]:
     """``{name: value}`` of the assignment lines of ``text``."""
     found = {}
     for raw in text.splitlines():
@@ -31,11 +33,12 @@ def parse(text):
     return found
 
 
-def secrets_path(environ):
+def secrets_path(environ: Mapping[str, str]) -> str:
+    """``~/.env.secrets`` (HOME of ``environ``)."""
     return os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".env.secrets")
 
 
-def load_secrets(environ):
+def load_secrets(environ: MutableMapping[str, str]) -> list[str]:
     """Add ~/.env.secrets' variables to ``environ`` (a dict) when it lacks AWS_SECRET_ACCESS_KEY.
 
     Returns the names added (for a message), never the values.

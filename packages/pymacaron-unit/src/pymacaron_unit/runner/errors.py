@@ -6,6 +6,6 @@ from __future__ import annotations
 class RunnerError(Exception):
     """The tests cannot run (bad option, no service, no Docker...): exit with ``exit_code``."""
 
-    def __init__(self, message, exit_code=1):
+    def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code

@@ -21,6 +21,9 @@ Scratch files (the prepared specs, schemathesis' crash files, hypothesis' databa
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import IO
+
 import importlib.util
 import json
 import os
@@ -52,7 +55,8 @@ Authorization = "Bearer ${PYM_JWT_TOKEN}"
 """
 
 
-def check_installed():
+def check_installed() -> None:
+    """RunnerError saying how to install schemathesis when it is missing."""
     try:
         found = importlib.util.find_spec("schemathesis") is not None
     except (ImportError, ValueError):  # a broken install, or a module blocked by sys.modules[name] = None
@@ -61,7 +65,7 @@ def check_installed():
         raise RunnerError(f"--fuzz needs schemathesis, which is not installed: {INSTALL_HINT}")
 
 
-def workdir(folder):
+def workdir(folder: str) -> str:
     """``<folder>/.pym/fuzz`` (a temporary folder when that is not writable)."""
     path = os.path.join(folder, ".pym", "fuzz")
     try:
@@ -73,7 +77,9 @@ def workdir(folder):
     return tempfile.mkdtemp(prefix="pymtest-fuzz-")
 
 
-def command(spec_path, url, config_path, max_examples, seed=None, no_ssl_check=False):
+def command(spec_path: str, url: str, config_path: str, max_examples: int, seed: int | None = None,
+            no_ssl_check: bool = False) -> list[str]:
+    """The schemathesis command fuzzing one spec against ``url``."""
     cmd = [sys.executable, "-m", "schemathesis.cli", "--config-file", config_path, "run", spec_path,
            "--url", url, "--checks", ",".join(CHECKS), "--phases", PHASES, "--mode", "all",
            "--max-examples", str(max_examples), "--request-timeout", str(REQUEST_TIMEOUT)]
@@ -92,8 +98,9 @@ def _kill(proc):
     proc.wait(STOP_TIMEOUT)
 
 
-def run_fuzz(folder, base_url, environ, spec_files=(), excludes=(), max_examples=50, max_time=300.0, seed=None,
-             no_ssl_check=False, out=None):
+def run_fuzz(folder: str, base_url: str, environ: Mapping[str, str], spec_files: Sequence[str] = (),
+             excludes: Sequence[str] = (), max_examples: int = 50, max_time: float = 300.0, seed: int | None = None,
+             no_ssl_check: bool = False, out: IO[str] | None = None) -> int:
     """Fuzz every spec against ``base_url`` -> 0 when no failure was found, else 1."""
     out = out or sys.stdout
     check_installed()

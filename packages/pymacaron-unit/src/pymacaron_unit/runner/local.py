@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO
+
 import os
 import signal
 import socket
@@ -30,13 +33,14 @@ STOP_TIMEOUT = 15.0
 LOG_TAIL = 40
 
 
-def free_port(host="127.0.0.1"):
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on ``host`` now (the OS picks it)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def ping(url, timeout=PING_TIMEOUT):
+def ping(url: str, timeout: float = PING_TIMEOUT) -> int | None:
     """The status of GET <url>/ping, or None when nothing answers (connection refused, timeout)."""
     try:
         return requests.get(f"{url}/ping", timeout=timeout).status_code
@@ -44,7 +48,8 @@ def ping(url, timeout=PING_TIMEOUT):
         return None
 
 
-def port_in_use(host, port):
+def port_in_use(host: str, port: int) -> bool:
+    """True when something accepts connections on ``host:port``."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(PING_TIMEOUT)
         return s.connect_ex((host, port)) == 0
@@ -60,7 +65,8 @@ def _die_with_parent():
         pass
 
 
-def tail(path, lines=LOG_TAIL):
+def tail(path: str, lines: int = LOG_TAIL) -> str:
+    """The last ``lines`` lines of the file at ``path`` (``(no output)`` when unreadable)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read().rstrip().splitlines()
@@ -72,8 +78,8 @@ def tail(path, lines=LOG_TAIL):
 class LocalService:
     """Context manager -> ``self`` with ``host``, ``port``, ``started`` (True when we started it)."""
 
-    def __init__(self, folder, host="127.0.0.1", port=8080, environ=None, start_timeout=60.0, debug=False,
-                 out=None):
+    def __init__(self, folder: str, host: str = "127.0.0.1", port: int = 8080, environ: Mapping[str, str] | None = None,
+                 start_timeout: float = 60.0, debug: bool = False, out: IO[str] | None = None):
         if host not in LOCAL_HOSTS:
             raise RunnerError(f"--local tests a service on this machine, but the host is {host!r} "
                               "(from PYM_SERVER_HOST): use --host for a remote service, or unset PYM_SERVER_HOST")
@@ -85,12 +91,13 @@ class LocalService:
         self.debug = debug
         self.out = out or sys.stdout
         self.started = False
-        self.proc = None
-        self.log_path = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path: str | None = None
         self._failed = False
 
     @property
-    def url(self):
+    def url(self) -> str:
+        """``http://host:port`` of the service."""
         return base_url(self.host, self.port)
 
     def __enter__(self):
@@ -116,10 +123,12 @@ class LocalService:
         self.stop()
         return False
 
-    def command(self):
+    def command(self) -> list[str]:
+        """``python server.py --port <port>``."""
         return [sys.executable, "server.py", "--port", str(self.port)]
 
-    def start(self):
+    def start(self) -> None:
+        """Start ``python server.py`` (output to a temporary log) and wait until /ping answers."""
         server_py = os.path.join(self.folder, "server.py")
         if not os.path.isfile(server_py):
             raise RunnerError(f"nothing answers {self.url}/ping, and there is no server.py in {self.folder} to start "
@@ -155,7 +164,7 @@ class LocalService:
                                   f"(raise --start-timeout if it is just slow). Its output:\n{tail(self.log_path)}")
             time.sleep(POLL_INTERVAL)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the service we started (its whole process group); a no-op otherwise."""
         if self.proc is None:
             return
@@ -170,7 +179,7 @@ class LocalService:
         self._say("stopped the service")
         self._forget_log()
 
-    def mark_failed(self):
+    def mark_failed(self) -> None:
         """Keep the service's log after stopping (the tests failed: it may tell why)."""
         self._failed = True
 

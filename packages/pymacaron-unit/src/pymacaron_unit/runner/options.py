@@ -47,7 +47,7 @@ def _seconds(text):
     return value
 
 
-def add_arguments(p):
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the runner's options to the (sub)parser ``p``."""
     target = p.add_argument_group("target (the first given wins: --host, --image, --env/--live/--staging, local)")
     target.add_argument("--local", action="store_true",
@@ -107,7 +107,8 @@ def add_arguments(p):
     return p
 
 
-def new_parser(prog):
+def new_parser(prog: str) -> argparse.ArgumentParser:
+    """The ``pymacaron test`` parser, named ``prog``."""
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     return add_arguments(parser)

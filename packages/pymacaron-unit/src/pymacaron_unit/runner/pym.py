@@ -9,6 +9,9 @@ function turns pymacaron's errors into a RunnerError; a missing pymacaron, or on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import contextlib
 import os
 
@@ -18,7 +21,7 @@ INSTALL_HINT = "install it with: pip install pymacaron (or pymacaron[unit])"
 UNIT_API_VERSION = 1  # the version of pymacaron.unit_api this runner uses
 
 
-def available():
+def available() -> bool:
     """True when pymacaron can be imported."""
     import importlib.util
 
@@ -69,7 +72,7 @@ def _environ(environ):
         os.environ.update(saved)
 
 
-def make_token(folder, env_name=None, environ=None):
+def make_token(folder: str, env_name: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """A test JWT (``sub`` = test-jwt-token) signed with the service's JWT settings."""
     api = _api("--gen-token")
     with _environ(environ):
@@ -81,7 +84,7 @@ def make_token(folder, env_name=None, environ=None):
             api.reset_config()
 
 
-def config_value(flag, folder, env_name=None):
+def config_value(flag: str, folder: str, env_name: str | None = None) -> Any:
     """What ``pymconfig [--env ENV] <flag>`` prints, read in ``folder`` (text or list)."""
     api = _api(f"reading pym-config.yaml ({flag})")
     try:
@@ -90,7 +93,7 @@ def config_value(flag, folder, env_name=None):
         raise RunnerError(str(e)) from None
 
 
-def optional_config_list(flag, folder, env_name=None):
+def optional_config_list(flag: str, folder: str, env_name: str | None = None) -> list[str]:
     """A list value of pym-config (``--env-secrets``, ``--include-links``), [] without pymacaron or a file."""
     if not available():
         return []
@@ -101,7 +104,7 @@ def optional_config_list(flag, folder, env_name=None):
     return list(config_value(flag, folder, env_name) or [])
 
 
-def live_target(folder, env_name):
+def live_target(folder: str, env_name: str) -> tuple[str, int]:
     """(host, port) of the deployed ``env_name``: live_url (or live_host) of pym-config.<env>.yaml."""
     _api(f"--env {env_name} (the live_url of pym-config.{env_name}.yaml)")
     host = config_value("--host", folder, env_name)
@@ -109,7 +112,7 @@ def live_target(folder, env_name):
     return host, int(port)
 
 
-def builtin_spec_path():
+def builtin_spec_path() -> str | None:
     """The path of pymacaron's built-in ping API spec, or None without pymacaron."""
     if not available():
         return None
@@ -117,7 +120,7 @@ def builtin_spec_path():
     return path if os.path.isfile(path) else None
 
 
-def load_spec(path):
+def load_spec(path: str) -> dict[str, Any]:
     """A spec as the service loads it (external refs pulled in, built-in Error/Ok added when referenced).
 
     Without pymacaron: the yaml as it is. Returns a dict; RunnerError naming the file otherwise.

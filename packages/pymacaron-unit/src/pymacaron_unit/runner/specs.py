@@ -9,6 +9,9 @@ one schemathesis run tests them all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
 import copy
 import glob
 import os
@@ -21,7 +24,7 @@ SHARED_SECTIONS = ("definitions", "parameters", "responses", "securityDefinition
 PUSHED_DOWN = ("consumes", "produces", "security")
 
 
-def operations(data):
+def operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(path, method, operation) of a Swagger document."""
     for path, item in (data.get("paths") or {}).items():
         if not isinstance(item, dict):
@@ -31,11 +34,12 @@ def operations(data):
                 yield path, method, op
 
 
-def serves(data):
+def serves(data: dict[str, Any]) -> bool:
+    """True when the document binds an operation to server code (x-bind-server)."""
     return any("x-bind-server" in op for _, _, op in operations(data))
 
 
-def discover(folder, explicit=()):
+def discover(folder: str, explicit: Sequence[str] = ()) -> list[tuple[str, str]]:
     """[(name, path)] of the specs to fuzz."""
     if explicit:
         found = []
@@ -114,24 +118,24 @@ def _merge(into, data):
             into.setdefault(section, {}).update(data[section])
 
 
-def prepare(found, excludes=()):
+def prepare(found: Sequence[tuple[str, str]], excludes: Iterable[str] = ()) -> list[tuple[str, dict[str, Any]]]:
     """[(label, document)] ready for schemathesis; RunnerError when nothing is left to test."""
-    excludes = _exclusions(excludes)
-    used = set()
-    docs = []
+    rules = _exclusions(excludes)
+    used: set[int] = set()
+    docs: list[tuple[list[str], dict[str, Any]]] = []
     for name, path in found:
-        data = _normalise(pym.load_spec(path), excludes, used)
+        data = _normalise(pym.load_spec(path), rules, used)
         if not data.get("paths"):
             continue
-        for label, doc in docs:
+        for names, doc in docs:
             if _mergeable(doc, data):
                 _merge(doc, data)
-                label.append(name)
+                names.append(name)
                 break
         else:
             data.setdefault("info", {})["title"] = name
             docs.append(([name], data))
-    unused = [f"{m.upper() + ' ' if m else ''}{p}" for i, (m, p) in enumerate(excludes) if i not in used]
+    unused = [f"{m.upper() + ' ' if m else ''}{p}" for i, (m, p) in enumerate(rules) if i not in used]
     if unused:
         raise RunnerError(f"--fuzz-exclude: no operation {', '.join(unused)} in the fuzzed specs "
                           f"({', '.join(name for name, _ in found)}): check the path (as written in the spec)")

@@ -122,7 +122,7 @@ def _dest_part(part, name, package):
     return part.replace("NAME", name)
 
 
-def check_can_serve(files, name, openapi):
+def check_can_serve(files, name, openapi) -> None:
     """CommandError when the spec written for ``openapi`` does not load (a broken template): nothing is written."""
     from pymacaron_core.exceptions import SpecError
     from pymacaron_core.spec.document import load_document
@@ -137,7 +137,7 @@ def check_can_serve(files, name, openapi):
                            f"and use '--openapi {other}' meanwhile") from None
 
 
-def write_service(folder, files):
+def write_service(folder, files) -> None:
     """Write ``files`` under ``folder`` (created; it must be missing or empty)."""
     if os.path.exists(folder):
         if not os.path.isdir(folder):

@@ -93,7 +93,7 @@ class Folder:
             self.windows[key] = _Window(now, "", reporter)
         return True
 
-    def titled(self, key, title):
+    def titled(self, key, title) -> None:
         """The title (redacted, as sent) of the report that opened the window of ``key``."""
         with self.lock:
             current = self.windows.get(key)

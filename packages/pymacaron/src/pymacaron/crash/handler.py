@@ -38,7 +38,7 @@ SLOW_ATTR = "_pym_report_slow_ms"
 _slow_reports_enabled = True
 
 
-def set_slow_call_reporting(enabled):
+def set_slow_call_reporting(enabled) -> None:
     """Turn slow-call reports on or off (off inside async workers)."""
     global _slow_reports_enabled
     _slow_reports_enabled = bool(enabled)

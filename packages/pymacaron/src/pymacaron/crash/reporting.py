@@ -38,7 +38,7 @@ NON_FATAL_PREFIX = "NON-FATAL BACKEND ERROR"
 CLAIMS_IN_REPORT = ("name", "email", "is_expert", "is_admin", "is_support", "is_tester", "language")
 
 
-def default_reporter(title, message):
+def default_reporter(title, message) -> None:
     """Log the report (the reporter used unless API(error_reporter=...) names another)."""
     log.error("error: %s", title)
     log.error("details:\n%s", message)
@@ -48,7 +48,7 @@ _reporter = default_reporter
 _sync = False
 
 
-def set_error_reporter(callback=None):
+def set_error_reporter(callback=None) -> None:
     """Install ``callback(title, message)`` as the crash reporter (None: the default, which logs)."""
     global _reporter
     if callback is not None and not callable(callback):
@@ -60,7 +60,7 @@ def get_error_reporter():
     return _reporter
 
 
-def set_synchronous_reporting(enabled):
+def set_synchronous_reporting(enabled) -> None:
     """Call the reporter in the reporting thread (e.g. in a worker that must not exit early)."""
     global _sync
     _sync = bool(enabled)

@@ -30,7 +30,7 @@ EXIT_FLUSH_SECONDS = 10.0
 FOLD_TICK_SECONDS = 1.0  # how often the sender looks for fold windows that are over
 
 
-def deliver(reporter, title, message):
+def deliver(reporter, title, message) -> None:
     """Call ``reporter(title, message)`` (``message`` may be a function building it); log, never raise."""
     if callable(message):
         try:
@@ -73,7 +73,7 @@ class Sender:
                 thread.start()  # RuntimeError at interpreter shutdown: the caller sends inline
                 self.thread = thread
 
-    def submit(self, reporter, title, message):
+    def submit(self, reporter, title, message) -> None:
         try:
             self._ensure_thread()
         except RuntimeError:
@@ -102,7 +102,7 @@ _sender = Sender()
 _folder = folding.Folder()
 
 
-def submit(reporter, title, message):
+def submit(reporter, title, message) -> None:
     _sender.submit(reporter, title, message)
 
 
@@ -111,11 +111,11 @@ def fold(key, reporter, error_id=""):
     return _folder.admit(key, reporter, folding.window_seconds(), error_id)
 
 
-def folded_title(key, title):
+def folded_title(key, title) -> None:
     _folder.titled(key, title)
 
 
-def submit_folded(everything=False):
+def submit_folded(everything=False) -> None:
     """Queue the summaries of the fold windows that are over (all of them: ``everything``)."""
     for reporter, title, data in _folder.due(folding.window_seconds(), everything):
         message = json.dumps(data, sort_keys=True, indent=4, default=str)
@@ -123,7 +123,7 @@ def submit_folded(everything=False):
         _sender.submit(reporter, title, message)
 
 
-def forget_folds():
+def forget_folds() -> None:
     """Close every fold window without a summary (tests: no state left from one test to the next)."""
     global _folder
     _folder = folding.Folder()

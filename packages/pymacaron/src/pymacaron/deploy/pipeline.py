@@ -186,10 +186,10 @@ class Pipeline:
     def unit_test_command(self):
         return [sys.executable, "-m", "pytest", "-x", UNIT_TEST_DIR]
 
-    def unit_tests(self):
+    def unit_tests(self) -> None:
         self._subprocess(self.unit_test_command(), "the unit tests", "fix them, or skip them with --no-unittest")
 
-    def build_image(self):
+    def build_image(self) -> None:
         from pymacaron.docker import DockerError, package
 
         try:
@@ -221,11 +221,11 @@ class Pipeline:
             cmd.append("--gen-token")
         return cmd
 
-    def test_image(self):
+    def test_image(self) -> None:
         self._subprocess(self.image_test_command(), f"the acceptance tests against the image {self.image}",
                          "nothing was pushed nor deployed; fix the service, or skip them with --no-test")
 
-    def push_image(self):
+    def push_image(self) -> None:
         from pymacaron.docker import DockerError, package
 
         try:
@@ -236,7 +236,7 @@ class Pipeline:
             raise DeployError(f"pushing the image failed: {e}") from None
         self.progress.info(f"pushed {result.pushed[-1]}")
 
-    def deploy(self):
+    def deploy(self) -> None:
         ctx = self.context(image=self.pushed_image())
         result = self.target.deploy(ctx)
         if not isinstance(result, DeployResult):
@@ -253,7 +253,7 @@ class Pipeline:
                               "target return one")
         return url
 
-    def test_live(self):
+    def test_live(self) -> None:
         url = self.live_url()
         if not self.context().acceptance(url):
             raise DeployError(f"the acceptance tests against the live service {url} failed: it is deployed; fix "
@@ -272,7 +272,7 @@ class Pipeline:
             out.append((step.title, step.skip, lines))
         return out
 
-    def print_plan(self):
+    def print_plan(self) -> None:
         p = self.progress
         p.step(f"plan for {self.project.name} {self.version} from {self.folder} (dry run: nothing is changed)")
         for i, (title, skip, lines) in enumerate(self.plan(), 1):

@@ -31,7 +31,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -46,34 +47,38 @@ class DeployError(Exception):
 class Progress:
     """Prints what a deployment is doing, one line per step, with elapsed time."""
 
-    def __init__(self, stream=None, quiet=False):
+    def __init__(self, stream: IO[str] | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.t0 = time.monotonic()
-        self.steps = []
+        self.steps: list[str] = []
 
-    def _emit(self, text):
+    def _emit(self, text: str) -> None:
         if not self.quiet:
             self.stream.write(f"[{time.monotonic() - self.t0:7.1f}s] {text}\n")
             self.stream.flush()
 
-    def step(self, title):
+    def step(self, title: str) -> None:
+        """A new step: its title, remembered in ``steps``."""
         self.steps.append(title)
         self._emit(f"==> {title}")
 
-    def info(self, message):
+    def info(self, message: str) -> None:
+        """A detail line of the current step."""
         self._emit(f"    {message}")
 
-    def wait(self, message):
+    def wait(self, message: str) -> None:
         """A line for each poll of a long wait (``waiting for ...: status``)."""
         self._emit(f"    ... {message}")
 
-    def fail(self, message):
+    def fail(self, message: str) -> None:
+        """The line saying why the deployment stops."""
         self._emit(f"!!! {message}")
 
 
 @dataclass
 class DeployResult:
+    """What a deployment made: the live URL, a staging URL if any, target-specific details."""
     live_url: str | None = None
     staging_url: str | None = None
     details: dict = field(default_factory=dict)
@@ -81,8 +86,10 @@ class DeployResult:
 
 @dataclass
 class DeployContext:
+    """What a target deploys and how: the service folder, its config, version and image, the
+    environment, dry-run and test switches, the progress printer and the secrets to pass on."""
     folder: str
-    config: object  # pymacaron.config.PyMacaronConfig
+    config: Any  # pymacaron.config.PyMacaronConfig
     version: str
     image: str
     env: str | None = None
@@ -91,7 +98,7 @@ class DeployContext:
     progress: Progress = field(default_factory=Progress)
     secrets: dict = field(default_factory=dict, repr=False)
 
-    def acceptance(self, url, no_ssl_check=True):
+    def acceptance(self, url: str, no_ssl_check: bool = True) -> bool:
         """Run the service's acceptance tests against ``url``; True if they pass."""
         if not self.run_tests:
             self.progress.info(f"acceptance tests against {url} skipped (--no-test)")
@@ -109,7 +116,8 @@ class DeployContext:
         env = dict(os.environ)
         if self.env:
             env["PYM_ENV"] = self.env
-        return subprocess.run(cmd, cwd=self.folder, env=env).returncode == 0
+        # hostname is None only for a URL without a host: subprocess then raises TypeError, as before
+        return subprocess.run(cmd, cwd=self.folder, env=env).returncode == 0  # type: ignore[arg-type]
 
 
 class DeployTarget:
@@ -117,19 +125,23 @@ class DeployTarget:
 
     name = ""
 
-    def plan(self, ctx):
+    def plan(self, ctx: DeployContext) -> list[str]:
+        """The steps ``deploy`` would take, one line each, without calling the platform."""
         raise NotImplementedError
 
-    def deploy(self, ctx):
+    def deploy(self, ctx: DeployContext) -> DeployResult:
+        """Deploy ``ctx``'s image; raise DeployError saying which step failed and why."""
         raise NotImplementedError
 
 
-def available_targets():
+def available_targets() -> dict[str, EntryPoint]:
     """{name: entry point} of the installed deploy targets."""
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def load_target(name):
+def load_target(name: str) -> DeployTarget:
+    """An instance of the installed deploy target ``name``; DeployError naming the package to
+    install when it is unknown, or why it failed to load."""
     targets = available_targets()
     if name not in targets:
         known = ", ".join(sorted(targets)) or "none installed"

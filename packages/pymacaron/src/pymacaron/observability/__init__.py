@@ -71,7 +71,7 @@ def install(app, config):
     return server_decorator(tracer, collected, settings.access_log)
 
 
-def add_routes(app):
+def add_routes(app) -> None:
     """``GET /ready``, and ``GET /metrics`` when on, after the spec's routes: a spec serving either path keeps it."""
     from pymacaron.observability import metrics, readiness
 
@@ -89,7 +89,7 @@ def add_routes(app):
         app.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
 
 
-def worker_stopping(timeout_s=5.0):
+def worker_stopping(timeout_s=5.0) -> None:
     """A server process stops: deliver queued crash reports, export buffered spans, retire its metrics."""
     from pymacaron.crash.sender import flush_reports
     from pymacaron.observability import metrics, readiness, tracing
@@ -103,7 +103,7 @@ def worker_stopping(timeout_s=5.0):
     metrics.worker_exit()
 
 
-def reset():
+def reset() -> None:
     """Everything off, as before any app was set up (tests; the running provider is shut down)."""
     global _settings
     from pymacaron_core import observe as core_observe

@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def request_fields(record):
+def request_fields(record) -> None:
     """Put the request's call id/path, user id and trace ids on ``record`` (as ``pym_*``)."""
     try:
         from flask import has_request_context

@@ -58,16 +58,16 @@ class Metrics:
 
     # -- what the hooks record -------------------------------------------------------------
 
-    def crash_report(self, is_fatal):
+    def crash_report(self, is_fatal) -> None:
         self.crash_reports.labels("fatal" if is_fatal else "non_fatal").inc()
 
-    def task_fired(self, name):
+    def task_fired(self, name) -> None:
         self.tasks.labels(name, "fired").inc()
 
-    def task_done(self, name, succeeded):
+    def task_done(self, name, succeeded) -> None:
         self.tasks.labels(name, "succeeded" if succeeded else "failed").inc()
 
-    def client_call(self, api, operation, status):
+    def client_call(self, api, operation, status) -> None:
         if status is None:
             outcome = "unreachable"
         elif status < 400:
@@ -119,7 +119,7 @@ def install(settings):
     return metrics
 
 
-def uninstall():
+def uninstall() -> None:
     from pymacaron.observability import hooks
 
     hooks.crash_report = hooks.task_fired = hooks.task_done = None
@@ -174,7 +174,7 @@ def prepare_multiprocess(env, folder):
     return path
 
 
-def worker_exit(pid=None):
+def worker_exit(pid=None) -> None:
     """A worker stops: its live gauges (in-flight) no longer count."""
     if not os.environ.get(MULTIPROC_ENV) or _metrics is None:
         return

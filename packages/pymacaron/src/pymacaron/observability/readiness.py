@@ -47,24 +47,24 @@ def get_readiness():
     return _readiness
 
 
-def reset():
+def reset() -> None:
     """Back to 'starting' with no hook (a new app is being set up)."""
     global _readiness
     _readiness = Readiness()
 
 
-def set_hooks(hooks):
+def set_hooks(hooks) -> None:
     for hook in hooks:
         if not callable(hook):
             raise ValueError(f"ready_hook must be a function, got {hook!r}")
     _readiness.hooks = list(hooks)
 
 
-def mark_started():
+def mark_started() -> None:
     _readiness.started = True
 
 
-def start_draining():
+def start_draining() -> None:
     """The process was told to stop: /ready answers 503 from now on."""
     if not _readiness.draining:
         _readiness.draining = True

@@ -109,7 +109,7 @@ def flush(timeout_s=5.0):
         return False
 
 
-def shutdown():
+def shutdown() -> None:
     """Flush and stop the provider; tracing is off afterwards."""
     provider = _state.provider
     _state.provider = _state.tracer = _state.exporter = _state.settings = None
