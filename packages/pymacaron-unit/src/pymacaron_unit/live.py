@@ -11,10 +11,9 @@ own server), imported only when a server is made.
 from __future__ import annotations
 
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from flask import Flask
     from werkzeug.serving import WSGIRequestHandler
 
 import threading
@@ -25,7 +24,7 @@ STOP_TIMEOUT = 10  # seconds
 class LiveServer:
     """A real werkzeug server for ``app`` on ``host`` and a free port, in a thread: ``start()``, ``stop()``, ``url``."""
 
-    def __init__(self, app: Flask, ssl_context: ssl.SSLContext | tuple[str, str] | str | None = None,
+    def __init__(self, app: Callable[..., Any], ssl_context: ssl.SSLContext | tuple[str, str] | str | None = None,
                  request_handler: type[WSGIRequestHandler] | None = None, host: str = "127.0.0.1"):
         from werkzeug.serving import make_server
 
