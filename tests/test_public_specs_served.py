@@ -200,6 +200,7 @@ def test_fuzz_petstore_expanded(petstore):
     """schemathesis over petstore-expanded: no 5xx, no response breaking its schema."""
     result = fuzz(petstore, "/v2")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 4" in result.stdout, result.stdout[-3000:]
 
 
 def test_fuzz_tictactoe(tictactoe):
@@ -207,6 +208,7 @@ def test_fuzz_tictactoe(tictactoe):
     its schema."""
     result = fuzz(tictactoe, headers=bearer(tictactoe.secret, "board:read", "board:write"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 3" in result.stdout, result.stdout[-3000:]
 
 
 def test_fuzz_non_oauth_scopes(users):
@@ -214,3 +216,4 @@ def test_fuzz_non_oauth_scopes(users):
     breaking its schema."""
     result = fuzz(users, headers=bearer(users.secret, "read:users", "public"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 1" in result.stdout, result.stdout[-3000:]
