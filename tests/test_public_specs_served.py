@@ -217,3 +217,19 @@ def test_fuzz_non_oauth_scopes(users):
     result = fuzz(users, headers=bearer(users.secret, "read:users", "public"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Tested: 1" in result.stdout, result.stdout[-3000:]
+
+
+def test_a_spec_defining_its_own_error_model_stops_pymacaron_with_a_clear_message(tmp_path):
+    """petstore-expanded defines Error as {code, message}; pymacaron's built-in ping API defines another
+    Error: ``python server.py`` exits with a start-up message naming the spec and the ways out, not a
+    traceback."""
+    folder = make_service(tmp_path / "service", "petstore_expanded",
+                          overlay("oai-petstore-expanded-3.0.yaml", "publicspecs.petstore_expanded"))
+    result = subprocess.run([sys.executable, "server.py", "--port", "0"], cwd=folder, capture_output=True,
+                            text=True, timeout=90, env=example_env(PYM_JWT_SECRET=new_secret()))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "PyMacaron could not start:" in result.stderr
+    assert str(folder / "apis" / "petstore_expanded.yaml") in result.stderr, result.stderr
+    assert "model 'Error' is defined differently" in result.stderr
+    assert "built-in API 'ping' defines Error and Ok" in result.stderr
