@@ -260,3 +260,83 @@ def test_models_come_from_components_schemas(shop):
     assert not hasattr(ApiPool.shop.model, "Pet")  # a oneOf is not a model: Cat or Dog is built
     assert json.loads(json.dumps(ApiPool.shop.model.Cat(kind="cat", name="t").to_json())) == {"kind": "cat",
                                                                                               "name": "t"}
+
+
+SCALARS_SPEC = """\
+openapi: 3.1.0
+info: {title: scalars, version: '1'}
+paths:
+  /marks/{row}:
+    parameters:
+      - {name: row, in: path, required: true, schema: {type: integer}}
+    get:
+      operationId: get_mark
+      x-openapi-router-controller: scalar_handlers
+      responses:
+        '200':
+          description: a JSON string
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/mark'}}
+        '404':
+          description: a text error
+          content:
+            text/html: {schema: {type: string}}
+  /count:
+    get:
+      operationId: get_count
+      x-openapi-router-controller: scalar_handlers
+      responses:
+        '200':
+          description: a JSON number
+          content:
+            application/json: {schema: {type: integer}}
+  /object:
+    get:
+      operationId: get_object
+      x-openapi-router-controller: scalar_handlers
+      responses:
+        '200':
+          description: an object
+          content:
+            application/json: {schema: {type: object}}
+components:
+  schemas:
+    mark: {type: string, enum: ['.', X, O]}
+"""
+
+SCALAR_HANDLERS = """\
+def get_mark(row):
+    return {1: "X", 2: ("O", 200), 3: "Z"}.get(row) or ("no such row", 404)
+
+
+def get_count():
+    return 0
+
+
+def get_object():
+    return "not an object"
+"""
+
+
+def test_a_response_schema_of_a_string_or_number_is_sent_as_a_json_value(tmp_path, monkeypatch):
+    """A handler returning a str, a number (0 included) or a (value, status) pair for a JSON response
+    whose schema is a string or number: the JSON value, validated; a text response stays text; a str
+    returned for an object response is still the handler's error (500)."""
+    (tmp_path / "scalar_handlers.py").write_text(SCALAR_HANDLERS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = Flask("scalars")
+    ApiPool.add("scalars", yaml_str=SCALARS_SPEC)
+    ApiPool.scalars.spawn_api(app)
+    web = app.test_client()
+    r = web.get("/marks/1")
+    assert (r.status_code, r.mimetype, r.get_data(as_text=True)) == (200, "application/json", '"X"')
+    r = web.get("/marks/2")
+    assert (r.status_code, r.mimetype, r.json) == (200, "application/json", "O")
+    r = web.get("/marks/3")
+    assert r.status_code == 500 and r.json["error"] == "UNHANDLED_SERVER_ERROR"
+    r = web.get("/marks/4")
+    assert (r.status_code, r.mimetype, r.get_data(as_text=True)) == (404, "text/html", "no such row")
+    r = web.get("/count")
+    assert (r.status_code, r.mimetype, r.json) == (200, "application/json", 0)
+    r = web.get("/object")
+    assert r.status_code == 500 and "did not return a model, a dict or a list" in r.json["error_description"]

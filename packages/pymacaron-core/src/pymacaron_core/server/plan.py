@@ -29,6 +29,7 @@ from pymacaron_core.server.styles import StyledReader
 from pymacaron_core.spec.description import is_json_media
 
 _JSON_MIME = "application/json"
+_SCALARS = (str, int, float, bool)  # JSON values a response schema may declare (type string, number...)
 
 
 def dumps(data):
@@ -296,6 +297,10 @@ class ResponsePlan:
                 response = self.response_class(*response) if isinstance(response, tuple) else response
             return self._with_headers(response, headers)
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
+            if len(result) == 2 and isinstance(result[0], _SCALARS):
+                response = self._scalar_response(result[0], result[1])
+                if response is not None:
+                    return response
             if len(result) == 3 or not isinstance(result[0], (PyMacaronModel, list, dict)):
                 return result  # a Flask-style (body, status[, headers]) tuple
             result, status = result
@@ -310,6 +315,10 @@ class ResponsePlan:
                                        mimetype=self.media.get(status or self.array_status, _JSON_MIME))
         if isinstance(result, (dict, list)):
             return self._data_response(result, status)
+        if isinstance(result, _SCALARS):
+            response = self._scalar_response(result, status)
+            if response is not None:
+                return response
         if not self.json and isinstance(result, (str, bytes)):
             status = status or self.success_status
             return self.response_class(result, status, mimetype=self._mimetype(status))
@@ -317,6 +326,18 @@ class ResponsePlan:
             raise PyMacaronCoreException("Have nothing to send in response")
         raise PyMacaronCoreException(
             f"Method {self.operation.handler} did not return a model, a dict or a list but a {type(result).__name__}")
+
+    def _scalar_response(self, value, status):
+        """A string, number or boolean sent as a JSON value, when the status is sent as JSON and its
+        declared schema accepts the value (``type: string``, an ``enum``...); else None (a string returned
+        for an object response stays a handler error, as in v1)."""
+        status = status or self.success_status
+        if not is_json_media(self._mimetype(status)):
+            return None
+        validator = self.validators.get(status) or self.validators.get("default")
+        if validator is None or validator.raw(value, ("response",)):
+            return None
+        return self.response_class(dumps(value), status, mimetype=self.media.get(status, _JSON_MIME))
 
     def _data_response(self, result, status):
         """A plain dict or list: checked against the declared response of its status."""
