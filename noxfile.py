@@ -207,7 +207,10 @@ def tests(session: nox.Session) -> None:
         "-n", os.environ.get("PYM_TEST_WORKERS", TEST_WORKERS)]
     # pytest exit code 5 ("no tests ran") is not an error here; .ci/run treats it as a failure.
     # Per-test timeout (pytest-timeout) and the rest of the configuration: [tool.pytest.ini_options].
-    session.run("pytest", "--import-mode=importlib", *workers, *(session.posargs or paths), success_codes=[0, 5])
+    # the 25 slowest tests are listed at the end: the whole run must stay well under 10 minutes
+    durations = [] if any(arg.startswith("--durations") for arg in session.posargs) else ["--durations=25"]
+    session.run("pytest", "--import-mode=importlib", *workers, *durations, *(session.posargs or paths),
+                success_codes=[0, 5])
 
 
 @nox.session
