@@ -27,7 +27,7 @@ COMPONENTS = ("schemas", "responses", "parameters", "examples", "requestBodies",
 PUSHED_DOWN = ("consumes", "produces", "security")
 
 
-def version(data):
+def version(data: dict) -> str:
     """"2.0", "3.0" or "3.1": the spec family of a document."""
     openapi = data.get("openapi")
     if isinstance(openapi, str) and openapi.startswith("3."):
@@ -35,7 +35,7 @@ def version(data):
     return "2.0"
 
 
-def prefix(data):
+def prefix(data: dict) -> str:
     """The served prefix: 2.0's basePath, 3.x's path of the first server URL (its variables replaced by
     their defaults), as the service serves it; "" for none."""
     if version(data) == "2.0":
@@ -52,7 +52,7 @@ def prefix(data):
     return found.rstrip("/")
 
 
-def _shared(data):
+def _shared(data: dict) -> dict:
     """{section name: mapping} of what a document's operations reference: 2.0's top-level sections,
     3.x's components."""
     if version(data) == "2.0":
@@ -61,7 +61,7 @@ def _shared(data):
     return {section: components.get(section) or {} for section in COMPONENTS}
 
 
-def bound(data, op, item=None):
+def bound(data: dict, op: dict, item: dict | None = None) -> bool:
     """True when the service binds this operation to a handler: ``x-bind-server``, or in 3.x an
     ``operationId`` naming a function (dotted, or with ``x-openapi-router-controller`` on the operation
     or its path item) and no ``x-no-bind-server``."""
@@ -85,7 +85,8 @@ def operations(data):
                 yield path, method, op
 
 
-def serves(data):
+def serves(data: dict) -> bool:
+    """True when the service binds one of the document's operations to a handler."""
     paths = data.get("paths") or {}
     return any(bound(data, op, paths.get(path)) for path, _, op in operations(data))
 
@@ -155,7 +156,7 @@ def _normalise(data, excludes, used):
     return data
 
 
-def served_prefix(doc):
+def served_prefix(doc: dict) -> str:
     """The served prefix of a prepared document (the fuzzed URL is the service's URL + this)."""
     return doc["x-pym-prefix"] if "x-pym-prefix" in doc else prefix(doc)
 
