@@ -43,9 +43,9 @@ def prefix(data: dict) -> str:
     else:
         servers = data.get("servers")
         server = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
-        url = server.get("url") if isinstance(server.get("url"), str) else ""
-        variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
-        for name, var in variables.items():
+        raw_url, variables = server.get("url"), server.get("variables")
+        url = raw_url if isinstance(raw_url, str) else ""
+        for name, var in (variables if isinstance(variables, dict) else {}).items():
             if isinstance(var, dict) and var.get("default") is not None:
                 url = url.replace("{" + name + "}", str(var["default"]))
         found = urlsplit(url).path
@@ -57,7 +57,9 @@ def _shared(data: dict) -> dict:
     3.x's components."""
     if version(data) == "2.0":
         return {section: data.get(section) or {} for section in SHARED_SECTIONS}
-    components = data.get("components") if isinstance(data.get("components"), dict) else {}
+    components = data.get("components")
+    if not isinstance(components, dict):
+        components = {}
     return {section: components.get(section) or {} for section in COMPONENTS}
 
 
