@@ -6,9 +6,12 @@
     nox -s wheels                 the wheels alone, into dist/ (to install PyMacaron 3 from this clone)
     nox -s release -- <dist> [pytest args]
                                   checks a release of one package, publishes nothing (see `release`)
-    nox -s demo                   run examples/helloworld on http://127.0.0.1:8080 (docs at /doc/helloworld)
+    nox -s demo [-- <example> [args]]
+                                  serve examples/<example> (default helloworld) on http://127.0.0.1:8080
+                                  (docs at /doc/<example>); args go to its server.py
     nox -s bench [-- args]        benchmarks/run.py
-    nox -s acceptance             `pymacaron test --local --gen-token --fuzz` in examples/helloworld
+    nox -s acceptance [-- <example> [args]]
+                                  `pymacaron test --local --gen-token --fuzz` in each example (or the one named)
 
 Dev installs always install ALL local packages together (editable), so none of our names
 (pymacaron*, whose old 2.x releases exist on PyPI) can ever resolve from PyPI.
@@ -47,7 +50,10 @@ PACKAGES_DIR = ROOT / "packages"
 DIST_DIR = ROOT / "dist"
 TEST_REQUIREMENTS = ROOT / "requirements" / "test.txt"
 LINT_REQUIREMENTS = ROOT / "requirements" / "lint.txt"
-EXAMPLE_DIR = ROOT / "examples" / "helloworld"
+EXAMPLES_DIR = ROOT / "examples"
+DEFAULT_EXAMPLE = "helloworld"
+# What `nox -s acceptance` adds for an example: helloworld's GET /die crashes on purpose, so it is not fuzzed.
+ACCEPTANCE_ARGS = {"helloworld": ["--fuzz-exclude", "/die"]}
 # `nox -s demo` only, when $PYM_JWT_SECRET is unset: public, so it protects nothing.
 DEMO_JWT_SECRET = "demo-only-public-jwt-secret-never-use-it-in-production"
 BENCH_SCRIPT = ROOT / "benchmarks" / "run.py"
@@ -180,9 +186,29 @@ def nox_dir(session: nox.Session) -> Path:
     return Path(session.virtualenv.location).resolve().parent
 
 
-def example_requirements() -> list[str]:
-    reqs = EXAMPLE_DIR / "requirements.txt"
-    return ["-r", str(reqs)] if reqs.exists() else []
+def examples(examples_dir: Path = EXAMPLES_DIR) -> list[str]:
+    """The example services: the folders of examples/ with a server.py, the default one first."""
+    found = sorted(p.parent.name for p in examples_dir.glob("*/server.py"))
+    return sorted(found, key=lambda name: name != DEFAULT_EXAMPLE)
+
+
+def split_example_args(args: list[str], default: list[str], examples_dir: Path = EXAMPLES_DIR
+                       ) -> tuple[list[str], list[str]]:
+    """(example names, the other args) of `nox -s <session> -- [<example>] [args]`: a first argument
+    that does not start with '-' names the example (ValueError if there is no such example), else
+    ``default``."""
+    known = examples(examples_dir)
+    if args and not args[0].startswith("-"):
+        if args[0] not in known:
+            raise ValueError(f"no example {args[0]!r} in {examples_dir.name}/ (a folder with a server.py); "
+                             f"known: {', '.join(known)}")
+        return [args[0]], list(args[1:])
+    return list(default), list(args)
+
+
+def example_requirements(*names: str) -> list[str]:
+    reqs = [EXAMPLES_DIR / name / "requirements.txt" for name in names or (DEFAULT_EXAMPLE,)]
+    return [arg for path in reqs if path.exists() for arg in ("-r", str(path))]
 
 
 def require_path(session: nox.Session, path: Path, what: str) -> None:
@@ -473,17 +499,24 @@ print(f"{name} {version} installed from its wheel: {mod.__file__}")
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Serve examples/helloworld on http://127.0.0.1:8080 (API docs at /doc/helloworld)."""
-    require_path(session, EXAMPLE_DIR / "server.py", "the example service")
-    install_local(session, *example_requirements())
-    session.chdir(EXAMPLE_DIR)
+    """Serve an example on http://127.0.0.1:8080: `nox -s demo` serves examples/helloworld (API docs at
+    /doc/helloworld), `nox -s demo -- bookshop` examples/bookshop; arguments after the name go to its
+    server.py (`nox -s demo -- bookshop --port 9000`)."""
+    try:
+        [name], args = split_example_args(list(session.posargs), [DEFAULT_EXAMPLE])
+    except ValueError as e:
+        session.error(str(e))
+    folder = EXAMPLES_DIR / name
+    require_path(session, folder / "server.py", "the example service")
+    install_local(session, *example_requirements(name))
+    session.chdir(folder)
     env = {}
     if not os.environ.get("PYM_JWT_SECRET"):
-        # DEMO ONLY: the example needs a JWT secret (env_secrets in its pym-config.yaml). This one is
+        # DEMO ONLY: the examples need a JWT secret (env_secrets in their pym-config.yaml). This one is
         # public, so tokens it signs prove nothing: never use it outside `nox -s demo`.
         env["PYM_JWT_SECRET"] = DEMO_JWT_SECRET
         session.log("PYM_JWT_SECRET is not set: using the public demo secret (DEMO ONLY)")
-    session.run("python", "server.py", "--port", "8080", *session.posargs, env=env)
+    session.run("python", "server.py", "--port", "8080", *args, env=env)
 
 
 @nox.session
@@ -497,14 +530,22 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def acceptance(session: nox.Session) -> None:
-    """Run the example's black-box acceptance tests and fuzzing: `pymacaron test --local --fuzz` in examples/helloworld."""
-    require_path(session, EXAMPLE_DIR, "the example service")
-    install_local(session, *example_requirements())
+    """Run the examples' black-box acceptance tests and fuzzing: `pymacaron test --local --gen-token --fuzz`
+    in examples/helloworld, then in examples/bookshop (`nox -s acceptance -- bookshop [runner args]`: that
+    one only, arguments after the name to its runner)."""
+    try:
+        names, args = split_example_args(list(session.posargs), examples())
+    except ValueError as e:
+        session.error(str(e))
+    if not names:
+        session.error(f"no example service (a folder with a server.py) in {EXAMPLES_DIR.relative_to(ROOT)}/")
+    install_local(session, *example_requirements(*names))
     if not shutil.which("pymacaron", path=session.bin):
         session.error("the `pymacaron` command is not installed (no console script in packages/pymacaron yet).")
-    session.chdir(EXAMPLE_DIR)
-    # The runner starts the example on a free port, with its JWT secret (a throwaway one unless set),
-    # makes a test token, and also fuzzes its spec (GET /die crashes on purpose: not fuzzed).
-    env = {"PYM_JWT_SECRET": os.environ.get("PYM_JWT_SECRET") or secrets.token_urlsafe(32)}
-    session.run("pymacaron", "test", "--local", "--port", "0", "--gen-token", "--fuzz", "--fuzz-exclude", "/die",
-                *session.posargs, env=env)
+    for name in names:
+        session.chdir(EXAMPLES_DIR / name)
+        # The runner starts the example on a free port, with its JWT secret (a throwaway one unless set),
+        # makes a test token, runs testaccept/ and fuzzes its specs.
+        env = {"PYM_JWT_SECRET": os.environ.get("PYM_JWT_SECRET") or secrets.token_urlsafe(32)}
+        session.run("pymacaron", "test", "--local", "--port", "0", "--gen-token", "--fuzz",
+                    *ACCEPTANCE_ARGS.get(name, []), *args, env=env)

@@ -288,6 +288,35 @@ def test_readme_and_ci_run_the_same_test_command():
         assert f"nox -s {session}" in readme, f"README does not mention `nox -s {session}`"
 
 
+def load_noxfile():
+    spec = importlib.util.spec_from_file_location("pym_noxfile", ROOT / "noxfile.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_demo_and_acceptance_choose_the_example_by_name():
+    """`nox -s demo -- <example> [args]` and `nox -s acceptance -- <example> [args]`: a first argument
+    that is not an option names the example; without one, demo serves helloworld and acceptance
+    runs every example."""
+    nf = load_noxfile()
+    assert nf.examples() == ["helloworld", "bookshop"]  # the default first, then the others
+    assert nf.split_example_args([], ["helloworld"]) == (["helloworld"], [])
+    assert nf.split_example_args(["--debug"], ["helloworld"]) == (["helloworld"], ["--debug"])
+    assert nf.split_example_args(["bookshop", "--port", "9000"], ["helloworld"]) == (["bookshop"], ["--port", "9000"])
+    assert nf.split_example_args([], nf.examples()) == (["helloworld", "bookshop"], [])
+    with pytest.raises(ValueError, match="no example 'nope' in examples/ .*known: helloworld, bookshop"):
+        nf.split_example_args(["nope"], ["helloworld"])
+    assert nf.example_requirements("bookshop") == ["-r", str(ROOT / "examples" / "bookshop" / "requirements.txt")]
+    assert set(nf.ACCEPTANCE_ARGS) <= set(nf.examples())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`nox -s demo -- bookshop`" in readme and "examples/bookshop" in readme
+
+
 # ----------------------------------------------------------------------------------------------
 # hatch version: one package at a time
 # ----------------------------------------------------------------------------------------------

@@ -96,6 +96,24 @@ def test_a_cookie_parameter_is_validated(shop):
     assert r.status_code == 400 and r.json["errors"][0]["location"] == "cookie.session"
 
 
+@pytest.mark.parametrize("header", ["session=a b c", "other=1; session=a b"])
+def test_a_cookie_parameter_the_cookie_parser_drops_is_a_400_not_its_default(version, header):
+    """A value RFC 6265 does not allow unquoted (werkzeug's parser skips it): a 400 naming the cookie,
+    not the handler called as if the cookie were not sent."""
+    app = Flask("shop")
+    ApiPool.add("shop", yaml_str=shop_text(version), local=True)
+    ApiPool.shop.spawn_api(app, verifiers=VERIFIERS)
+    shop_handlers.CALLS.clear()
+    r = app.test_client(use_cookies=False).get("/api/v2/items/3", headers={"Cookie": header})
+    assert r.status_code == 400, r.json
+    [error] = r.json["errors"]
+    assert error["location"] == "cookie.session" and error["rule"] == "format"
+    assert "not a valid cookie value" in error["message"] and "quote" in error["message"]
+    assert shop_handlers.CALLS == []
+    r = app.test_client(use_cookies=False).get("/api/v2/items/3", headers={"Cookie": 'session="a b c"'})
+    assert r.status_code == 200 and shop_handlers.CALLS[-1][2] == "a b c"  # quoted, it is one
+
+
 def test_response_headers_returned_by_the_handler_are_validated_and_sent(shop):
     r = shop.get("/api/v2/items/3")
     assert r.headers["X-Stock"] == "7"

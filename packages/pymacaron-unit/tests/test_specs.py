@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from pymacaron_unit.runner.errors import RunnerError
-from pymacaron_unit.runner.specs import discover, operations, prepare
+from pymacaron_unit.runner.specs import discover, operations, prepare, served_prefix
 
 SERVED = """\
 swagger: '2.0'
@@ -94,3 +94,79 @@ def test_a_broken_spec_names_its_file(tmp_path):
     write(tmp_path, shop=SERVED.replace("swagger: '2.0'", "swagger: '1.2'"))
     with pytest.raises(RunnerError, match="shop.yaml"):
         discover(str(tmp_path))
+
+
+OPENAPI31 = """\
+openapi: 3.1.0
+info: {title: books, version: '1'}
+servers:
+  - url: 'https://books.example.com/{version}/api'
+    variables: {version: {default: v2}}
+security: [{jwt: []}]
+paths:
+  /books:
+    x-openapi-router-controller: books.api
+    get:
+      operationId: list_books
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Book'}}}}
+  /authors:
+    get:
+      operationId: books.api.list_authors
+      security: []
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Author'}}}}
+  /unbound:
+    get:
+      operationId: not_bound
+      x-no-bind-server: true
+      responses:
+        '200': {description: ok}
+components:
+  securitySchemes:
+    jwt: {type: http, scheme: bearer}
+  schemas:
+    Book: {type: object, properties: {title: {type: string}}}
+    Author: {type: object, properties: {name: {type: string}}}
+"""
+OPENAPI31_CLIENT = """\
+openapi: 3.1.0
+info: {title: other, version: '1'}
+paths:
+  /other:
+    get:
+      operationId: get_other
+      x-no-bind-server: true
+      x-bind-client: get_other
+      responses:
+        '200': {description: ok}
+"""
+
+
+def test_openapi3_specs_bound_by_operation_id_are_fuzzed(tmp_path):
+    write(tmp_path, books=OPENAPI31, other=OPENAPI31_CLIENT)
+    assert [name for name, _ in discover(str(tmp_path))] == ["books", "ping"]
+    # a 3.1 spec is never merged with the Swagger 2.0 ping API: two runs, each at its own prefix
+    (books, doc), (ping, ping_doc) = prepare(discover(str(tmp_path)), excludes=["/unbound"])
+    assert (books, ping) == ("books", "ping")
+    assert served_prefix(doc) == "/v2/api" and served_prefix(ping_doc) == ""
+    assert "servers" not in doc  # the runner gives schemathesis the URL, prefix included
+    ops = {(path, method): op for path, method, op in operations(doc)}
+    assert set(ops) == {("/books", "get"), ("/authors", "get")}
+    assert ops["/books", "get"]["security"] == [{"jwt": []}]  # pushed down from the top
+    assert ops["/authors", "get"]["security"] == []  # an operation's own security wins
+    assert set(doc["components"]["schemas"]) == {"Book", "Author"}
+
+
+def test_openapi3_specs_merge_by_version_and_prefix(tmp_path):
+    more = (OPENAPI31.replace("/books", "/shelves").replace("/authors", "/readers").replace("/unbound", "/x")
+            .replace("Author", "Reader"))
+    v30 = more.replace("3.1.0", "3.0.3").replace("/shelves", "/s30").replace("/readers", "/r30").replace("/x", "/y")
+    elsewhere = more.replace("/{version}/api", "/v3").replace("/shelves", "/s3").replace("/readers", "/r3")
+    write(tmp_path, a=OPENAPI31, b=more, c=v30, d=elsewhere.replace("/x", "/z"))
+    prepared = prepare(discover(str(tmp_path)), excludes=["/unbound", "/x", "/y", "/z"])
+    assert [(label, served_prefix(doc)) for label, doc in prepared] == [
+        ("a+b", "/v2/api"), ("c", "/v2/api"), ("d", "/v3"), ("ping", "")]
+    merged = prepared[0][1]
+    assert set(merged["components"]["schemas"]) == {"Book", "Author", "Reader"}
+    assert {path for path, _, _ in operations(merged)} == {"/books", "/authors", "/shelves", "/readers"}

@@ -148,6 +148,11 @@ class RequestPlan:
         if self.cookie_readers:
             cookies = request.cookies
             for r in self.cookie_readers:
+                if r.key not in cookies and _cookie_sent(request.headers.get("Cookie"), r.key):
+                    # sent, but skipped by the parser (a value RFC 6265 allows only quoted): not "absent"
+                    errors.append((r.path, "format", f"{r.name!r} is not a valid cookie value (spaces and some "
+                                   "other characters are allowed only in a double-quoted value): quote it"))
+                    continue
                 kwargs[r.name] = r.read(cookies, errors)
         if self.form_readers:
             form, files = request.form, request.files
@@ -441,6 +446,11 @@ def _alternatives(definitions, name):
         names += [other for other, s in definitions.items() if isinstance(s, dict) and
                   any(_ref_name(part) == name for part in s.get("allOf") or () if isinstance(part, dict))]
     return tuple(n for n in names if n is not None and n != name)
+
+
+def _cookie_sent(header, name):
+    """True when the raw Cookie header has a ``name=`` pair."""
+    return bool(header) and any(part.split("=", 1)[0].strip() == name for part in header.split(";") if "=" in part)
 
 
 def _write_only(definitions, name, depth=0):

@@ -112,10 +112,11 @@ def run_fuzz(folder: str, base_url: str, environ: Mapping[str, str], spec_files:
     deadline = time.monotonic() + max_time
     status = 0
     for label, doc in prepared:
+        url = base_url + specs.served_prefix(doc)
+        doc.pop("x-pym-prefix", None)
         spec_path = os.path.join(scratch, f"{label}.json")
         with open(spec_path, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1)
-        url = base_url + (doc.get("basePath") or "").rstrip("/")
         cmd = command(spec_path, url, config_path, max_examples, seed, no_ssl_check)
         remaining = deadline - time.monotonic()
         if remaining <= 0:

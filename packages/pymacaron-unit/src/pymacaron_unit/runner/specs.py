@@ -1,10 +1,12 @@
 """The specs ``--fuzz`` tests: found, loaded as the service loads them, and merged into few documents.
 
-Default: every ``apis/*.yaml`` of the service folder that serves something (an operation with
-``x-bind-server``; client-only specs describe other services), plus pymacaron's built-in ping API.
-``--fuzz-spec FILE`` replaces that list. ``--fuzz-exclude PATH`` (or ``"METHOD PATH"``) removes
-operations. Specs with the same basePath and no conflicting path or definition are merged, so that
-one schemathesis run tests them all.
+Default: every ``apis/*.yaml`` of the service folder that serves something (an operation the
+service binds: ``x-bind-server``, or in OpenAPI 3.x an ``operationId`` naming a function, dotted or
+with ``x-openapi-router-controller``; client-only specs describe other services), plus pymacaron's
+built-in ping API. ``--fuzz-spec FILE`` replaces that list. ``--fuzz-exclude PATH`` (or
+``"METHOD PATH"``) removes operations. Specs of the same version (Swagger 2.0, OpenAPI 3.0, 3.1)
+with the same served prefix (2.0 ``basePath``, 3.x the path of the first server URL) and no
+conflicting path or definition are merged, so that one schemathesis run tests them all.
 """
 
 from __future__ import annotations
@@ -15,13 +17,67 @@ from typing import Any
 import copy
 import glob
 import os
+from urllib.parse import urlsplit
 
 from pymacaron_unit.runner import pym
 from pymacaron_unit.runner.errors import RunnerError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 SHARED_SECTIONS = ("definitions", "parameters", "responses", "securityDefinitions")
+# OpenAPI 3.x: the sections of `components`
+COMPONENTS = ("schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes",
+              "links", "callbacks", "pathItems")
 PUSHED_DOWN = ("consumes", "produces", "security")
+
+
+def version(data: dict) -> str:
+    """"2.0", "3.0" or "3.1": the spec family of a document."""
+    openapi = data.get("openapi")
+    if isinstance(openapi, str) and openapi.startswith("3."):
+        return openapi[:3]
+    return "2.0"
+
+
+def prefix(data: dict) -> str:
+    """The served prefix: 2.0's basePath, 3.x's path of the first server URL (its variables replaced by
+    their defaults), as the service serves it; "" for none."""
+    if version(data) == "2.0":
+        found = data.get("basePath") or ""
+    else:
+        servers = data.get("servers")
+        server = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
+        raw_url, variables = server.get("url"), server.get("variables")
+        url = raw_url if isinstance(raw_url, str) else ""
+        for name, var in (variables if isinstance(variables, dict) else {}).items():
+            if isinstance(var, dict) and var.get("default") is not None:
+                url = url.replace("{" + name + "}", str(var["default"]))
+        found = urlsplit(url).path
+    return found.rstrip("/")
+
+
+def _shared(data: dict) -> dict:
+    """{section name: mapping} of what a document's operations reference: 2.0's top-level sections,
+    3.x's components."""
+    if version(data) == "2.0":
+        return {section: data.get(section) or {} for section in SHARED_SECTIONS}
+    components = data.get("components")
+    if not isinstance(components, dict):
+        components = {}
+    return {section: components.get(section) or {} for section in COMPONENTS}
+
+
+def bound(data: dict, op: dict, item: dict | None = None) -> bool:
+    """True when the service binds this operation to a handler: ``x-bind-server``, or in 3.x an
+    ``operationId`` naming a function (dotted, or with ``x-openapi-router-controller`` on the operation
+    or its path item) and no ``x-no-bind-server``."""
+    if "x-bind-server" in op:
+        return True
+    if version(data) == "2.0" or op.get("x-no-bind-server"):
+        return False
+    operation_id = op.get("operationId")
+    if not isinstance(operation_id, str) or not operation_id:
+        return False
+    return "." in operation_id or "x-openapi-router-controller" in op or "x-openapi-router-controller" in (item or {})
 
 
 def operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -34,9 +90,10 @@ def operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
                 yield path, method, op
 
 
-def serves(data: dict[str, Any]) -> bool:
-    """True when the document binds an operation to server code (x-bind-server)."""
-    return any("x-bind-server" in op for _, _, op in operations(data))
+def serves(data: dict) -> bool:
+    """True when the service binds one of the document's operations to a handler."""
+    paths = data.get("paths") or {}
+    return any(bound(data, op, paths.get(path)) for path, _, op in operations(data))
 
 
 def discover(folder: str, explicit: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -56,7 +113,7 @@ def discover(folder: str, explicit: Sequence[str] = ()) -> list[tuple[str, str]]
             found.append((os.path.splitext(os.path.basename(path))[0], path))
     if not found:
         raise RunnerError(f"--fuzz found nothing to test: no apis/*.yaml in {folder} has an operation with "
-                          "x-bind-server; run from the service's folder (or --path DIR), or pass --fuzz-spec FILE")
+                          "x-bind-server (or, in OpenAPI 3.x, an operationId the service binds); run from the service's folder (or --path DIR), or pass --fuzz-spec FILE")
     builtin = pym.builtin_spec_path()
     if builtin and "ping" not in {name for name, _ in found}:
         found.append(("ping", builtin))
@@ -77,11 +134,16 @@ def _exclusions(excludes):
 
 
 def _normalise(data, excludes, used):
-    """A self-contained copy: host/schemes dropped, top-level consumes/produces/security pushed into
-    each operation, excluded operations removed."""
+    """A self-contained copy: host/schemes (3.x: servers) dropped, the served prefix kept in
+    ``x-pym-prefix``, top-level consumes/produces/security pushed into each operation, excluded
+    operations removed."""
+    served = prefix(data)
     data = copy.deepcopy(data)
     data.pop("host", None)
     data.pop("schemes", None)
+    if version(data) != "2.0":
+        data.pop("servers", None)
+        data["x-pym-prefix"] = served
     top = {key: data.pop(key) for key in PUSHED_DOWN if key in data}
     paths = data.get("paths") or {}
     for path, method, op in list(operations(data)):
@@ -99,13 +161,19 @@ def _normalise(data, excludes, used):
     return data
 
 
+def served_prefix(doc: dict) -> str:
+    """The served prefix of a prepared document (the fuzzed URL is the service's URL + this)."""
+    return doc["x-pym-prefix"] if "x-pym-prefix" in doc else prefix(doc)
+
+
 def _mergeable(into, data):
-    if into.get("basePath") != data.get("basePath"):
+    if version(into) != version(data) or served_prefix(into) != served_prefix(data):
         return False
     if set(into.get("paths") or {}) & set(data.get("paths") or {}):
         return False
-    for section in SHARED_SECTIONS:
-        mine, theirs = into.get(section) or {}, data.get(section) or {}
+    mine_all, theirs_all = _shared(into), _shared(data)
+    for section, mine in mine_all.items():
+        theirs = theirs_all[section]
         if any(mine[k] != theirs[k] for k in set(mine) & set(theirs)):
             return False
     return True
@@ -113,9 +181,13 @@ def _mergeable(into, data):
 
 def _merge(into, data):
     into.setdefault("paths", {}).update(data.get("paths") or {})
-    for section in SHARED_SECTIONS:
-        if data.get(section):
-            into.setdefault(section, {}).update(data[section])
+    for section, theirs in _shared(data).items():
+        if not theirs:
+            continue
+        if version(data) == "2.0":
+            into.setdefault(section, {}).update(theirs)
+        else:
+            into.setdefault("components", {}).setdefault(section, {}).update(theirs)
 
 
 def prepare(found: Sequence[tuple[str, str]], excludes: Iterable[str] = ()) -> list[tuple[str, dict[str, Any]]]:
