@@ -358,3 +358,84 @@ def test_a_response_schema_of_a_string_or_number_is_sent_as_a_json_value(tmp_pat
     assert (r.status_code, r.mimetype, r.json) == (200, "application/json", 0)
     r = web.get("/object")
     assert r.status_code == 500 and "did not return a model, a dict or a list" in r.json["error_description"]
+
+
+TEAM_31 = """\
+openapi: 3.1.0
+info: {title: team, version: '1'}
+paths:
+  /team:
+    get:
+      operationId: HANDLERS.get_team
+      responses:
+        '200':
+          description: the team
+          content: {application/json: {schema: {$ref: '#/components/schemas/Team'}}}
+  /members:
+    get:
+      operationId: HANDLERS.list_members
+      responses:
+        '200':
+          description: the members
+          content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Member'}}}}
+  /raw:
+    get:
+      operationId: HANDLERS.raw_team
+      responses:
+        '200':
+          description: the team as a dict
+          content: {application/json: {schema: {$ref: '#/components/schemas/Team'}}}
+components:
+  schemas:
+    Team:
+      type: object
+      properties:
+        name: {type: string}
+        lead: {$ref: '#/components/schemas/Member'}
+        members: {type: array, items: {$ref: '#/components/schemas/Member'}}
+    Member:
+      type: object
+      properties:
+        name: {type: string}
+        password: {type: string, writeOnly: true}
+"""
+
+TEAM_HANDLERS = """\
+from pymacaron_core import ApiPool
+
+
+def _member(name):
+    return ApiPool.team.model.Member(name=name, password="s3cret-" + name)
+
+
+def get_team():
+    return ApiPool.team.model.Team(name="core", lead=_member("ann"), members=[_member("bob"), _member("cy")])
+
+
+def list_members():
+    return [_member("bob")]
+
+
+def raw_team():
+    return {"name": "core", "lead": {"name": "ann", "password": "x"}, "members": [{"name": "bob", "password": "y"}]}
+"""
+
+
+def test_write_only_properties_of_nested_models_are_never_sent(tmp_path, monkeypatch):
+    """In a model's sub-models, in an array of models and in a returned dict: gone, at any depth (200, not 500)."""
+    module = f"team_handlers_{os.getpid()}"
+    (tmp_path / f"{module}.py").write_text(TEAM_HANDLERS)
+    (tmp_path / "team.yaml").write_text(TEAM_31.replace("HANDLERS", module))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = Flask("team")
+    ApiPool.add("team", yaml_path=str(tmp_path / "team.yaml"))
+    ApiPool.team.spawn_api(app)
+    c = app.test_client()
+    r = c.get("/team")
+    assert r.status_code == 200, r.json
+    assert r.json == {"name": "core", "lead": {"name": "ann"}, "members": [{"name": "bob"}, {"name": "cy"}]}
+    r = c.get("/members")
+    assert r.status_code == 200 and r.json == [{"name": "bob"}]
+    r = c.get("/raw")
+    assert r.status_code == 200 and r.json == {"name": "core", "lead": {"name": "ann"}, "members": [{"name": "bob"}]}
+    assert "s3cret" not in c.get("/team").get_data(as_text=True)

@@ -281,11 +281,17 @@ class ResponsePlan:
                                                   direction="response"))
                 for name, (schema, required) in headers.items()]
         self.write_only = {}
+        self.nested_write_only = None  # {status or "default": schema}, when a schema may nest a writeOnly property
         if operation.directional:
             for name in self.by_model:
                 props = _write_only(factory.definitions, name)
                 if props:
                     self.write_only[name] = props
+            if _defines_write_only(factory.definitions):
+                self.definitions = factory.definitions
+                self.nested_write_only = {
+                    (int(code) if code.isdigit() else "default"): schema
+                    for code, schema in operation.responses.items() if isinstance(schema, dict)}
         self.with_headers = operation.directional
         ok = sorted(c for c in self.declared_codes if isinstance(c, int) and 200 <= c < 300)
         self.success_status = 200 if 200 in ok or not ok else ok[0]
@@ -315,6 +321,7 @@ class ResponsePlan:
             return result.http_reply()
         if isinstance(result, list) and self.array_status is not None:
             data = self.array_marshal(result)
+            self._strip(data, status or self.array_status)
             self._validate(data, status or self.array_status)
             return self.response_class(dumps(data), status or self.array_status,
                                        mimetype=self.media.get(status or self.array_status, _JSON_MIME))
@@ -354,6 +361,7 @@ class ResponsePlan:
                 status = model_status
             else:
                 status = self.success_status
+        self._strip(data, status)
         if self.validate:
             validator = self.validators.get(status) or self.validators.get("default")
             if validator is not None:
@@ -372,6 +380,8 @@ class ResponsePlan:
         if self.write_only and name in self.write_only:
             for key in self.write_only[name]:
                 data.pop(key, None)
+        if self.nested_write_only is not None:
+            strip_write_only(data, {"$ref": "#/definitions/" + name}, self.definitions)
         is_error = _is_error_model(cls)
         if status is None:
             model_status = data.get("status") if is_error else None
@@ -416,6 +426,13 @@ class ResponsePlan:
             response.headers[name] = str(value).lower() if isinstance(value, bool) else str(value)
         return response
 
+    def _strip(self, data, status):
+        """writeOnly properties out of plain data sent with ``status`` (3.x), at any depth."""
+        if self.nested_write_only is not None:
+            schema = self.nested_write_only.get(status) or self.nested_write_only.get("default")
+            if schema is not None:
+                strip_write_only(data, schema, self.definitions)
+
     def _validate(self, data, status):
         validator = self.validators.get(status) or self.validators.get("default")
         if validator is not None and self.validate:
@@ -451,6 +468,69 @@ def _alternatives(definitions, name):
 def _cookie_sent(header, name):
     """True when the raw Cookie header has a ``name=`` pair."""
     return bool(header) and any(part.split("=", 1)[0].strip() == name for part in header.split(";") if "=" in part)
+
+
+_WRITE_ONLY_CACHE: dict = {}
+
+
+def _defines_write_only(definitions):
+    """True when one of ``definitions`` (at any depth) declares a writeOnly property."""
+    key = id(definitions)
+    found = _WRITE_ONLY_CACHE.get(key)
+    if found is None or found[0] is not definitions:
+        found = (definitions, '"writeOnly": true' in _json_text(definitions))
+        if len(_WRITE_ONLY_CACHE) > 64:
+            _WRITE_ONLY_CACHE.clear()
+        _WRITE_ONLY_CACHE[key] = found
+    return found[1]
+
+
+def _json_text(value):
+    import json
+
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return '"writeOnly": true'  # cannot tell: strip (the slower, safe way)
+
+
+def strip_write_only(data, schema, definitions, depth=0):
+    """Remove, in place, the writeOnly properties of ``data`` at any depth, as ``schema`` describes it
+    (``$ref``s to named schemas, properties, items, allOf, and oneOf/anyOf through their discriminator):
+    a writeOnly value is never sent in a response."""
+    if depth > 64 or not isinstance(schema, dict):
+        return
+    name = _ref_name(schema)
+    if name is not None:
+        schema = definitions.get(name)
+        if not isinstance(schema, dict):
+            return
+    if isinstance(data, list):
+        items = schema.get("items")
+        if isinstance(items, dict):
+            for item in data:
+                strip_write_only(item, items, definitions, depth + 1)
+        return
+    if not isinstance(data, dict):
+        return
+    for key, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict) or key not in data:
+            continue
+        target = definitions.get(_ref_name(sub)) if _ref_name(sub) is not None else sub
+        if isinstance(target, dict) and target.get("writeOnly") is True:
+            del data[key]
+        else:
+            strip_write_only(data[key], sub, definitions, depth + 1)
+    for part in schema.get("allOf") or ():
+        strip_write_only(data, part, definitions, depth + 1)
+    disc = schema.get("discriminator")
+    if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
+        value = data.get(disc["propertyName"])
+        target = (disc.get("mapping") or {}).get(value, value) if isinstance(value, str) else None
+        if isinstance(target, str):
+            target = target.rsplit("/", 1)[-1]
+            if target in definitions and target != name:
+                strip_write_only(data, {"$ref": "#/definitions/" + target}, definitions, depth + 1)
 
 
 def _write_only(definitions, name, depth=0):
