@@ -8,8 +8,8 @@ This module is imported while the spec loads: it must not import ``pymacaron.mod
 
 # How many US cents one euro cent is worth, in this example's world.
 USD_PER_EUR = 1.25
-# writeOnly in the spec: received, stored, never sent back (the copies below leave it out, as
-# a response may not carry it: PyMacaron answers 500 BAD_RESPONSE if one does).
+# writeOnly in the spec: received, stored, never sent back (PyMacaron leaves writeOnly properties
+# out of every response, at any depth; the copies below leave it out too, so they are plain to read).
 WRITE_ONLY = ("supplier_note",)
 
 
