@@ -102,7 +102,6 @@ def test_tasks_whose_worker_dies(service_for, delivery, db):
     runs = Runs(svc, "all", 4)
     _fire(svc, runs)
     wait_for(lambda: len(runs.running()) == 2, 20, "two tasks to start", worker=svc.worker)
-    under_way = sorted(runs.running())
     master = svc.worker.pid
     for pid in [master] + descendants(master):
         try:
@@ -110,6 +109,9 @@ def test_tasks_whose_worker_dies(service_for, delivery, db):
         except ProcessLookupError:
             pass
     killed_at = time.monotonic()
+    # the runs the kill interrupted: started, not ended (one may have ended just before the kill)
+    under_way = sorted(runs.running())
+    assert under_way
     svc.worker.wait_restart(master, 30)
     others = [t for t in runs.tags if t not in under_way]
     wait_for(lambda: all(runs.ends(t) for t in others), 60, "the tasks not under way to run", worker=svc.worker)
