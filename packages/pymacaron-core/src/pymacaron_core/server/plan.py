@@ -494,7 +494,7 @@ def _json_text(value):
         return '"writeOnly": true'  # cannot tell: strip (the slower, safe way)
 
 
-def strip_write_only(data, schema, definitions, depth=0):
+def strip_write_only(data: object, schema: object, definitions: dict, depth: int = 0) -> None:
     """Remove, in place, the writeOnly properties of ``data`` at any depth, as ``schema`` describes it
     (``$ref``s to named schemas, properties, items, allOf, and oneOf/anyOf through their discriminator):
     a writeOnly value is never sent in a response."""
