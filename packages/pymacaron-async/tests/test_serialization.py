@@ -90,3 +90,33 @@ def test_an_unknown_model_name_in_the_worker_says_what_to_load():
 def test_an_invalid_model_json_is_reported_with_the_model_name(Item):
     with pytest.raises(TaskArgumentError, match=r"argument kw=: cannot rebuild the Item model"):
         deserialize_call([], {"kw": {MODEL_KEY: "Item", "count": 1}})  # name is required
+
+
+def test_a_model_two_served_specs_define_differently_comes_back_as_its_apis_class():
+    """Per-API model scope: with two served specs defining Item differently, the global name is
+    ambiguous; a model travels tagged with its API and is rebuilt (and validated) as that API's class.
+    So does a client's own copy of Item. A model whose name is unambiguous travels as before (name only)."""
+    from flask import Flask
+
+    from pymacaron_core import ApiPool
+
+    from pymacaron.bootstrap import builtin_definitions
+    from pymacaron_async.serialization import API_KEY
+
+    app = Flask("t")
+    client = ApiPool.add("asvc", yaml_str=SPEC.replace("TASKS", "unused"), default_definitions=builtin_definitions())
+    spec = "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\ndefinitions:\n  Item:\n" \
+           "    type: object\n    required: [code]\n    properties:\n      code: {type: %s}\n  Tag: {type: object}\n"
+    one = ApiPool.add("one", yaml_str=spec % "integer").spawn_api(app)
+    two = ApiPool.add("two", yaml_str=spec % "string").spawn_api(app)
+    wire = model_to_task_arg(one.model.Item(code=3))
+    assert wire == {"code": 3, MODEL_KEY: "Item", API_KEY: "one"}
+    back = task_arg_to_model(json.loads(json.dumps(wire)))
+    assert type(back) is one.model.Item and back.code == 3
+    back = trip(two.model.Item(code="3"))
+    assert type(back) is two.model.Item and back.code == "3"
+    back = trip(client.model.Item(name="a"))
+    assert type(back) is client.model.Item and back.name == "a"
+    assert model_to_task_arg(one.model.Tag()) == {MODEL_KEY: "Tag"}
+    with pytest.raises(TaskArgumentError, match="Item model of API 'one'.*code"):
+        task_arg_to_model({"code": "three", MODEL_KEY: "Item", API_KEY: "one"})

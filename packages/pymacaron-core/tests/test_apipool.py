@@ -82,13 +82,72 @@ def test_the_served_api_takes_the_name_from_a_client_loaded_before_it():
     assert get_model("Owner") is ApiPool.petstore.model.Owner is not ApiPool.other.model.Owner
 
 
-def test_two_served_apis_defining_a_model_differently_are_refused():
+SERVED_OWNER = """\
+swagger: '2.0'
+info: {title: other, version: 9.9}
+paths:
+  /owners:
+    post:
+      x-bind-server: petstore_handlers.echo
+      parameters:
+        - {in: body, name: body, required: true, schema: {$ref: '#/definitions/Owner'}}
+      responses:
+        200: {description: the owner, schema: {$ref: '#/definitions/Owner'}}
+definitions:
+  Owner:
+    type: object
+    required: [email]
+    properties:
+      email: {type: string}
+      name: {type: integer}
+"""
+
+
+def test_two_served_apis_defining_a_model_differently_each_use_their_own():
+    """Per-API model scope: two served specs defining Owner differently both serve, each validating
+    and building with its own class; the global name is ambiguous and says how to pick one; pickles
+    come back as the class of their API."""
+    import pickle
+
     app = Flask("t")
-    ApiPool.add("petstore", yaml_path=PETSTORE).spawn_api(app)
-    other = ApiPool.add("other", yaml_str=DIFFERENT)
-    with pytest.raises(MergeApisException, match="model 'Owner' is defined differently in the served APIs "
-                                                 "'petstore' and 'other'"):
-        other.spawn_api(app)
+    petstore = ApiPool.add("petstore", yaml_path=PETSTORE).spawn_api(app)
+    other = ApiPool.add("other", yaml_str=SERVED_OWNER).spawn_api(app)
+    assert other.model.Owner is not petstore.model.Owner
+    assert get_model("Owner", api="other") is other.model.Owner
+    assert get_model("Owner", api="petstore") is petstore.model.Owner
+    with pytest.raises(MergeApisException, match="model 'Owner' is defined differently by the served APIs "
+                                                 r"'petstore' and 'other': name the API, e.g. "
+                                                 r"get_model\('Owner', api='other'\) or ApiPool.other.model.Owner"):
+        get_model("Owner")
+    client = app.test_client()
+    r = client.post("/owners", json={"email": "a@b.c", "name": 7})
+    assert r.status_code == 200 and r.get_json() == {"email": "a@b.c", "name": 7}
+    r = client.post("/owners", json={"email": "a@b.c", "name": "Ann"})
+    assert r.status_code == 400 and "name" in r.get_data(as_text=True)
+    theirs = pickle.loads(pickle.dumps(other.model.Owner(email="a@b.c", name=7)))
+    assert type(theirs) is other.model.Owner and theirs.name == 7
+    ours = pickle.loads(pickle.dumps(petstore.model.Owner(email="a@b.c", name="Ann")))
+    assert type(ours) is petstore.model.Owner
+    assert get_model("Pet") is petstore.model.Pet  # names defined once stay global
+
+
+def test_a_yielding_api_gives_its_model_names_up_to_another_served_api():
+    """``yield_model_names`` (pymacaron's built-in APIs): a served spec's own Owner takes the global name
+    whichever is served first; the yielding API keeps using its own class, and its Error is the one
+    error replies of an API without an Error of its own are built into."""
+    for order in ((True, False), (False, True)):
+        ApiPool.reset()
+        app = Flask("t")
+        apis = {}
+        for yielding in order:
+            if yielding:
+                apis[True] = ApiPool.add("petstore", yaml_path=PETSTORE).spawn_api(app, yield_model_names=True)
+            else:
+                apis[False] = ApiPool.add("other", yaml_str=SERVED_OWNER).spawn_api(app)
+        assert get_model("Owner") is apis[False].model.Owner is not apis[True].model.Owner
+        assert get_model("Owner", api="petstore") is apis[True].model.Owner
+        # an API without an Error of its own builds error replies into the yielding API's Error
+        assert apis[False].error_model_class() is apis[True].model.Error
 
 
 def test_host_port_proto_from_spec():

@@ -97,3 +97,63 @@ def test_a_converted_spec_serves_the_same_answers(service, version):
     r = web.get("/hello/auth", headers=bearer("zoe"))
     assert r.status_code == 200 and r.json == {"message": "hello world from zoe"}
     assert web.get("/hello/auth").status_code == 401
+
+
+OWN_ERROR_SPEC = """\
+openapi: 3.1.0
+info: {title: shapes, version: 1.0.0}
+paths:
+  /shapes/{n}:
+    get:
+      operationId: HANDLERS.get_shape
+      parameters:
+        - {name: n, in: path, required: true, schema: {type: integer}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+        '404': {description: none, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+components:
+  schemas:
+    Ok:
+      type: object
+      required: [sides]
+      properties: {sides: {type: integer}}
+    Error:
+      type: object
+      required: [code, message]
+      properties: {code: {type: integer}, message: {type: string}}
+"""
+
+OWN_ERROR_HANDLERS = """\
+from pymacaron.models import Error, Ok
+
+
+def get_shape(n):
+    if n == 0:
+        return Error(code=404, message="no shape"), 404
+    if n < 0:
+        raise ValueError("negative")
+    return Ok(sides=n)
+"""
+
+
+def test_a_spec_may_define_its_own_error_and_ok(service):
+    """Per-API model scope: a spec defining Error and Ok unlike pymacaron's built-in APIs is served;
+    ``from pymacaron.models import Error, Ok`` gives the spec's classes, /ping still answers
+    pymacaron's Ok, and errors the framework answers (validation, a crash) keep pymacaron's Error JSON
+    (the default error_callback)."""
+    from pymacaron_core import ApiPool, get_model
+
+    app = service(spec=OWN_ERROR_SPEC, handlers=OWN_ERROR_HANDLERS, name="shapes")
+    web = app.test_client()
+    assert get_model("Error") is ApiPool.shapes.model.Error is not ApiPool.ping.model.Error
+    assert get_model("Ok") is ApiPool.shapes.model.Ok is not ApiPool.ping.model.Ok
+    r = web.get("/shapes/4")
+    assert r.status_code == 200 and r.json == {"sides": 4}
+    r = web.get("/shapes/0")
+    assert r.status_code == 404 and r.json == {"code": 404, "message": "no shape"}
+    r = web.get("/ping")
+    assert r.status_code == 200 and r.json == {}
+    r = web.get("/shapes/x")
+    assert r.status_code == 400 and r.json["error"] == "INVALID_PARAMETER" and r.json["status"] == 400
+    r = web.get("/shapes/-1")
+    assert r.status_code == 500 and set(r.json) >= {"status", "error", "error_description", "error_id"}

@@ -2,7 +2,9 @@
 
 A model travels as its JSON plus the key ``__pymacaron_model_name`` and is
 rebuilt in the worker with ``get_model(name).from_json(...)`` (so it is
-validated again there). Tuples travel as lists. Anything else that JSON
+validated again there). A model whose name does not designate its class
+globally (two served specs define it differently, or a client's own copy)
+also carries ``__pymacaron_model_api``, and is rebuilt as that API's class. Tuples travel as lists. Anything else that JSON
 cannot carry (datetimes, sets, bytes, objects...) is refused when the task
 is scheduled, with the path of the argument at fault, rather than failing
 later in the worker.
@@ -17,6 +19,7 @@ from typing import Any
 from pymacaron_async.exceptions import TaskArgumentError
 
 MODEL_KEY = "__pymacaron_model_name"
+API_KEY = "__pymacaron_model_api"
 _SCALARS = (str, int, bool, type(None))
 
 
@@ -34,7 +37,10 @@ def model_to_task_arg(o: Any, where: str = "argument") -> Any:
         return o
     if _is_model(o):
         j = o.to_json()
-        j[MODEL_KEY] = o.get_model_name()
+        name = j[MODEL_KEY] = o.get_model_name()
+        api = getattr(type(o), "_pym_api", None)
+        if api and not _global_class_is(name, type(o)):
+            j[API_KEY] = api
         return j
     if isinstance(o, (list, tuple)):
         return [model_to_task_arg(v, f"{where}[{i}]") for i, v in enumerate(o)]
@@ -44,8 +50,8 @@ def model_to_task_arg(o: Any, where: str = "argument") -> Any:
             if not isinstance(k, str):
                 raise TaskArgumentError(f"{where} has the key {k!r} ({type(k).__name__}): JSON object keys are "
                                         "strings; convert the keys with str() before calling the task")
-            if k == MODEL_KEY:
-                raise TaskArgumentError(f"{where} uses the key {MODEL_KEY!r}, reserved for pymacaron models")
+            if k in (MODEL_KEY, API_KEY):
+                raise TaskArgumentError(f"{where} uses the key {k!r}, reserved for pymacaron models")
             out[k] = model_to_task_arg(v, f"{where}[{k!r}]")
         return out
     raise TaskArgumentError(
@@ -70,15 +76,23 @@ def _rebuild_model(o, where):
 
     j = dict(o)
     name = j.pop(MODEL_KEY)
+    api = j.pop(API_KEY, None)
+    of = f" of API {api!r}" if api else ""
     try:
-        cls = get_model(name)
+        cls = get_model(name, api=api) if api else get_model(name)
     except Exception:
-        raise TaskArgumentError(f"{where} is a {name} model, but no loaded spec defines {name}: the worker must "
-                                f"load the API defining it (server.py's load_apis)") from None
+        raise TaskArgumentError(f"{where} is a {name} model{of}, but no loaded spec defines {name}{of}: the worker "
+                                f"must load the API defining it (server.py's load_apis)") from None
     try:
         return cls.from_json(j)
     except Exception as e:
-        raise TaskArgumentError(f"{where}: cannot rebuild the {name} model: {e}") from None
+        raise TaskArgumentError(f"{where}: cannot rebuild the {name} model{of}: {e}") from None
+
+
+def _global_class_is(name: str, cls: type) -> bool:
+    from pymacaron_core.models import registered_models
+
+    return registered_models().get(name) is cls
 
 
 def serialize_call(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:

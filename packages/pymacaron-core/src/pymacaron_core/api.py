@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pymacaron_core.client.caller import ClientMethod, retry_delay
@@ -18,7 +20,7 @@ from pymacaron_core.client.transports import HttpTransport, WsgiTransport
 from pymacaron_core.context import install_call_context
 from pymacaron_core.exceptions import ClientError, SpecError, SpecProblem, ValidationError
 from pymacaron_core.imports import ImportProblem, resolve_dotted
-from pymacaron_core.models import get_model, register_served_models, registered_models
+from pymacaron_core.models import classes_named, get_model, register_served_models, yielding_model
 from pymacaron_core.models.factory import ModelFactory
 from pymacaron_core.schema.compiler import SchemaCompiler
 from pymacaron_core.schema.formats import FormatRegistry
@@ -30,6 +32,12 @@ from pymacaron_core.spec.document import load_document, strip_docs
 from pymacaron_core.spec.lazy import lazy_allowed
 from pymacaron_core.spec.description import describe
 from pymacaron_core.spec.problems import settle
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from pymacaron_core.server.security import Verifiers
+    from pymacaron_core.spec.description import Operation
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +55,7 @@ def _same_definition(a, b):
     return strip_docs(a._pym_schema) == strip_docs(b._pym_schema)
 
 
-def default_error_callback(e):
+def default_error_callback(e: BaseException) -> Any:
     """Core's default: re-raise (the server then answers core's own Error JSON)."""
     raise e
 
@@ -55,7 +63,7 @@ def default_error_callback(e):
 class APIModels:
     """Namespace of an API's model classes: ``api.model.Pet``."""
 
-    def __init__(self, api_name, classes):
+    def __init__(self, api_name: str, classes: dict[str, type]):
         self._api_name = api_name
         for name, cls in classes.items():
             setattr(self, name, cls)
@@ -65,14 +73,14 @@ class APIModels:
             raise AttributeError(name)
         raise AttributeError(f"API '{self._api_name}' has no model {name!r}")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(k for k in vars(self) if not k.startswith("_"))
 
 
 class APIClient:
     """Namespace of an API's client methods: ``api.client.get_pet(...)``."""
 
-    def __init__(self, api_name):
+    def __init__(self, api_name: str):
         self._api_name = api_name
 
     def __getattr__(self, name):
@@ -85,7 +93,7 @@ class APIClient:
 class ApiSpec:
     """Compatibility view of pymacaron-core v1's ``ApiSpec``."""
 
-    def __init__(self, api, host, port, proto, verify_ssl):
+    def __init__(self, api: API, host: str | None, port: int, proto: str, verify_ssl: bool):
         self._api = api
         self.swagger_dict = api.doc.data
         self.host = host
@@ -95,16 +103,19 @@ class ApiSpec:
         self.version = (api.doc.data.get("info") or {}).get("version", "")
         self.definitions = api.doc.definitions
 
-    def validate(self, model_name, obj):
+    def validate(self, model_name: str, obj: Any) -> None:
+        """Raise ValidationError (every problem listed) if the JSON ``obj`` breaks the definition."""
         validator = self._api.compiler.definition_validator(model_name)
         problems = validator(obj)
         if problems:
             raise ValidationError(problems=problems)
 
-    def model_to_json(self, obj):
+    def model_to_json(self, obj: Any) -> Any:
+        """The JSON-ready dict of a model (``obj.to_json()``)."""
         return obj.to_json()
 
-    def json_to_model(self, model_name, j, keep_datetime=False):
+    def json_to_model(self, model_name: str, j: Any, keep_datetime: bool = False) -> Any:
+        """Validate ``j`` against the definition ``model_name`` and build the model."""
         return self._api.json_to_model(model_name, j, validate=True, keep_datetime=keep_datetime)
 
 
@@ -134,10 +145,13 @@ class API:
     :mod:`pymacaron_core.spec.cache`), keyed also on ``cache_versions``.
     """
 
-    def __init__(self, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None,
-                 formats=None, do_persist=True, host=None, port=None, local=False, proto=None,
-                 verify_ssl=True, base_path=None, default_definitions=None, strict=False,
-                 client_base_path=False, cache_dir=None, cache_versions=()):
+    def __init__(self, name: str, yaml_str: str | None = None, yaml_path: str | None = None, timeout: float = 10,
+                 error_callback: Callable[[BaseException], Any] | None = None, formats: Any = None,
+                 do_persist: bool = True, host: str | None = None, port: int | str | None = None,
+                 local: bool = False, proto: str | None = None, verify_ssl: bool = True,
+                 base_path: str | None = None, default_definitions: dict[str, Any] | None = None,
+                 strict: bool = False, client_base_path: bool = False, cache_dir: str | None = None,
+                 cache_versions: Sequence[str] = ()):
         self.name = name
         self.local = local
         self.is_server = False
@@ -153,8 +167,8 @@ class API:
                                  default_definitions=default_definitions, strict=strict,
                                  cache_dir=cache_dir, cache_versions=cache_versions)
         self.description, problems = describe(self.doc, name, base_path)
-        host, port, proto = _host_port_proto(self.description, host, port, proto)
-        self.api_spec = ApiSpec(self, host, port, proto, verify_ssl)
+        spec_host, spec_port, spec_proto = _host_port_proto(self.description, host, port, proto)
+        self.api_spec = ApiSpec(self, spec_host, spec_port, spec_proto, verify_ssl)
         self.formats = FormatRegistry(formats)
         # lazy: each validator and model function is generated on first use; load_document checked
         # what could make that fail (refs, patterns), and spec/lazy.py what 3.x adds (discriminator
@@ -179,7 +193,7 @@ class API:
                        "service; serving this API stops start-up)", name, problem)
         self.models = self.factory.classes
         self.model = APIModels(name, self.models)
-        self.transport = HttpTransport()
+        self.transport: HttpTransport | WsgiTransport = HttpTransport()
         self.client = APIClient(name)
         self._build_clients()
 
@@ -193,38 +207,45 @@ class API:
         at ``spawn_api``.
         """
         shared = {}
-        existing = registered_models()
         for name, schema in self.doc.definitions.items():
-            cls = existing.get(name)
-            if cls is None or cls._pym_api == self.name:
-                continue
-            if strip_docs(cls._pym_schema) != strip_docs(schema):
-                log.debug("API %s: model %r differs from API %s's: kept apart", self.name, name, cls._pym_api)
-                continue
-            wants_persist = bool(self.do_persist and schema.get("x-persist"))
-            if wants_persist and not cls.__persistence_class__:
-                continue  # rebuild with persistence
-            shared[name] = cls
+            wanted = None
+            for cls in classes_named(name):
+                if cls._pym_api == self.name:
+                    continue
+                if strip_docs(cls._pym_schema) != strip_docs(schema):
+                    log.debug("API %s: model %r differs from API %s's: kept apart", self.name, name, cls._pym_api)
+                    continue
+                if self.do_persist and schema.get("x-persist") and not cls.__persistence_class__:
+                    continue  # rebuild with persistence
+                wanted = cls
+                break
+            if wanted is not None:
+                shared[name] = wanted
         return shared
 
-    def get_version(self):
+    def get_version(self) -> str:
+        """The spec's ``info.version``."""
         return self.api_spec.version
 
-    def model_to_json(self, obj):
+    def model_to_json(self, obj: Any) -> Any:
+        """The JSON-ready dict of a model (``obj.to_json()``)."""
         return obj.to_json()
 
-    def json_to_model(self, model_name, j, validate=False, keep_datetime=False):
+    def json_to_model(self, model_name: str, j: Any, validate: bool = False, keep_datetime: bool = False) -> Any:
+        """Build the model ``model_name`` (this API's class) from JSON; ``validate`` checks it first."""
         cls = self.models.get(model_name) or get_model(model_name)
         if validate:
             return cls.from_json(j, keep_datetime=keep_datetime)
         return cls._pym_build(j)
 
-    def error_model_class(self):
-        return self.models.get("Error") or registered_models().get("Error")
+    def error_model_class(self) -> type | None:
+        """The class an error reply of this API is built into: its own ``Error``, else the ``Error`` of
+        the framework's own APIs (pymacaron's built-in ones), else the global one; None if none."""
+        return self.models.get("Error") or yielding_model("Error")
 
     # -- client -----------------------------------------------------------
 
-    def client_path(self, operation):
+    def client_path(self, operation: Operation) -> str:
         """The path a client calls for ``operation``.
 
         pymacaron v1 ignored ``basePath`` on both sides, so by default the client calls the
@@ -239,7 +260,8 @@ class API:
         return operation.path
 
     @property
-    def base_url(self):
+    def base_url(self) -> str:
+        """``proto://host[:port]`` the client calls ("" when called in-process); ClientError without a host."""
         if isinstance(self.transport, WsgiTransport):
             return ""
         spec = self.api_spec
@@ -248,7 +270,8 @@ class API:
         default = (spec.proto == "https" and spec.port == 443) or (spec.proto == "http" and spec.port == 80)
         return f"{spec.proto}://{spec.host}" + ("" if default else f":{spec.port}")
 
-    def retry_delay(self, attempt):
+    def retry_delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` of a client call."""
         return retry_delay(attempt)
 
     def _send(self, url, **kwargs):
@@ -290,7 +313,9 @@ class API:
 
     # -- server -----------------------------------------------------------
 
-    def spawn_api(self, app, decorator=None, base_path_aliases=False, verifiers=None, validate_responses=True):
+    def spawn_api(self, app: Flask, decorator: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
+                  base_path_aliases: bool = False, verifiers: Verifiers | None = None,
+                  validate_responses: bool = True, yield_model_names: bool = False) -> API:
         """Add one Flask route per bound operation of this API to ``app``.
 
         ``base_path_aliases``: also answer each route without the spec's
@@ -298,9 +323,14 @@ class API:
         ``verifiers``: a :class:`~pymacaron_core.server.security.Verifiers`, for the
         spec's ``security`` (an operation requiring a scheme nothing verifies stops
         start-up). ``validate_responses=False`` sends what handlers return unchecked.
+        ``yield_model_names``: this API's model names give way to other served APIs' for the global
+        names (``get_model(name)``); pymacaron's built-in APIs use it, so a spec may define its own
+        ``Error``. This API always uses its own classes.
         """
         problems, routes = list(self._serving_problems), []
         state = app.extensions.setdefault(APP_EXTENSION, {"routes": {}, "apis": {}})
+        # before the handlers are imported: their `from pymacaron.models import X` gets this API's X
+        register_served_models(self.name, self.models, _same_definition, yields=yield_model_names)
         for op in self.operations:
             if not op.handler:
                 if op.no_bind_server:
@@ -344,7 +374,6 @@ class API:
             routes.append((op, handler, req_plan, resp_plan, security, pre_parse))
         if problems:
             raise SpecError(problems)
-        register_served_models(self.name, self.models, _same_definition)
         install_call_context(app)
         for op, handler, req_plan, resp_plan, security, pre_parse in routes:
             view = make_view(self.name, handler, req_plan, resp_plan, self.error_callback,

@@ -6,10 +6,13 @@ It stays global for compatibility (``ApiPool.<api>.model.<Name>``), but
 
 from __future__ import annotations
 
-from pymacaron_core.api import API
-from pymacaron_core.models import register_model, reset_models
+from collections.abc import Callable, Sequence
+from typing import Any
 
-apis: dict = {}
+from pymacaron_core.api import API
+from pymacaron_core.models import forget_api, register_model, reset_models
+
+apis: dict[str, API] = {}
 
 
 class _ApiPoolType(type):
@@ -20,23 +23,40 @@ class _ApiPoolType(type):
         raise AttributeError(f"ApiPool has no API {name!r} (loaded: {loaded})")
 
     @property
-    def current_server_name(cls):
-        return ",".join(sorted(n for n, a in apis.items() if a.is_server and n != "ping"))
+    def current_server_name(cls) -> str:
+        """The served APIs' names, comma-separated (pymacaron's built-in ping API left out)."""
+        return _current_server_name()
 
     @property
-    def current_server_api(cls):
-        for name, api in apis.items():
-            if api.is_server and name != "ping":
-                return api
-        return None
+    def current_server_api(cls) -> API | None:
+        """The first served API other than pymacaron's built-in ping API, or None."""
+        return _current_server_api()
+
+
+def _current_server_name() -> str:
+    return ",".join(sorted(n for n, a in apis.items() if a.is_server and n != "ping"))
+
+
+def _current_server_api() -> API | None:
+    for name, api in apis.items():
+        if api.is_server and name != "ping":
+            return api
+    return None
 
 
 class ApiPool(metaclass=_ApiPoolType):
+    """The loaded APIs of the process: ``ApiPool.add(name, yaml_path=...)`` loads one, then
+    ``ApiPool.<name>`` (or ``ApiPool.get(name)``) is its :class:`~pymacaron_core.api.API`."""
+
     @classmethod
-    def add(cls, name, yaml_str=None, yaml_path=None, timeout=10, error_callback=None, formats=None,
-            do_persist=True, host=None, port=None, local=False, proto=None, verify_ssl=True,
-            base_path=None, default_definitions=None, strict=False, client_base_path=False, cache_dir=None,
-            cache_versions=()):
+    def add(cls, name: str, yaml_str: str | None = None, yaml_path: str | None = None, timeout: float = 10,
+            error_callback: Callable[[BaseException], Any] | None = None, formats: Any = None,
+            do_persist: bool = True, host: str | None = None, port: int | str | None = None, local: bool = False,
+            proto: str | None = None, verify_ssl: bool = True, base_path: str | None = None,
+            default_definitions: dict[str, Any] | None = None, strict: bool = False,
+            client_base_path: bool = False, cache_dir: str | None = None, cache_versions: Sequence[str] = ()) -> API:
+        """Load a spec as the API ``name`` (replacing an API of that name), register its models, and
+        return it; its routes are added by ``spawn_api``. The arguments are :class:`API`'s."""
         api = API(name, yaml_str=yaml_str, yaml_path=yaml_path, timeout=timeout,
                   error_callback=error_callback, formats=formats, do_persist=do_persist, host=host,
                   port=port, local=local, proto=proto, verify_ssl=verify_ssl, base_path=base_path,
@@ -47,29 +67,33 @@ class ApiPool(metaclass=_ApiPoolType):
             old.transport.close() if hasattr(old.transport, "close") else None
         apis[name] = api
         setattr(cls, name, api)
+        forget_api(name)
         for model in api.models.values():
-            register_model(model)
+            register_model(model, api=name)
         return api
 
     @classmethod
-    def get(cls, name):
+    def get(cls, name: str) -> API:
+        """The loaded API ``name`` (KeyError if none)."""
         return apis[name]
 
     @classmethod
-    def has(cls, name):
+    def has(cls, name: str) -> bool:
+        """Whether an API of that name is loaded."""
         return name in apis
 
     @classmethod
-    def all(cls):
+    def all(cls) -> dict[str, API]:
+        """The loaded APIs, by name (a copy)."""
         return dict(apis)
 
     @classmethod
-    def merge(cls):
+    def merge(cls) -> None:
         """Kept for compatibility: same-named models are checked and shared at ``add``."""
         return None
 
     @classmethod
-    def reset(cls):
+    def reset(cls) -> None:
         """Forget every API and model (for tests, or to reload specs)."""
         for name, api in list(apis.items()):
             if hasattr(api.transport, "close"):
@@ -82,9 +106,11 @@ class ApiPool(metaclass=_ApiPoolType):
         reset_models()
 
     @property
-    def current_server_name(self):
-        return type(self).current_server_name
+    def current_server_name(self) -> str:
+        """The served APIs' names, comma-separated (pymacaron's built-in ping API left out)."""
+        return _current_server_name()
 
     @property
-    def current_server_api(self):
-        return type(self).current_server_api
+    def current_server_api(self) -> API | None:
+        """The first served API other than pymacaron's built-in ping API, or None."""
+        return _current_server_api()

@@ -26,7 +26,6 @@ import sys
 import threading
 
 from pymacaron_core import ApiPool, SpecError
-from pymacaron_core.exceptions import MergeApisException
 
 from pymacaron import builtins
 from pymacaron.__about__ import __version__
@@ -240,18 +239,10 @@ class API:
                         cache_versions=(__version__,))
         self._bind_mocks(serve)
         for name in serve:
-            try:
-                ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
-                                            verifiers=verifiers, validate_responses=validate)
-            except MergeApisException as e:
-                builtin = [n for n in BUILTIN_APIS if f"{n!r}" in str(e)]
-                fix = "rename the schema in one of the specs, or define it identically in both"
-                if builtin:
-                    fix = (f"pymacaron's built-in API {builtin[0]!r} defines Error and Ok, and model names are "
-                           f"global to a service: define them as pymacaron does (or reference them without "
-                           f"defining them), rename the spec's schema, or serve that spec with pymacaron-core alone")
-                own = [n for n in serve if f"{n!r}" in str(e) and n not in BUILTIN_APIS]
-                raise ConfigError(f"{self.apis[own[0] if own else name]}: {e}\n    fix: {fix}") from None
+            # the built-in APIs' models (Error, Ok, Version) give their names up to a spec defining its own
+            ApiPool.get(name).spawn_api(self.app, decorator=decorator, base_path_aliases=aliases,
+                                        verifiers=verifiers, validate_responses=validate,
+                                        yield_model_names=name in BUILTIN_APIS)
         observability.add_routes(self.app)
         self._log_start(serve)
         self._start_async_if_configured()

@@ -116,9 +116,9 @@ class PyMacaronException(PyMacaronCoreException):
 
     def to_model(self) -> Any:
         """The same content as an ``Error`` model (needs a loaded API: they all define Error)."""
-        from pymacaron_core.models import registered_models
+        from pymacaron_core.models import yielding_model
 
-        model = registered_models().get("Error")
+        model = yielding_model("Error")  # pymacaron's own Error, whatever Error a service's spec defines
         if model is None:
             raise RuntimeError("to_model() needs the Error model, defined once an API is loaded "
                                "(API(app).load_apis(...).start(...)); use to_dict() or http_reply() before that")

@@ -16,7 +16,7 @@ no validation) and ``_pym_marshal`` (instance -> dict).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
 
 from pymacaron_core.exceptions import ValidationError
 
@@ -28,19 +28,36 @@ class ModelAttributeError(AttributeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+M = TypeVar("M", bound="PyMacaronModel")
+
+
 class PyMacaronModel:
-    _pym_name = "PyMacaronModel"
-    _pym_api = None
-    _pym_props = ()
-    _pym_prop_set = frozenset()
+    """The base class of every model class generated from a spec's object definitions.
+
+    ``Pet(name="Rex")`` sets properties by keyword (an unknown one raises unless the definition
+    accepts additional properties); ``Pet.from_json(d)`` validates then builds; ``pet.to_json()``
+    gives the JSON-ready dict back. Each generated class belongs to one API (``_pym_api``).
+    """
+
+    _pym_name: ClassVar[str] = "PyMacaronModel"
+    _pym_api: ClassVar[str | None] = None
+    _pym_props: ClassVar[tuple[str, ...]] = ()
+    _pym_prop_set: ClassVar[frozenset[str]] = frozenset()
     _pym_additional = True  # undeclared keys are kept when building from JSON
     _pym_open = False  # m['undeclared'] = x allowed: the definition declares additionalProperties
-    _pym_validator = None
-    _pym_storage = {}  # property -> __dict__ key, for properties named like a method
-    _pym_fast_set = frozenset()  # properties stored under their own name
-    __persistence_class__ = None
+    _pym_validator: ClassVar[Callable[[Any], list] | None] = None
+    _pym_storage: ClassVar[dict[str, str]] = {}  # property -> __dict__ key, for properties named like a method
+    _pym_fast_set: ClassVar[frozenset[str]] = frozenset()  # properties stored under their own name
+    _pym_schema: ClassVar[dict[str, Any]] = {}
+    __persistence_class__: ClassVar[Any] = None
+    if TYPE_CHECKING:  # set on each generated class by the model factory
+        @staticmethod
+        def _pym_build(j: Any) -> Any: ...
 
-    def __init__(self, **kwargs):
+        @staticmethod
+        def _pym_marshal(o: Any, keep_datetime: bool = False) -> Any: ...
+
+    def __init__(self, **kwargs: Any):
         if kwargs:
             if kwargs.keys() <= self._pym_fast_set:
                 self.__dict__.update(kwargs)
@@ -132,7 +149,7 @@ class PyMacaronModel:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self):
         inner = ", ".join(f"{k}={v!r}" for k, v in self._pym_values().items())
@@ -140,7 +157,7 @@ class PyMacaronModel:
 
     # -- (de)serialisation ------------------------------------------------
 
-    def to_json(self, keep_datetime=False):
+    def to_json(self, keep_datetime: bool = False) -> dict[str, Any]:
         """The JSON-ready dict of this model (nested models become dicts).
 
         A property left unset (or None) is omitted unless it is required or
@@ -150,7 +167,7 @@ class PyMacaronModel:
         return type(self)._pym_marshal(self, keep_datetime)
 
     @classmethod
-    def from_json(cls, j, keep_datetime=False):
+    def from_json(cls: type[M], j: Any, keep_datetime: bool = False) -> M:
         """Validate ``j`` against the definition and build the model (nested too)."""
         if cls._pym_validator is not None:
             problems = cls._pym_validator(j)
@@ -159,7 +176,7 @@ class PyMacaronModel:
                     f"Invalid {cls._pym_name}: " + "; ".join(str(p) for p in problems), problems)
         return cls._pym_build(j)
 
-    def update_from_dict(self, d, ignore_none=False):
+    def update_from_dict(self: M, d: dict[str, Any], ignore_none: bool = False) -> M:
         """Set properties from a dict; None deletes a property unless ``ignore_none``."""
         for key, value in d.items():
             if value is None:
@@ -172,18 +189,21 @@ class PyMacaronModel:
                 self[key] = value
         return self
 
-    def clone(self):
+    def clone(self: M) -> M:
+        """A deep copy made through JSON (nested models are copies too)."""
         return type(self)._pym_build(type(self)._pym_marshal(self, False))
 
-    def validate(self):
+    def validate(self: M) -> M:
         """Raise ValidationError listing every problem if this model breaks its spec."""
-        problems = self._pym_validator(type(self)._pym_marshal(self, False)) if self._pym_validator else []
+        validator = type(self)._pym_validator
+        problems = validator(type(self)._pym_marshal(self, False)) if validator is not None else []
         if problems:
             raise ValidationError(f"Invalid {self._pym_name}: " + "; ".join(str(p) for p in problems), problems)
         return self
 
     @classmethod
-    def get_model_name(cls):
+    def get_model_name(cls) -> str:
+        """The name of the definition this class was generated from."""
         return cls._pym_name
 
     def __deepcopy__(self, memo):
@@ -200,14 +220,16 @@ class PyMacaronModel:
         return new
 
     def __reduce__(self):
-        # pickled by model name: the class is generated, so it is found again in the registry
-        return (_unpickle_model, (self._pym_name, self.__dict__.copy()))
+        # pickled by model name and API: the class is generated, so it is found again in the registry
+        return (_unpickle_model, (self._pym_name, self.__dict__.copy(), self._pym_api))
 
 
-def _unpickle_model(name, state):
-    from pymacaron_core.models import get_model
+def _unpickle_model(name, state, api=None):
+    from pymacaron_core.models import api_models, get_model
 
-    cls = get_model(name)
+    cls = api_models(api).get(name) if api else None
+    if cls is None:
+        cls = get_model(name)
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
     return obj
