@@ -3,6 +3,7 @@
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -196,16 +197,20 @@ letsgo(__name__, callback=start)
 """
 
 
-def test_run_mock_unbound_answers_operations_without_a_handler(tmp_path):
+@pytest.mark.parametrize("command", [["pymacaron", "run"], ["python", "server.py"]])
+def test_run_mock_unbound_answers_operations_without_a_handler(tmp_path, command):
+    """``pymacaron run --mock-unbound`` and ``python server.py --mock-unbound``: the operation without a
+    handler answers its example, the bound one its handler; without the flag start-up is refused."""
+    command = [script("pymacaron"), "run"] if command[0] == "pymacaron" else [sys.executable, "server.py"]
     write(tmp_path, {"apis/shop.yaml": SERVICE_SPEC, "server.py": SERVER, "shop/__init__.py": "",
                      "shop/api.py": "def hello():\n    return {'text': 'real'}\n",
                      "pym-config.yaml": "name: shop\nlive_url: https://shop.example.com\n"})
-    refused = subprocess.run([script("pymacaron"), "run", "--port", str(free_port())], cwd=str(tmp_path),
+    refused = subprocess.run([*command, "--port", str(free_port())], cwd=str(tmp_path),
                              env=clean_env(), capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "GET /later" in refused.stderr and "no x-bind-server" in refused.stderr
 
     port = free_port()
-    server = Server([script("pymacaron"), "run", "--mock-unbound", "--port", str(port)], tmp_path)
+    server = Server([*command, "--mock-unbound", "--port", str(port)], tmp_path)
     try:
         server.wait_ready(port)
         assert requests.get(f"http://127.0.0.1:{port}/hello", timeout=10).json() == {"text": "real"}

@@ -395,6 +395,8 @@ def _parse_args(argv):
     parser.add_argument("--no-debug", dest="debug", action="store_false")
     parser.add_argument("--reload", action="store_true", default=False,
                         help="restart when a .py file, a spec or pym-config changes (development)")
+    parser.add_argument("--mock-unbound", action="store_true", default=False,
+                        help="operations without x-bind-server answer mocks from the spec (development)")
     return parser.parse_args(argv)
 
 
@@ -421,6 +423,8 @@ def letsgo(name, callback=None) -> None:
         _call_start(callback, get_port(), False)
         return
     args = _parse_args(sys.argv[1:])
+    if args.mock_unbound:
+        os.environ["PYM_MOCK_UNBOUND"] = "1"  # read by API.start, here and in the async worker
     if args.reload:
         _serve_reloading(sys.argv[1:])
     if args.env:
