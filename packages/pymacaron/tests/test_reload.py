@@ -51,6 +51,13 @@ class Running:
             time.sleep(0.2)
         raise AssertionError(f"no {what} within {WAIT:g} s:\n{self.output()[-4000:]}")
 
+    def started_since(self, marker):
+        """True once the output after the last ``marker`` shows a server started (the old one may answer
+        until then)."""
+        out = self.output()
+        at = out.rfind(marker)
+        return at >= 0 and "Serving on http" in out[at:]
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -95,7 +102,7 @@ def test_run_reload_restarts_on_code_spec_and_config_changes(tmp_path):
 
         config = folder / "pym-config.yaml"
         config.write_text(config.read_text().replace("name: reloaded", "name: renamed"))
-        server.wait_for(lambda: "pym-config.yaml changed: restarting" in server.output(), "the config change")
+        server.wait_for(lambda: server.started_since("pym-config.yaml changed: restarting"), "the config change")
         server.wait_for(lambda: get(port, "/ping").status_code == 200, "the restart after the config change")
     finally:
         server.stop()
@@ -118,7 +125,7 @@ def test_server_py_reload_restarts_the_async_worker(tmp_path):
 
         tasks = folder / "reloaded" / "tasks.py"
         tasks.write_text(tasks.read_text().replace('f.write(text + "\\n")', 'f.write(text + "!\\n")'))
-        server.wait_for(lambda: "tasks.py changed: restarting" in server.output(), "the restart")
+        server.wait_for(lambda: server.started_since("tasks.py changed: restarting"), "the restart")
         server.wait_for(lambda: get(port, "/ping").status_code == 200, "the restarted server")
         assert requests.post(f"http://127.0.0.1:{port}/greetings", json={"text": "two"}, timeout=WAIT).status_code == 200
         server.wait_for(lambda: stored.read_text() == "one\ntwo!\n", "the task's new code")
