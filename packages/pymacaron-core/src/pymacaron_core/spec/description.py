@@ -37,7 +37,8 @@ API_KEY_LOCATIONS = ("header", "query", "cookie")
 
 # A security requirement (see the module docstring): None (public), else alternatives (OR) of
 # (scheme name, scopes) pairs (AND).
-Requirement = Optional[tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]]
+Alternatives = tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]
+Requirement = Optional[Alternatives]
 
 
 @dataclass(frozen=True)
