@@ -53,13 +53,20 @@ class FormatLike(Protocol):
     ``SwaggerFormat`` has them too)."""
 
     @property
-    def format(self) -> str: ...
+    def format(self) -> str:
+        """The format's name, as ``format:`` in a schema writes it."""
+
     @property
-    def to_python(self) -> Callable[[Any], Any] | None: ...
+    def to_python(self) -> Callable[[Any], Any] | None:
+        """Converts a wire value to Python (None: kept as read)."""
+
     @property
-    def to_wire(self) -> Callable[[Any], Any] | None: ...
+    def to_wire(self) -> Callable[[Any], Any] | None:
+        """Converts a Python value for the wire (None: written as it is)."""
+
     @property
-    def validate(self) -> Callable[[Any], Any]: ...
+    def validate(self) -> Callable[[Any], Any]:
+        """Raises (its message is the error) when a value is not of the format."""
 
 
 # A format validator: value -> None if valid, else the error message.
