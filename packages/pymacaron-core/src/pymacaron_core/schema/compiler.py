@@ -128,8 +128,7 @@ class Validator:
         return [Problem(format_location(p), rule, msg) for p, rule, msg in self.raw(value, path)]
 
     def is_valid(self, value: Any) -> bool:
-        """Whether ``value`` passes the schema (the same walk as :meth:`raw`, without building messages
-        into Problems)."""
+        """Whether ``value`` passes the schema (:meth:`raw`'s walk finds no problem)."""
         errors: list[tuple[tuple, str, str]] = []
         self._func(value, (), errors)
         return not errors

@@ -311,7 +311,8 @@ class ResponsePlan:
     def respond(self, result: Any) -> Any:
         """The response for what the handler returned (see the class docstring): a Flask response, or a
         Flask-style (body, status[, headers]) tuple passed through; raises ResponseValidationError when
-        the value breaks the declared response, PyMacaronCoreException when there is nothing to send."""
+        the value breaks the declared response, PyMacaronCoreException when it is empty or of a type no
+        response can hold."""
         if isinstance(result, WerkzeugResponse):
             return result
         status = None
