@@ -380,7 +380,7 @@ class API:
                              app.response_class, security=security, pre_parse=pre_parse,
                              content_check=content_check_for(op))
             view.__name__ = op.endpoint_name
-            view.operation = op
+            view.operation = op  # type: ignore[attr-defined]  # read by pymacaron (routes, crash reports)
             if decorator is not None:
                 view = decorator(view)
             app.add_url_rule(op.flask_rule, endpoint=op.endpoint_name, view_func=view, methods=[op.method])

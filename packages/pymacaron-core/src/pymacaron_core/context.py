@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import types
 import uuid
+from collections.abc import MutableMapping
+from typing import Any
 
 from flask import Flask, has_request_context, request
 from flask.ctx import AppContext
@@ -29,27 +31,32 @@ _ENV_KEY = "pymacaron.call"
 
 
 class CallContext:
+    """The call id and call path of one request: the id is generated when first read if the caller
+    sent none; the path is the incoming one followed by this API's name."""
+
     __slots__ = ("_id", "incoming_path", "api_name")
 
-    def __init__(self, call_id, incoming_path, api_name):
+    def __init__(self, call_id: str | None, incoming_path: str | None, api_name: str | None) -> None:
         self._id = call_id
         self.incoming_path = incoming_path
         self.api_name = api_name
 
     @property
-    def call_id(self):
+    def call_id(self) -> str:
+        """The caller's call id, else a new UUID4 (the same on every read)."""
         if self._id is None:
             self._id = str(uuid.uuid4())
         return self._id
 
     @property
-    def call_path(self):
+    def call_path(self) -> str | None:
+        """The incoming call path with ``.<api name>`` appended (either alone when the other is missing)."""
         if self.incoming_path:
             return f"{self.incoming_path}.{self.api_name}" if self.api_name else self.incoming_path
         return self.api_name
 
 
-def enter_call(environ, api_name):
+def enter_call(environ: MutableMapping[str, Any], api_name: str | None) -> CallContext:
     """Record the call context of the request described by ``environ``."""
     call_id = environ.get("HTTP_PYMCALLID") or environ.get("HTTP_PYMCALLERID")
     path = environ.get("HTTP_PYMCALLPATH") or environ.get("HTTP_PYMCALLERPATH")
@@ -58,13 +65,16 @@ def enter_call(environ, api_name):
     return ctx
 
 
-def current_call():
+def current_call() -> CallContext | None:
+    """The call context of the request being served, if it has one (None outside a request)."""
     if not has_request_context():
         return None
     return request.environ.get(_ENV_KEY)
 
 
-def get_call_id():
+def get_call_id() -> str | None:
+    """The call id of the request being served (generated if the caller sent none); None outside a
+    request."""
     ctx = current_call()
     if ctx is not None:
         return ctx.call_id
@@ -74,7 +84,8 @@ def get_call_id():
     return None
 
 
-def get_call_path():
+def get_call_path() -> str | None:
+    """The call path of the request being served (``public.user.login``); None outside a request."""
     ctx = current_call()
     if ctx is not None:
         return ctx.call_path
@@ -84,9 +95,9 @@ def get_call_path():
     return None
 
 
-def call_headers():
+def call_headers() -> dict[str, str]:
     """Headers a client forwards to the next service (both naming schemes)."""
-    headers = {}
+    headers: dict[str, str] = {}
     call_id, call_path = get_call_id(), get_call_path()
     if call_id:
         headers["PymCallID"] = headers["PymCallerID"] = call_id
@@ -137,7 +148,7 @@ def _app_context(app):
     return CallAppContext(app)
 
 
-def install_call_context(app):
+def install_call_context(app: Flask) -> None:
     """Expose call_id / call_path on ``flask.g`` and the app context of ``app`` (idempotent).
 
     ``g``: through Flask's ``app_ctx_globals_class`` hook. The app context: Flask creates it

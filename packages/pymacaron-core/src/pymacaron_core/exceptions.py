@@ -35,10 +35,15 @@ working, and their message names the API and operation, never the URL
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class PyMacaronCoreException(Exception):
+    """The base of every exception core raises; unhandled, it answers HTTP ``status_code`` with the error
+    code ``code``."""
+
     status_code = 500
     code = "UNHANDLED_SERVER_ERROR"
 
@@ -50,8 +55,9 @@ MAX_MESSAGE_CHARS = 300  # a problem's message; longer ones (a huge value quoted
 MAX_PROBLEMS_SUMMARIZED = 10  # problems spelled out in an error's description (all stay in .problems)
 
 
-def clip(text, limit=MAX_MESSAGE_CHARS):
-    """``text`` if short enough, else its start and end around a note of what was cut."""
+def clip(text: Any, limit: int = MAX_MESSAGE_CHARS) -> Any:
+    """``text`` if short enough (or not a string), else its start and end around a note of what was
+    cut."""
     if not isinstance(text, str) or len(text) <= limit:
         return text
     head, tail = (limit * 2) // 3, limit // 4
@@ -70,20 +76,21 @@ class Problem:
     rule: str
     message: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.message, str) and len(self.message) > MAX_MESSAGE_CHARS:
             object.__setattr__(self, "message", clip(self.message))
         if isinstance(self.location, str) and len(self.location) > MAX_MESSAGE_CHARS:
             object.__setattr__(self, "location", clip(self.location))
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, str]:
+        """The problem as JSON: ``{"location", "rule", "message"}`` (the items of an error's ``problems``)."""
         return {"location": self.location, "rule": self.rule, "message": self.message}
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
-def format_location(path) -> str:
+def format_location(path: Iterable[str | int]) -> str:
     """('body', 'tags', 0, 'name') -> 'body.tags[0].name'."""
     out = ""
     for part in path:
@@ -102,14 +109,16 @@ class ValidationError(PyMacaronCoreException):
     status_code = 400
     code = "INVALID_PARAMETER"
 
-    def __init__(self, message=None, problems=None):
+    def __init__(self, message: str | None = None, problems: Iterable[Problem] | None = None) -> None:
         self.problems = list(problems or [])
         if message is None:
             message = summarize_problems(self.problems)
         super().__init__(message)
 
 
-def summarize_problems(problems) -> str:
+def summarize_problems(problems: Sequence[Problem]) -> str:
+    """A one-line message for an error: its one problem, or a count with the first
+    :data:`MAX_PROBLEMS_SUMMARIZED` problems ("Invalid data" when there is none)."""
     if not problems:
         return "Invalid data"
     if len(problems) == 1:
@@ -120,11 +129,15 @@ def summarize_problems(problems) -> str:
 
 
 class RequestTooLargeError(PyMacaronCoreException):
+    """A request body larger than the configured limit (413)."""
+
     status_code = 413
     code = "REQUEST_TOO_LARGE"
 
 
 class UnsupportedMediaTypeError(PyMacaronCoreException):
+    """A request body in a media type the operation does not consume (415)."""
+
     status_code = 415
     code = "UNSUPPORTED_MEDIA_TYPE"
 
@@ -135,7 +148,7 @@ class AuthenticationError(PyMacaronCoreException):
     status_code = 401
     code = "AUTHENTICATION_REQUIRED"
 
-    def __init__(self, message, challenges=(), code=None):
+    def __init__(self, message: str, challenges: Sequence[str] = (), code: str | None = None) -> None:
         super().__init__(message)
         if code:
             self.code = code
@@ -149,13 +162,15 @@ class InsufficientScopeError(PyMacaronCoreException):
     status_code = 403
     code = "INSUFFICIENT_SCOPE"
 
-    def __init__(self, message, challenges=()):
+    def __init__(self, message: str, challenges: Sequence[str] = ()) -> None:
         super().__init__(message)
         if challenges:
             self.response_headers = {"WWW-Authenticate": ", ".join(challenges)}
 
 
 class InternalServerError(PyMacaronCoreException):
+    """A server-side failure reported as a 500 with the code ``SERVER_ERROR``."""
+
     status_code = 500
     code = "SERVER_ERROR"
 
@@ -166,17 +181,18 @@ class ResponseValidationError(PyMacaronCoreException):
     status_code = 500
     code = "BAD_RESPONSE"
 
-    def __init__(self, message, problems=None):
+    def __init__(self, message: str, problems: Iterable[Problem] | None = None) -> None:
         self.problems = list(problems or [])
         super().__init__(message)
 
 
 class MergeApisException(PyMacaronCoreException):
-    pass
+    """Two served specs define a model of the same name differently (raised when the APIs are merged)."""
 
 
 class PyMacaronModelException(PyMacaronCoreException):
-    pass
+    """The model error of v1, kept so that services importing or catching it still work; core itself
+    does not raise it."""
 
 
 class ClientError(PyMacaronCoreException):
@@ -217,15 +233,16 @@ class SpecProblem:
     severity: str = "error"
 
     @property
-    def is_warning(self):
+    def is_warning(self) -> bool:
+        """Whether this problem is a warning (serving goes on) rather than an error."""
         return self.severity == "warning"
 
-    def as_error(self):
+    def as_error(self) -> SpecProblem:
         """The same problem, as an error (strict mode)."""
         return self if not self.is_warning else SpecProblem(self.file, self.line, self.where, self.message,
                                                             self.fix, "error")
 
-    def __str__(self):
+    def __str__(self) -> str:
         head = self.file or "<spec>"
         if self.line:
             head += f" line {self.line}"
@@ -240,7 +257,7 @@ class SpecProblem:
 class SpecError(PyMacaronCoreException):
     """A spec cannot be loaded or served. Start-up must stop and say why."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: SpecProblem | Iterable[SpecProblem]) -> None:
         if isinstance(problems, SpecProblem):
             problems = [problems]
         self.problems = list(problems)

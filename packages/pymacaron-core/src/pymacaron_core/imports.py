@@ -7,17 +7,18 @@ import importlib
 import sys
 import sysconfig
 import traceback
+from typing import Any
 
 
 class ImportProblem(Exception):
     """Why a dotted path cannot be resolved, and how to fix it."""
 
-    def __init__(self, message, fix):
+    def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.fix = fix
 
 
-def resolve_dotted(dotted):
+def resolve_dotted(dotted: str) -> Any:
     """'pkg.mod.func' -> the object; raises ImportProblem."""
     if not isinstance(dotted, str) or "." not in dotted:
         raise ImportProblem(f"{dotted!r} is not a dotted path 'package.module.function'",

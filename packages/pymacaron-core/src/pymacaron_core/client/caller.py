@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import quote
 
 from pymacaron_core import observe
@@ -31,7 +33,15 @@ from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.models.factory import generic_to_json
 from pymacaron_core.spec.description import is_json_media
 
+if TYPE_CHECKING:
+    from pymacaron_core.api import API
+    from pymacaron_core.schema.compiler import Validator
+    from pymacaron_core.spec.description import Operation
+
 log = logging.getLogger(__name__)
+
+# status (or "default") -> (validator of the reply's JSON, builder of the returned value or None)
+ResponsePlan = dict[Union[int, str], tuple["Validator", Union[Callable[[Any], Any], None]]]
 
 IDEMPOTENT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 RETRY_STATUSES = {502, 503, 504}
@@ -41,7 +51,7 @@ MAGIC = ("max_attempts", "read_timeout", "connect_timeout", "request_headers")
 _sleep = time.sleep  # the one place clients wait (tests record it)
 
 
-def retry_delay(attempt):
+def retry_delay(attempt: int) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (0-based): 0.5, 1.5, 2.5..."""
     return 0.5 + attempt
 
@@ -99,14 +109,17 @@ def _styled(p, value):
 
 
 class ClientMethod:
-    def __init__(self, api, operation, response_plan):
+    """One generated client method, ``ApiPool.<api>.client.<x-bind-client>``: calling it sends the
+    operation's request (with retries) and returns the reply built into its model."""
+
+    def __init__(self, api: API, operation: Operation, response_plan: ResponsePlan) -> None:
         self.api = api
         self.operation = operation
         self.name = operation.client_name
         self.method = operation.method
         self.params = {p.name: p for p in operation.parameters}
         self.responses = response_plan  # status -> (validator, builder)
-        self.send = None  # set by the API: transport, possibly decorated
+        self.send: Callable[..., Any] | None = None  # set by the API: transport, possibly decorated
         # OpenAPI 3: the body's media type (its JSON type if it has one), statuses answered in non-JSON types
         media = list(operation.body_media)
         json_types = [m for m in media if is_json_media(m)]

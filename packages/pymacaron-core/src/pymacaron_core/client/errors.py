@@ -16,12 +16,17 @@ the details for crash reports.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymacaron_core.exceptions import UpstreamTimeoutError, UpstreamUnavailableError
 
-_classes: dict = {}
+if TYPE_CHECKING:
+    from pymacaron_core.spec.description import Operation
+
+_classes: dict[type, type] = {}
 
 
-def never_sent(exc):
+def never_sent(exc: BaseException) -> bool:
     """True when the request certainly never left: the connection was never established.
 
     A connect timeout, or a connection refused / host not found (urllib3's
@@ -53,7 +58,8 @@ def _upstream_class(original):
     return cls
 
 
-def upstream_error(exc, api_name, operation, url, attempts):
+def upstream_error(exc: BaseException, api_name: str, operation: Operation, url: str,
+                   attempts: int) -> UpstreamUnavailableError | UpstreamTimeoutError:
     """The exception to raise for the requests exception ``exc`` (see the module docstring)."""
     import requests
 

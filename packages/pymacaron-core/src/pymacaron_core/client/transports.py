@@ -13,16 +13,23 @@ timeout=, verify=)`` and return an object with ``status_code``, ``headers``,
 from __future__ import annotations
 
 import io
-
 import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.test import TestResponse
 
 
 class HttpTransport:
-    def __init__(self):
-        self._session = None
+    """Sends a client's requests over HTTP, through one pooled ``requests.Session``."""
+
+    def __init__(self) -> None:
+        self._session: Any = None
 
     @property
-    def session(self):
+    def session(self) -> Any:
+        """The ``requests.Session`` requests go through (created, and requests imported, on first use)."""
         if self._session is None:
             import requests  # on the first call over HTTP: not at start-up
 
@@ -34,7 +41,8 @@ class HttpTransport:
         return self.session.request(method, url, headers=headers, params=params, data=data,
                                     timeout=timeout, verify=verify, files=files)
 
-    def close(self):
+    def close(self) -> None:
+        """Close the pooled session (a later request opens a new one)."""
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -43,17 +51,19 @@ class HttpTransport:
 class WsgiResponse:
     """The parts of a requests.Response that clients use, from a test response."""
 
-    def __init__(self, resp):
+    def __init__(self, resp: TestResponse) -> None:
         self.status_code = resp.status_code
         self.headers = resp.headers
         self.content = resp.get_data()
         self.ok = 200 <= self.status_code < 400
 
     @property
-    def text(self):
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
         return self.content.decode("utf-8", "replace")
 
-    def json(self):
+    def json(self) -> Any:
+        """The body parsed as JSON (ValueError if it is not)."""
         return json.loads(self.content)
 
 
@@ -70,7 +80,10 @@ def _werkzeug_file(value):
 
 
 class WsgiTransport:
-    def __init__(self, app):
+    """Sends a client's requests to a Flask app in the same process, through its test client (no socket,
+    no timeout)."""
+
+    def __init__(self, app: Flask) -> None:
         self.app = app
 
     def __call__(self, url, method="GET", headers=None, params=None, data=None, timeout=None,

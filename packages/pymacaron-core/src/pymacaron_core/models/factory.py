@@ -13,13 +13,23 @@ import datetime
 import importlib
 import linecache
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import SpecProblem
 from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.schema.compiler import Validator
 
+if TYPE_CHECKING:
+    from pymacaron_core.schema.compiler import SchemaCompiler
+    from pymacaron_core.schema.formats import FormatRegistry
+    from pymacaron_core.spec.document import SpecDocument
 
-def is_model_schema(schema):
+# A value converter (wire JSON -> Python, or back), called with the value.
+Converter = Callable[..., Any]
+
+
+def is_model_schema(schema: Any) -> bool:
     """bravado-core's rule: object definitions (explicit or with properties/allOf) are models."""
     if not isinstance(schema, dict):
         return False
@@ -31,7 +41,8 @@ def is_model_schema(schema):
     return "type" not in schema and ("properties" in schema or "allOf" in schema)
 
 
-def collect_properties(schema, definitions, _seen=None):
+def collect_properties(schema: dict[str, Any], definitions: dict[str, Any],
+                       _seen: set[str] | None = None) -> tuple[dict[str, Any], set[str], bool]:
     """-> (ordered {name: schema}, required set, additional allowed), following allOf."""
     seen = set() if _seen is None else _seen
     props, required, additional = {}, set(), True
@@ -58,26 +69,27 @@ def collect_properties(schema, definitions, _seen=None):
 class ModelFactory:
     """Builds the model classes of one API."""
 
-    def __init__(self, api_name, doc, formats, compiler, do_persist=True):
+    def __init__(self, api_name: str, doc: SpecDocument, formats: FormatRegistry, compiler: SchemaCompiler,
+                 do_persist: bool = True) -> None:
         self.api_name = api_name
         self.doc = doc
         self.definitions = doc.definitions
         self.formats = formats
         self.compiler = compiler
         self.do_persist = do_persist
-        self.classes = {}
-        self.problems = []
+        self.classes: dict[str, type[PyMacaronModel]] = {}
+        self.problems: list[SpecProblem] = []
         # x-parent / x-persist classes that cannot be imported: the plain model is built (a
         # client's copy of another service's spec need not import that service's code), and
         # serving the API stops start-up with these problems
-        self.import_problems = []
-        self._consts = {}
-        self.ns = {"PyMacaronModel": PyMacaronModel, "_generic_to_json": generic_to_json,
+        self.import_problems: list[SpecProblem] = []
+        self._consts: dict[Any, str] = {}
+        self.ns: dict[str, Any] = {"PyMacaronModel": PyMacaronModel, "_generic_to_json": generic_to_json,
                    "_generic_copy": generic_copy}
 
     # -- classes ----------------------------------------------------------
 
-    def build_classes(self, shared=None):
+    def build_classes(self, shared: dict[str, type[PyMacaronModel]] | None = None) -> dict[str, type[PyMacaronModel]]:
         """Create every model class; ``shared`` maps names to classes to reuse."""
         for name, schema in self.definitions.items():
             if not is_model_schema(schema):
@@ -265,7 +277,10 @@ class ModelFactory:
             return ref[len("#/definitions/"):]
         return None
 
-    def to_python(self, schema, _depth=0):
+    def to_python(self, schema: Any, _depth: int = 0) -> Converter | None:
+        """The function turning a validated wire value of ``schema`` into its Python value (models
+        built, formats such as dates converted, discriminators followed); None when the value is kept
+        as it is."""
         if not isinstance(schema, dict) or _depth > 30:
             return None
         name = self._ref_name(schema)
@@ -345,7 +360,9 @@ class ModelFactory:
             return cls._pym_build(v) if cls is not None else v
         return choose
 
-    def to_wire(self, schema, _depth=0):
+    def to_wire(self, schema: Any, _depth: int = 0) -> Converter | None:
+        """The function turning a Python value of ``schema`` into JSON types (models marshalled,
+        formats converted); None when the value is written as it is."""
         if not isinstance(schema, dict) or _depth > 30:
             return generic_to_json
         name = self._ref_name(schema)
@@ -423,10 +440,11 @@ def _model_to_json(v):
     return generic_to_json(v)
 
 
-def generic_to_json(v):
+def generic_to_json(v: Any) -> Any:
     """Deep-convert models, dates, tuples in a free-form value to JSON types."""
     if isinstance(v, PyMacaronModel):
-        return type(v)._pym_marshal(v, False)
+        model_class: Any = type(v)  # a generated class: it has _pym_marshal
+        return model_class._pym_marshal(v, False)
     if isinstance(v, dict):
         return {k: generic_to_json(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -440,7 +458,8 @@ def generic_to_json(v):
     return v
 
 
-def generic_copy(v):
+def generic_copy(v: Any) -> Any:
+    """A copy of a JSON value, its dicts and lists copied at every level (other values shared)."""
     if isinstance(v, dict):
         return {k: generic_copy(x) for k, x in v.items()}
     if isinstance(v, list):

@@ -10,44 +10,55 @@ import datetime
 import ipaddress
 import re
 import uuid
+from typing import Any
 
 
 # The format libraries are imported on the first value of their format (not at start-up).
-_libs: dict = {}
+_libs: dict[str, Any] = {}
 
 
-def validate_rfc3339(value):
+def validate_rfc3339(value: str) -> bool:
+    """rfc3339_validator's check that ``value`` is an RFC 3339 date-time (the library is imported on
+    the first call)."""
     func = _libs.get("rfc3339")
     if func is None:
-        from rfc3339_validator import validate_rfc3339 as func
-        _libs["rfc3339"] = func
+        from rfc3339_validator import validate_rfc3339
+
+        func = _libs["rfc3339"] = validate_rfc3339
     return func(value)
 
 
-def validate_rfc3986(value, rule="URI"):
+def validate_rfc3986(value: str, rule: str = "URI") -> Any:
+    """rfc3986_validator's check of ``value`` against the RFC 3986 grammar ``rule`` (``"URI"``,
+    ``"URI_reference"``...): a truthy match object if it conforms (imported on the first call)."""
     func = _libs.get("rfc3986")
     if func is None:
-        from rfc3986_validator import validate_rfc3986 as func
-        _libs["rfc3986"] = func
+        from rfc3986_validator import validate_rfc3986
+
+        func = _libs["rfc3986"] = validate_rfc3986
     return func(value, rule=rule)
 
 
-def FQDN(*args, **kwargs):  # noqa: N802  (stands for fqdn.FQDN)
+def FQDN(*args: Any, **kwargs: Any) -> Any:  # noqa: N802  (stands for fqdn.FQDN)
+    """An ``fqdn.FQDN`` built from these arguments (the library is imported on the first call)."""
     cls = _libs.get("fqdn")
     if cls is None:
-        from fqdn import FQDN as cls
-        _libs["fqdn"] = cls
+        from fqdn import FQDN as fqdn_class
+
+        cls = _libs["fqdn"] = fqdn_class
     return cls(*args, **kwargs)
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
-def is_email(value):
+def is_email(value: str) -> bool:
+    """Whether ``value`` has an ``@`` (the whole of jsonschema's ``email`` check)."""
     return "@" in value
 
 
-def is_date(value):
+def is_date(value: str) -> bool:
+    """Whether ``value`` is a real calendar date written ``YYYY-MM-DD``."""
     if not _DATE.match(value):
         return False
     try:
@@ -57,11 +68,13 @@ def is_date(value):
     return True
 
 
-def is_datetime(value):
+def is_datetime(value: str) -> bool:
+    """Whether ``value`` is an RFC 3339 date-time (``T``/``Z`` in either case)."""
     return bool(validate_rfc3339(value.upper()))
 
 
-def is_ipv4(value):
+def is_ipv4(value: str) -> bool:
+    """Whether ``value`` is a dotted-quad IPv4 address."""
     try:
         ipaddress.IPv4Address(value)
     except ValueError:
@@ -69,7 +82,8 @@ def is_ipv4(value):
     return True
 
 
-def is_ipv6(value):
+def is_ipv6(value: str) -> bool:
+    """Whether ``value`` is an IPv6 address without a ``%scope`` zone."""
     try:
         address = ipaddress.IPv6Address(value)
     except ValueError:
@@ -77,22 +91,26 @@ def is_ipv6(value):
     return not getattr(address, "scope_id", "")
 
 
-def is_hostname(value):
+def is_hostname(value: str) -> bool:
+    """Whether ``value`` is a valid host name (one label is enough)."""
     try:
         return FQDN(value, min_labels=1).is_valid
     except ValueError:
         return False
 
 
-def is_uri(value):
+def is_uri(value: str) -> bool:
+    """Whether ``value`` is an absolute URI (RFC 3986, with a scheme)."""
     return bool(validate_rfc3986(value, rule="URI"))
 
 
-def is_uri_reference(value):
+def is_uri_reference(value: str) -> bool:
+    """Whether ``value`` is a URI or a relative reference (RFC 3986)."""
     return bool(validate_rfc3986(value, rule="URI_reference"))
 
 
-def is_uuid(value):
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` is a UUID in its hyphenated 8-4-4-4-12 form."""
     try:
         uuid.UUID(value)
     except ValueError:
@@ -100,7 +118,8 @@ def is_uuid(value):
     return all(value[i] == "-" for i in (8, 13, 18, 23))
 
 
-def is_regex(value):
+def is_regex(value: str) -> bool:
+    """Whether ``value`` compiles as a Python regular expression."""
     try:
         re.compile(value)
     except re.error:

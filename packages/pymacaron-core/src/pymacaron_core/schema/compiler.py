@@ -51,7 +51,7 @@ import itertools
 import linecache
 import re
 import threading
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urldefrag
 
 from pymacaron_core.exceptions import Problem, format_location
@@ -61,12 +61,16 @@ from pymacaron_core.schema.runtime import (
     MISSING,
     ItemsPlan,
     KeysPlan,
+    SchemaFunction,
     canon,
     enum_ok,
     multiple_ok,
     ok,
     unique_ok,
 )
+
+if TYPE_CHECKING:
+    from pymacaron_core.schema.formats import FormatRegistry
 
 # The exact-class tests first: JSON values are exactly int/float, and `x.__class__ is int` costs a fifth
 # of `isinstance(x, int) and not isinstance(x, bool)` (subclasses still take the slower, complete test).
@@ -109,22 +113,23 @@ class Validator:
 
     __slots__ = ("_func", "name", "schema")
 
-    def __init__(self, func, name, schema):
+    def __init__(self, func: SchemaFunction, name: str, schema: Any) -> None:
         self._func = func
         self.name = name
         self.schema = schema
 
-    def raw(self, value, path=()):
+    def raw(self, value: Any, path: tuple = ()) -> list[tuple[tuple, str, str]]:
         """Problems as (path tuple, rule, message) tuples: the cheap form."""
-        errors = []
+        errors: list[tuple[tuple, str, str]] = []
         self._func(value, path, errors)
         return errors
 
-    def __call__(self, value, path=()):
+    def __call__(self, value: Any, path: tuple = ()) -> list[Problem]:
         return [Problem(format_location(p), rule, msg) for p, rule, msg in self.raw(value, path)]
 
-    def is_valid(self, value):
-        errors = []
+    def is_valid(self, value: Any) -> bool:
+        """Whether ``value`` passes the schema (:meth:`raw`'s walk finds no problem)."""
+        errors: list[tuple[tuple, str, str]] = []
         self._func(value, (), errors)
         return not errors
 
@@ -182,8 +187,9 @@ class SchemaCompiler:
     ``resources``: other documents by URI (meta-schemas, bundled files).
     """
 
-    def __init__(self, definitions, formats, label="api", check_formats=True, dialect="swagger2",
-                 root=None, base_uri="", resources=None, lazy=False):
+    def __init__(self, definitions: dict[str, Any], formats: FormatRegistry, label: str = "api",
+                 check_formats: bool = True, dialect: str = "swagger2", root: dict[str, Any] | None = None,
+                 base_uri: str = "", resources: dict[str, Any] | None = None, lazy: bool = False) -> None:
         self.definitions = definitions
         # lazy: validators are generated on their first call (an API's hundreds of operations do not all
         # pay at start-up). Only for schemas whose generation cannot fail: the caller has checked them
@@ -204,13 +210,13 @@ class SchemaCompiler:
                 self.index.walk(sub, base_uri)
         self._names = {id(s): n for n, s in definitions.items()}
         self._ids = itertools.count()
-        self._funcs = {}
-        self._pending = []
-        self._consts = {}
-        self._tables = []
-        self._plans = {}
-        self._children = None
-        self._keep = []  # nodes whose id() keys a function must stay alive
+        self._funcs: dict[tuple[int, _Ctx], str] = {}  # (id(node), ctx) -> generated function name
+        self._pending: list[tuple[str, Any, _Ctx, str]] = []  # (name, node, ctx, where): to generate
+        self._consts: dict[tuple[str, Any], str] = {}
+        self._tables: list[tuple[dict[str, Any], dict[str, str]]] = []  # discriminator tables to fill
+        self._plans: dict[tuple[type, int, _Ctx, bool], KeysPlan | ItemsPlan] = {}
+        self._children: dict[int, list[tuple[str, Any]]] | None = None
+        self._keep: list[Any] = []  # nodes whose id() keys a function must stay alive
         self.ns = {
             "MISSING": MISSING,
             "_enum_ok": enum_ok,
@@ -220,11 +226,11 @@ class SchemaCompiler:
             "_canon": canon,
             "_discriminate": self._discriminate,
         }
-        self._disc_cache = {}
+        self._disc_cache: dict[tuple[str, str], Validator | None] = {}
 
     # -- public -----------------------------------------------------------
 
-    def compile(self, schema, name="schema", direction=None) -> Validator:
+    def compile(self, schema: Any, name: str = "schema", direction: str | None = None) -> Validator:
         """A validator for an inline schema (a body, a parameter, a response)."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
@@ -235,7 +241,7 @@ class SchemaCompiler:
         with self._lock:
             return self._compile_now(schema, name, direction)
 
-    def definition_validator(self, name, direction=None) -> Validator:
+    def definition_validator(self, name: str, direction: str | None = None) -> Validator:
         """The validator of the named schema ``#/definitions/<name>``."""
         node = self.definitions[name]
         if self.lazy:
@@ -245,15 +251,13 @@ class SchemaCompiler:
 
     def _lazy(self, schema, name, build):
         """A validator whose function is generated on its first call (once, whichever thread calls)."""
-        validator = Validator(None, name, schema)
-
         def first_call(x, p, e):
             with self._lock:
                 if validator._func is first_call:
                     validator._func = build()._func
             return validator._func(x, p, e)
 
-        validator._func = first_call
+        validator = Validator(first_call, name, schema)
         return validator
 
     def _walk(self, schema):

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Dialect:
+    """One schema dialect: its name and the flags the compiler reads to decide which keywords apply
+    and how."""
+
     name: str
     modern: bool  # 2020-12 keywords, boolean schemas, $id/$anchor/$dynamicRef, numeric exclusive bounds
     ref_siblings: bool  # keywords next to $ref apply too (else they are ignored, as Draft 4 says)
@@ -46,7 +49,8 @@ DIALECTS = {
 }
 
 
-def dialect(name):
+def dialect(name: str) -> Dialect:
+    """The :class:`Dialect` called ``name``; ValueError naming the known ones if there is none."""
     try:
         return DIALECTS[name]
     except KeyError:

@@ -13,7 +13,8 @@ services pass those, bravado-core being then a dependency of theirs).
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple, Protocol
 
 
 from pymacaron_core.schema.checkers import CHECKERS
@@ -47,6 +48,31 @@ class SwaggerFormat(NamedTuple):
     description: str = ""
 
 
+class FormatLike(Protocol):
+    """What :meth:`FormatRegistry.add` reads of a format: :class:`SwaggerFormat`'s fields (bravado-core's
+    ``SwaggerFormat`` has them too)."""
+
+    @property
+    def format(self) -> str:
+        """The format's name, as ``format:`` in a schema writes it."""
+
+    @property
+    def to_python(self) -> Callable[[Any], Any] | None:
+        """Converts a wire value to Python (None: kept as read)."""
+
+    @property
+    def to_wire(self) -> Callable[[Any], Any] | None:
+        """Converts a Python value for the wire (None: written as it is)."""
+
+    @property
+    def validate(self) -> Callable[[Any], Any]:
+        """Raises (its message is the error) when a value is not of the format."""
+
+
+# A format validator: value -> None if valid, else the error message.
+FormatValidator = Callable[[Any], "str | None"]
+
+
 def _date_to_wire(d):
     return d.isoformat() if isinstance(d, (datetime.date, datetime.datetime)) else d
 
@@ -77,16 +103,17 @@ def _datetime_to_python(s):
 class FormatRegistry:
     """The formats one API knows: built-ins plus the user's :class:`SwaggerFormat` s."""
 
-    def __init__(self, user_formats=None):
-        self._validators = {}
-        self._to_python = {"date": _date_to_python, "date-time": _datetime_to_python}
-        self._to_wire = {"date": _date_to_wire, "date-time": _datetime_to_wire}
+    def __init__(self, user_formats: Iterable[FormatLike] | None = None) -> None:
+        self._validators: dict[str, FormatValidator] = {}
+        self._to_python: dict[str, Callable[[Any], Any]] = {"date": _date_to_python,
+                                                             "date-time": _datetime_to_python}
+        self._to_wire: dict[str, Callable[[Any], Any]] = {"date": _date_to_wire, "date-time": _datetime_to_wire}
         for name, func in CHECKERS.items():
             self._validators[name] = _checker_validator(name, func)
         for fmt in user_formats or ():
             self.add(fmt)
 
-    def add(self, fmt):
+    def add(self, fmt: FormatLike) -> None:
         """Register a :class:`SwaggerFormat` (or bravado-core's, or any object with the same fields)."""
         name = fmt.format
         self._validators[name] = _user_validator(name, fmt.validate)
@@ -95,16 +122,20 @@ class FormatRegistry:
         if fmt.to_wire is not None:
             self._to_wire[name] = fmt.to_wire
 
-    def validator(self, name):
+    def validator(self, name: str) -> FormatValidator | None:
         """A function value -> None if valid, else an error message; or None."""
         return self._validators.get(name)
 
-    def to_python(self, name):
+    def to_python(self, name: str) -> Callable[[Any], Any] | None:
+        """The function converting a wire value of format ``name`` to Python (``date`` -> ``datetime.date``);
+        None when the value is kept as read."""
         if name in _IDENTITY and name not in self._to_python:
             return None
         return self._to_python.get(name)
 
-    def to_wire(self, name):
+    def to_wire(self, name: str) -> Callable[[Any], Any] | None:
+        """The function converting a Python value of format ``name`` for the wire (``datetime.date`` ->
+        ISO string); None when the value is written as it is."""
         if name in _IDENTITY and name not in self._to_wire:
             return None
         return self._to_wire.get(name)

@@ -15,6 +15,7 @@ reference designates and the base URI in force there. Dynamic scope
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
 # Keywords whose value is one subschema, a list of subschemas, or a map of them.
@@ -27,21 +28,21 @@ _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSch
 class SchemaIndex:
     """The resources one compiler resolves references against."""
 
-    def __init__(self, modern):
+    def __init__(self, modern: bool) -> None:
         self.modern = modern  # follow $id / $anchor / $dynamicAnchor (JSON Schema 2020-12)
-        self.resources = {}  # uri -> document (or embedded resource) root
-        self.anchors = {}  # (uri, name) -> node
-        self.dynamic = {}  # uri -> {name: node} for $dynamicAnchor
-        self.base_of = {}  # id(node) -> base URI in force at that node
+        self.resources: dict[str, Any] = {}  # uri -> document (or embedded resource) root
+        self.anchors: dict[tuple[str, str], Any] = {}  # (uri, name) -> node
+        self.dynamic: dict[str, dict[str, Any]] = {}  # uri -> {name: node} for $dynamicAnchor
+        self.base_of: dict[int, str] = {}  # id(node) -> base URI in force at that node
 
-    def add(self, uri, document):
+    def add(self, uri: str, document: Any) -> None:
         """Register ``document`` under ``uri`` (its fragment, e.g. a trailing '#', is dropped)."""
         uri = urldefrag(uri)[0]
         self.resources[uri] = document
         self.dynamic.setdefault(uri, {})
         self.walk(document, uri)
 
-    def walk(self, node, base):
+    def walk(self, node: Any, base: str) -> None:
         """Index the identifiers found in ``node`` (a schema or a document holding schemas)."""
         if not self.modern:
             return  # Draft 4 family: no node has a base of its own (lookups default to their document's URI)
@@ -83,10 +84,11 @@ class SchemaIndex:
             for item in deps.values():
                 self.walk(item, base)
 
-    def absolute(self, ref, base):
+    def absolute(self, ref: str, base: str) -> str:
+        """``ref`` resolved against the base URI ``base`` (``ref`` itself when there is no base)."""
         return urljoin(base, ref) if base else ref
 
-    def resolve(self, ref, base):
+    def resolve(self, ref: str, base: str) -> tuple[Any, str]:
         """-> (node, base URI at that node); ValueError when it designates nothing."""
         full = self.absolute(ref, base)
         uri, fragment = urldefrag(full)
@@ -111,6 +113,6 @@ class SchemaIndex:
                 raise ValueError(f"unresolved $ref {ref!r}: nothing at {token!r}")
         return node, self.base_of.get(id(node), uri)
 
-    def dynamic_anchors(self, uri):
+    def dynamic_anchors(self, uri: str) -> dict[str, Any]:
         """{name: node} of the ``$dynamicAnchor``s the resource ``uri`` defines."""
         return self.dynamic.get(uri) or {}

@@ -18,6 +18,10 @@ compiled function.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Union
+
 MISSING = object()
 
 
@@ -26,17 +30,22 @@ class _All:
 
     __slots__ = ()
 
-    def __contains__(self, item):
+    def __contains__(self, item: object) -> bool:
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ALL"
 
 
 ALL = _All()
 
+# A compiled schema function: ``func(value, path, errors)`` appends each problem to ``errors``.
+SchemaFunction = Callable[[Any, tuple, list], Any]
+# What a plan answers: the keys (indices) evaluated, or ALL.
+Evaluated = Union[set[Any], _All]
 
-def canon(x):
+
+def canon(x: Any) -> tuple[str, Any]:
     """A hashable form of a JSON value under JSON Schema equality."""
     if isinstance(x, bool) or x is None:
         return ("c", x)
@@ -51,12 +60,14 @@ def canon(x):
     return ("o", id(x))
 
 
-def enum_ok(value, options):
+def enum_ok(value: Any, options: Iterable[Any]) -> bool:
+    """Whether ``value`` equals one of ``options`` under JSON Schema equality (``enum``, ``const``)."""
     c = canon(value)
     return any(canon(o) == c for o in options)
 
 
-def unique_ok(items):
+def unique_ok(items: Iterable[Any]) -> bool:
+    """Whether no two of ``items`` are equal under JSON Schema equality (``uniqueItems``)."""
     seen = set()
     for item in items:
         c = canon(item)
@@ -66,7 +77,9 @@ def unique_ok(items):
     return True
 
 
-def multiple_ok(value, divisor):
+def multiple_ok(value: int | float, divisor: int | float) -> bool:
+    """Whether ``value`` is a multiple of ``divisor`` (``multipleOf``); a float quotient too large for an
+    int is not."""
     if isinstance(divisor, float):
         quotient = value / divisor
         try:
@@ -76,9 +89,9 @@ def multiple_ok(value, divisor):
     return not value % divisor
 
 
-def ok(func, value):
+def ok(func: SchemaFunction, value: Any) -> bool:
     """Does ``value`` pass the compiled schema function ``func``?"""
-    errors = []
+    errors: list[Any] = []
     func(value, (), errors)
     return not errors
 
@@ -88,17 +101,20 @@ class KeysPlan:
 
     __slots__ = ("ns", "all", "names", "patterns", "always", "branches", "conditions", "dependents")
 
-    def __init__(self, ns):
+    def __init__(self, ns: dict[str, Any]) -> None:
         self.ns = ns  # the compiler's namespace: branch functions are looked up by name
         self.all = False
-        self.names = frozenset()
-        self.patterns = ()
-        self.always = []  # plans that apply whenever this schema holds
-        self.branches = []  # (function name, plan): anyOf/oneOf branches, counted when they validate
-        self.conditions = []  # (if name, if plan, then plan or None, else plan or None)
-        self.dependents = []  # (property, plan): dependentSchemas
+        self.names: frozenset[str] = frozenset()
+        self.patterns: tuple[re.Pattern[str], ...] = ()
+        self.always: list[KeysPlan] = []  # plans that apply whenever this schema holds
+        # (function name, plan): anyOf/oneOf branches, counted when they validate
+        self.branches: list[tuple[str, KeysPlan]] = []
+        # (if name, if plan, then plan or None, else plan or None)
+        self.conditions: list[tuple[str, KeysPlan, KeysPlan | None, KeysPlan | None]] = []
+        self.dependents: list[tuple[str, KeysPlan]] = []  # (property, plan): dependentSchemas
 
-    def keys(self, value):
+    def keys(self, value: dict[str, Any]) -> Evaluated:
+        """The keys of the object ``value`` that this schema evaluates, or ALL."""
         if self.all:
             return ALL
         out = {k for k in value if k in self.names} if self.names else set()
@@ -106,27 +122,27 @@ class KeysPlan:
             out.update(k for k in value if pattern.search(k))
         for plan in self.always:
             got = plan.keys(value)
-            if got is ALL:
+            if isinstance(got, _All):
                 return ALL
             out |= got
         for name, plan in self.branches:
             if ok(self.ns[name], value):
                 got = plan.keys(value)
-                if got is ALL:
+                if isinstance(got, _All):
                     return ALL
                 out |= got
         for name, if_plan, then_plan, else_plan in self.conditions:
             taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
-            for plan in taken:
-                if plan is not None:
-                    got = plan.keys(value)
-                    if got is ALL:
+            for branch in taken:
+                if branch is not None:
+                    got = branch.keys(value)
+                    if isinstance(got, _All):
                         return ALL
                     out |= got
         for prop, plan in self.dependents:
             if prop in value:
                 got = plan.keys(value)
-                if got is ALL:
+                if isinstance(got, _All):
                     return ALL
                 out |= got
         return out
@@ -137,16 +153,17 @@ class ItemsPlan:
 
     __slots__ = ("ns", "all", "prefix", "contains", "always", "branches", "conditions")
 
-    def __init__(self, ns):
+    def __init__(self, ns: dict[str, Any]) -> None:
         self.ns = ns
         self.all = False
         self.prefix = 0
-        self.contains = None  # function name of the `contains` subschema
-        self.always = []
-        self.branches = []
-        self.conditions = []
+        self.contains: str | None = None  # function name of the `contains` subschema
+        self.always: list[ItemsPlan] = []
+        self.branches: list[tuple[str, ItemsPlan]] = []
+        self.conditions: list[tuple[str, ItemsPlan, ItemsPlan | None, ItemsPlan | None]] = []
 
-    def keys(self, value):
+    def keys(self, value: list[Any]) -> Evaluated:
+        """The indices of the array ``value`` that this schema evaluates, or ALL."""
         if self.all:
             return ALL
         out = set(range(min(self.prefix, len(value))))
@@ -155,21 +172,21 @@ class ItemsPlan:
             out.update(i for i, item in enumerate(value) if ok(func, item))
         for plan in self.always:
             got = plan.keys(value)
-            if got is ALL:
+            if isinstance(got, _All):
                 return ALL
             out |= got
         for name, plan in self.branches:
             if ok(self.ns[name], value):
                 got = plan.keys(value)
-                if got is ALL:
+                if isinstance(got, _All):
                     return ALL
                 out |= got
         for name, if_plan, then_plan, else_plan in self.conditions:
             taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
-            for plan in taken:
-                if plan is not None:
-                    got = plan.keys(value)
-                    if got is ALL:
+            for branch in taken:
+                if branch is not None:
+                    got = branch.keys(value)
+                    if isinstance(got, _All):
                         return ALL
                     out |= got
         return out

@@ -19,15 +19,21 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import Problem, ValidationError
 from pymacaron_core.server.params import UploadedFile, _CastError, cast_value
+
+if TYPE_CHECKING:
+    from flask import Request
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 EMPTY = object()
 
 
-def content_type_of(environ):
+def content_type_of(environ: Mapping[str, Any]) -> str:
+    """The request's media type, lower case, without parameters ('' when there is no Content-Type)."""
     return environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
 
 
@@ -71,8 +77,8 @@ def _bad(message):
     return ValidationError(f"Cannot parse json data: {message}", [Problem("body", "json", message)])
 
 
-def parse_json_bytes(data, max_depth=None):
-    """Raw bytes -> JSON data; a ValidationError (400) saying what is wrong otherwise."""
+def parse_json_bytes(data: Any, max_depth: int | None = None) -> Any:
+    """Raw bytes (or str) -> JSON data; a ValidationError (400) saying what is wrong otherwise."""
     try:
         value = json.loads(data, parse_constant=_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
@@ -110,7 +116,7 @@ def _int_digits_limit():
     return get() if get is not None else 4300
 
 
-def read_body(request, body_schema, definitions):
+def read_body(request: Request, body_schema: Any, definitions: Mapping[str, Any]) -> Any:
     """-> the body as JSON data, or EMPTY if there is none."""
     ctype = content_type_of(request.environ)
     if ctype in FORM_TYPES:

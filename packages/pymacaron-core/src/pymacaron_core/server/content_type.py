@@ -18,13 +18,19 @@ not. Rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from pymacaron_core.exceptions import UnsupportedMediaTypeError
+
+if TYPE_CHECKING:
+    from pymacaron_core.spec.description import Operation
 
 JSON = "application/json"
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def media_type(value):
+def media_type(value: str | None) -> str:
     """'Application/JSON; charset=utf-8' -> 'application/json'."""
     return (value or "").split(";", 1)[0].strip().lower()
 
@@ -34,7 +40,7 @@ class ContentTypeCheck:
 
     __slots__ = ("where", "exact", "prefixes", "any", "accepted", "json_suffix")
 
-    def __init__(self, operation):
+    def __init__(self, operation: Operation) -> None:
         self.where = operation.where
         if operation.consumes_declared:
             declared = [media_type(c) for c in operation.consumes]
@@ -48,10 +54,10 @@ class ContentTypeCheck:
         self.exact = frozenset(c for c in declared if not c.endswith("/*"))
         self.json_suffix = JSON in self.exact
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ContentTypeCheck {self.where}: {self.accepted}>"
 
-    def __call__(self, environ):
+    def __call__(self, environ: Mapping[str, Any]) -> None:
         mtype = media_type(environ.get("CONTENT_TYPE")) or JSON
         if mtype in self.exact or self.any:
             return
@@ -73,7 +79,7 @@ def _has_body(environ):
     return bool(environ.get("HTTP_TRANSFER_ENCODING"))
 
 
-def check_for(operation):
+def check_for(operation: Operation) -> ContentTypeCheck | None:
     """The ContentTypeCheck of ``operation``, or None when it takes no body."""
     if operation.body is None and not operation.params_in("formData"):
         return None

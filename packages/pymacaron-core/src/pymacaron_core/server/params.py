@@ -9,8 +9,14 @@ compiled validator. Problems are appended; nothing is raised here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.spec.description import flask_var
+
+if TYPE_CHECKING:
+    from pymacaron_core.schema.compiler import Validator
+    from pymacaron_core.spec.description import Parameter
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
 _CASTABLE = {"integer", "number", "boolean"}
@@ -24,14 +30,15 @@ class UploadedFile(bytes):
     filename: str | None
     content_type: str | None
 
-    def __new__(cls, content, filename=None, content_type=None):
+    def __new__(cls, content: bytes, filename: str | None = None, content_type: str | None = None) -> UploadedFile:
         obj = super().__new__(cls, content)
         obj.filename = filename
         obj.content_type = content_type
         return obj
 
     @property
-    def mimetype(self):
+    def mimetype(self) -> str | None:
+        """The media type the client sent for the file, without parameters (None if it sent none)."""
         return (self.content_type or "").split(";")[0].strip() or None
 
 
@@ -69,10 +76,10 @@ def _to_int(raw):
         raise
 
 
-_CASTS = {"integer": _to_int, "number": _to_number, "boolean": _to_bool}
+_CASTS: dict[str | None, Callable[[Any], Any]] = {"integer": _to_int, "number": _to_number, "boolean": _to_bool}
 
 
-def cast_value(kind, raw):
+def cast_value(kind: str | None, raw: Any) -> Any:
     """String -> typed value for ``kind``; raises _CastError."""
     cast = _CASTS.get(kind)
     if cast is None:
@@ -86,10 +93,13 @@ def cast_value(kind, raw):
 
 
 class ParamReader:
+    """Reads one path, query, header, cookie or formData parameter of a request: cast from its string
+    form, validated, converted (see the module docstring)."""
+
     __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind",
                  "items_kind", "separator", "multi", "single", "validate", "convert", "path")
 
-    def __init__(self, param, validator, convert):
+    def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
         self.name = param.name
         self.location = param.location
         self.key = flask_var(param.name) if param.location == "path" else param.name
@@ -110,11 +120,12 @@ class ParamReader:
         self.convert = convert
         self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ParamReader {self.location}.{self.name} {self.kind}>"
 
-    def read(self, source, errors):
-        """Value for the handler (None when absent and optional)."""
+    def read(self, source: Any, errors: list[Any]) -> Any:
+        """Value for the handler (None when absent and optional). ``source``: the request's args, form,
+        headers or cookies, or the view's path arguments; problems are appended to ``errors``."""
         if self.kind == "file":
             value = source.get(self.key)
             if value is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -28,11 +30,19 @@ from pymacaron_core.server.params import ParamReader, UploadedFile
 from pymacaron_core.server.styles import StyledReader
 from pymacaron_core.spec.description import is_json_media
 
+if TYPE_CHECKING:
+    from flask import Request
+
+    from pymacaron_core.models.factory import ModelFactory
+    from pymacaron_core.schema.compiler import SchemaCompiler
+    from pymacaron_core.spec.description import Operation
+    from pymacaron_core.spec.document import SpecDocument
+
 _JSON_MIME = "application/json"
 _SCALARS = (str, int, float, bool)  # JSON values a response schema may declare (type string, number...)
 
 
-def dumps(data):
+def dumps(data: Any) -> str:
     """Strict JSON: a NaN or an infinity raises ValueError (never a bare ``NaN`` in a response)."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -40,9 +50,9 @@ def dumps(data):
 class RequestPlan:
     """Extract, validate and convert everything the handler receives."""
 
-    def __init__(self, operation, compiler, factory):
+    def __init__(self, operation: Operation, compiler: SchemaCompiler, factory: ModelFactory) -> None:
         self.operation = operation
-        self.readers = {}
+        self.readers: dict[str, list[Any]] = {}  # location -> its ParamReaders / StyledReaders
         direction = "request" if operation.directional else None
         for p in operation.parameters:
             validator = None
@@ -60,7 +70,7 @@ class RequestPlan:
         self.body = operation.body
         self.body_validator = None
         self.body_build = None
-        self.body_keyword = None  # set by check_handler: the body is passed under this keyword
+        self.body_keyword: str | None = None  # set by check_handler: the body is passed under this keyword
         self.by_media = None  # 3.x requestBody types other than the body's own JSON: media type -> entry
         if self.body is not None:
             self.body_validator = compiler.compile(self.body.schema, f"{operation.where} body", direction=direction)
@@ -78,7 +88,7 @@ class RequestPlan:
         self.definitions = factory.definitions
         self.header_kwargs = True  # narrowed by check_handler
 
-    def check_handler(self, func, doc):
+    def check_handler(self, func: Callable[..., Any], doc: SpecDocument) -> list[SpecProblem]:
         """Problems if ``func`` cannot take this operation's arguments."""
         op = self.operation
         try:
@@ -128,9 +138,9 @@ class RequestPlan:
                         f"give {p.name!r} a default value, or declare it as a parameter in the spec")
         return problems
 
-    def extract(self, request, view_args):
+    def extract(self, request: Request, view_args: Mapping[str, Any]) -> tuple[tuple, dict[str, Any]]:
         """-> (args, kwargs) for the handler; raises ValidationError with every problem."""
-        errors = []
+        errors: list[Any] = []
         kwargs = {}
         for r in self.path_readers:
             kwargs[r.name] = r.read(view_args, errors)
@@ -193,6 +203,7 @@ class RequestPlan:
                 args = (None,)
             else:
                 before = len(errors)
+                assert validator is not None  # compiled with the plan, since there is a body
                 try:
                     validator._func(data, ("body",), errors)
                 except RecursionError:
@@ -235,7 +246,8 @@ class ResponsePlan:
     sends what the handler returned without checking it, as pymacaron v1 did.
     """
 
-    def __init__(self, operation, compiler, factory, response_class, validate=True):
+    def __init__(self, operation: Operation, compiler: SchemaCompiler, factory: ModelFactory,
+                 response_class: type[WerkzeugResponse], validate: bool = True) -> None:
         self.operation = operation
         self.response_class = response_class
         self.validate = validate
@@ -243,7 +255,7 @@ class ResponsePlan:
         self.json = any(p == _JSON_MIME or p.endswith("+json") for p in operation.produces) or \
             not operation.produces
         self.mimetype = operation.produces[0] if operation.produces else _JSON_MIME
-        self.by_model = {}
+        self.by_model: dict[str, Any] = {}  # model name -> statuses declaring it, then the one it is sent with
         self.validators = {}
         self.array_status = None
         self.array_marshal = None
@@ -296,7 +308,11 @@ class ResponsePlan:
         ok = sorted(c for c in self.declared_codes if isinstance(c, int) and 200 <= c < 300)
         self.success_status = 200 if 200 in ok or not ok else ok[0]
 
-    def respond(self, result):
+    def respond(self, result: Any) -> Any:
+        """The response for what the handler returned (see the class docstring): a Flask response, or a
+        Flask-style (body, status[, headers]) tuple passed through; raises ResponseValidationError when
+        the value breaks the declared response, PyMacaronCoreException when it is empty or of a type no
+        response can hold."""
         if isinstance(result, WerkzeugResponse):
             return result
         status = None
@@ -320,6 +336,7 @@ class ResponsePlan:
         if hasattr(result, "http_reply") and not isinstance(result, type):
             return result.http_reply()
         if isinstance(result, list) and self.array_status is not None:
+            assert self.array_marshal is not None  # set with array_status
             data = self.array_marshal(result)
             self._strip(data, status or self.array_status)
             self._validate(data, status or self.array_status)

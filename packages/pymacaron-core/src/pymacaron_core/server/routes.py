@@ -18,6 +18,8 @@ the Error JSON itself, so a caller never sees a traceback page. An exception's
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -28,6 +30,11 @@ from pymacaron_core.exceptions import PyMacaronCoreException, RequestTooLargeErr
 from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.server.plan import dumps
 
+if TYPE_CHECKING:
+    from flask import Request
+
+    from pymacaron_core.server.plan import RequestPlan, ResponsePlan
+
 log = logging.getLogger(__name__)
 
 EXCEPTION_KEY = "pymacaron.exception"
@@ -36,13 +43,13 @@ EXCEPTION_KEY = "pymacaron.exception"
 class HTTPError(PyMacaronCoreException):
     """A werkzeug HTTPException (abort(403)...) raised by a handler."""
 
-    def __init__(self, exc):
+    def __init__(self, exc: HTTPException) -> None:
         super().__init__(exc.description or exc.name)
         self.status_code = exc.code or 500
         self.code = (exc.name or "HTTP_ERROR").upper().replace(" ", "_")
 
 
-def error_body(exc):
+def error_body(exc: BaseException) -> dict[str, Any]:
     """The Error JSON core produces on its own for an exception."""
     status = getattr(exc, "status_code", 500)
     if not isinstance(status, int):
@@ -58,12 +65,15 @@ def error_body(exc):
     return body
 
 
-def error_response(exc, response_class):
+def error_response(exc: BaseException, response_class: type[WerkzeugResponse]) -> WerkzeugResponse:
+    """The Error JSON response core sends on its own for ``exc`` (see :func:`error_body`)."""
     body = error_body(exc)
     return response_class(dumps(body), body["status"], mimetype="application/json")
 
 
-def normalise_exception(exc):
+def normalise_exception(exc: BaseException) -> BaseException:
+    """``exc``, or the PyMacaron exception answered for it: a 413 for werkzeug's RequestEntityTooLarge,
+    an :class:`HTTPError` for another werkzeug HTTPException (``abort(403)``)."""
     if isinstance(exc, RequestEntityTooLarge):
         return RequestTooLargeError("The request body is larger than the server accepts")
     if isinstance(exc, HTTPException):
@@ -71,7 +81,7 @@ def normalise_exception(exc):
     return exc
 
 
-def callback_result_to_response(result, exc, response_class):
+def callback_result_to_response(result: Any, exc: BaseException, response_class: type[WerkzeugResponse]) -> Any:
     """Turn what an error_callback returned into a response."""
     if isinstance(result, WerkzeugResponse):
         return result
@@ -96,7 +106,7 @@ def callback_result_to_response(result, exc, response_class):
 PRE_PARSE_ATTRIBUTE = "pymacaron_pre_parse"
 
 
-def pre_parse_check_of(decorator):
+def pre_parse_check_of(decorator: Any) -> Callable[[], Any] | None:
     """The pre-parse check an ``x-decorate-server`` decorator exposes, or None.
 
     A decorator that guards its endpoint (authentication, rate limits...) may set
@@ -117,8 +127,10 @@ def _with_headers(response, exc):
     return response
 
 
-def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_class, security=None,
-              pre_parse=(), content_check=None):
+def make_view(api_name: str, handler: Callable[..., Any], req_plan: RequestPlan, resp_plan: ResponsePlan,
+              error_callback: Callable[[BaseException], Any], response_class: type[WerkzeugResponse],
+              security: Callable[[Request], Any] | None = None, pre_parse: Iterable[Callable[[], Any]] = (),
+              content_check: Callable[[Mapping[str, Any]], Any] | None = None) -> Callable[..., Any]:
     """The Flask view of one operation. ``security(request)`` raises unless the caller may call;
     ``pre_parse``: decorators' checks, ``check()`` -> None or a response; ``content_check(environ)``
     raises on a body type the operation does not consume."""
@@ -170,6 +182,6 @@ def make_view(api_name, handler, req_plan, resp_plan, error_callback, response_c
                 environ[EXCEPTION_KEY] = exc
                 return handle_error(exc)
 
-    view.handle_error = handle_error
-    view.handler = handler
+    view.handle_error = handle_error  # type: ignore[attr-defined]
+    view.handler = handler  # type: ignore[attr-defined]
     return view

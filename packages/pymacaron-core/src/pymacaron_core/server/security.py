@@ -30,10 +30,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Union
 
 from pymacaron_core.exceptions import AuthenticationError, SpecProblem
 from pymacaron_core.imports import ImportProblem, resolve_dotted
-from pymacaron_core.spec.description import describe_requirement
+from pymacaron_core.spec.description import Alternatives, SecurityScheme, describe_requirement
+
+if TYPE_CHECKING:
+    from flask import Request
+
+    from pymacaron_core.spec.description import Operation
+    from pymacaron_core.spec.document import SpecDocument
+
+# A verifier: ``verifier(credential, scopes, scheme)`` -> something true to accept; or its dotted path.
+Verifier = Union[Callable[..., Any], str]
 
 ENV_KEY = "pymacaron.security"  # request.environ: {scheme name: what its verifier returned}
 _BEARER_KINDS = ("bearer", "oauth2", "openIdConnect")
@@ -47,13 +58,14 @@ class Verifiers:
     ``fix``: how to supply a missing verifier, said when start-up stops (``{scheme}`` is
     replaced by the scheme's name)."""
 
-    def __init__(self, kinds=None, schemes=None, fix=None):
+    def __init__(self, kinds: Mapping[str, Verifier] | None = None, schemes: Mapping[str, Verifier] | None = None,
+                 fix: str | None = None) -> None:
         self.kinds = dict(kinds or {})
         self.schemes = dict(schemes or {})
         self.fix = fix or ("pass spawn_api(app, verifiers=Verifiers(schemes={{'{scheme}': check}})), "
                            "check(credential, scopes, scheme) returning something true to accept")
 
-    def lookup(self, scheme):
+    def lookup(self, scheme: SecurityScheme) -> tuple[Verifier, str] | tuple[None, None]:
         """-> (verifier or dotted path, reader kind), or (None, None)."""
         if scheme.name in self.schemes:
             return self.schemes[scheme.name], _reader_kind(scheme, by_name=True)
@@ -80,14 +92,15 @@ def _describe_scheme(scheme):
     return scheme.kind
 
 
-def compile_security(operation, schemes, verifiers, doc, api_name):
+def compile_security(operation: Operation, schemes: Mapping[str, SecurityScheme], verifiers: Verifiers | None,
+                     doc: SpecDocument, api_name: str) -> tuple[SecurityCheck | None, list[SpecProblem]]:
     """-> (SecurityCheck or None, problems) for one operation, at bind."""
     requirement = operation.security
     if requirement is None:
         return None, []
-    problems = []
+    problems: list[SpecProblem] = []
     line = operation.security_line or operation.line
-    resolved = {}
+    resolved: dict[str, tuple[SecurityScheme, Callable[..., Any], str | None]] = {}
     for alternative in requirement:
         for name, _scopes in alternative:
             if name in resolved:
@@ -130,7 +143,8 @@ class SecurityCheck:
 
     __slots__ = ("where", "alternatives", "realm", "description")
 
-    def __init__(self, operation, requirement, resolved, api_name):
+    def __init__(self, operation: Operation, requirement: Alternatives,
+                 resolved: Mapping[str, tuple[SecurityScheme, Callable[..., Any], str | None]], api_name: str) -> None:
         self.where = operation.where
         self.realm = api_name
         self.description = describe_requirement(requirement)
@@ -138,14 +152,14 @@ class SecurityCheck:
             tuple((resolved[name][0], resolved[name][1], resolved[name][2], scopes) for name, scopes in alternative)
             for alternative in requirement)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<SecurityCheck {self.where}: {self.description}>"
 
-    def __call__(self, request):
+    def __call__(self, request: Request) -> None:
         """Return when an alternative is met; raise the most telling failure otherwise."""
-        best = None  # (rank, exception)
+        best: tuple[int, Exception] | None = None  # (rank, exception)
         for alternative in self.alternatives:
-            accepted = {}
+            accepted: dict[str, Any] = {}
             for scheme, verifier, reader, scopes in alternative:
                 failure = self._check(request, scheme, verifier, reader, scopes, accepted)
                 if failure is not None:
@@ -155,6 +169,7 @@ class SecurityCheck:
             else:
                 request.environ[ENV_KEY] = accepted
                 return
+        assert best is not None  # a requirement has at least one alternative, and each failed
         raise best[1]
 
     def _check(self, request, scheme, verifier, reader, scopes, accepted):
@@ -176,8 +191,9 @@ class SecurityCheck:
             raise
         if not result:
             code = "TOKEN_INVALID" if reader == "bearer" else "CREDENTIALS_INVALID"
-            e = AuthenticationError(f"{self.where}: the credentials for {scheme.name!r} were refused", code=code)
-            return _INVALID, self._challenge(e, reader, "invalid_token")
+            refused = AuthenticationError(f"{self.where}: the credentials for {scheme.name!r} were refused",
+                                          code=code)
+            return _INVALID, self._challenge(refused, reader, "invalid_token")
         accepted[scheme.name] = result
         return None
 

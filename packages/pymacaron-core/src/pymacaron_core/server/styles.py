@@ -17,9 +17,15 @@ then validated by the parameter's compiled validator. Problems are appended, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value
 from pymacaron_core.spec.description import flask_var
+
+if TYPE_CHECKING:
+    from pymacaron_core.schema.compiler import Validator
+    from pymacaron_core.spec.description import Parameter
 
 _MISSING = object()
 _CASTABLE = {"integer", "number", "boolean"}
@@ -34,10 +40,14 @@ def _single_type(schema):
 
 
 class StyledReader:
+    """Reads one OpenAPI 3 parameter written in a ``style`` that no collectionFormat expresses
+    (deepObject, label, matrix, form or simple objects) or as ``content`` (JSON): parsed, cast,
+    validated, converted."""
+
     __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind", "style", "explode",
                  "items_kind", "prop_kinds", "extra_kind", "validate", "convert", "path")
 
-    def __init__(self, param, validator, convert):
+    def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
         schema = param.schema
         self.name = param.name
         self.location = param.location
@@ -49,7 +59,7 @@ class StyledReader:
         self.style = param.style
         self.explode = param.explode
         self.items_kind = _single_type(schema.get("items"))
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        props: Any = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
         self.prop_kinds = {k: _single_type(v) for k, v in props.items()}
         extra = schema.get("additionalProperties")
         self.extra_kind = _single_type(extra) if isinstance(extra, dict) else None
@@ -57,7 +67,7 @@ class StyledReader:
         self.convert = convert
         self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<StyledReader {self.location}.{self.name} {self.style} {self.kind}>"
 
     # -- raw values ------------------------------------------------------------------------
@@ -111,7 +121,9 @@ class StyledReader:
 
     # -- read ------------------------------------------------------------------------------
 
-    def read(self, source, errors):
+    def read(self, source: Any, errors: list[Any]) -> Any:
+        """Value for the handler (the default, or None, when absent); problems are appended to ``errors``
+        (see :meth:`ParamReader.read`)."""
         try:
             raw = self._raw(source)
             if raw is _MISSING:

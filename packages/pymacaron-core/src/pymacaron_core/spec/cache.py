@@ -29,9 +29,17 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.__about__ import __version__
 from pymacaron_core.exceptions import SpecProblem
+
+if TYPE_CHECKING:
+    from pymacaron_core.spec.yamlfile import Locations
+
+# A folder path, as str or os.PathLike.
+Folder = str | os.PathLike[str]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +62,8 @@ def _code_fingerprint():
     return "\n".join(parts)
 
 
-def cache_key(spec_bytes, default_definitions=None, versions=()):
+def cache_key(spec_bytes: bytes, default_definitions: dict[str, Any] | None = None,
+              versions: Iterable[object] = ()) -> str | None:
     """The key of a spec's entry (hex SHA-256); None when the inputs cannot be keyed."""
     try:
         defaults = json.dumps(default_definitions or {}, sort_keys=True, separators=(",", ":"))
@@ -68,7 +77,8 @@ def cache_key(spec_bytes, default_definitions=None, versions=()):
     return h.hexdigest()
 
 
-def entry_path(folder, key):
+def entry_path(folder: Folder, key: str) -> str:
+    """The file of the entry of ``key`` in the cache folder ``folder``."""
     return os.path.join(folder, f"spec-{key[:40]}.json")
 
 
@@ -83,13 +93,13 @@ def _file_digest(path):
 class Entry:
     """What a hit gives back: the loaded document's parts."""
 
-    def __init__(self, data, locs_json, warnings):
+    def __init__(self, data: dict[str, Any], locs_json: str, warnings: list[SpecProblem]) -> None:
         self.data = data
         self.locs_json = locs_json
         self.warnings = warnings
 
 
-def read(folder, key, spec_dir, file):
+def read(folder: Folder, key: str, spec_dir: str | os.PathLike[str], file: str) -> Entry | None:
     """The entry for ``key``, or None (missing, stale, truncated or corrupt: the reason is logged).
 
     ``spec_dir``: the folder of the spec (external files are recorded relative to it);
@@ -139,7 +149,8 @@ def read(folder, key, spec_dir, file):
 # -- writing -------------------------------------------------------------
 
 
-def write(folder, key, spec_dir, data, locs, warnings, sources):
+def write(folder: Folder, key: str, spec_dir: str | os.PathLike[str], data: Any, locs: Locations,
+          warnings: Iterable[SpecProblem], sources: Iterable[str]) -> bool:
     """Store an entry (atomically); False when it cannot be (data that is not JSON, a read-only folder)."""
     try:
         meta = {
@@ -177,7 +188,7 @@ def write(folder, key, spec_dir, data, locs, warnings, sources):
     return True
 
 
-def clear(folder):
+def clear(folder: Folder) -> int:
     """Remove every entry of the cache in ``folder`` -> how many were removed."""
     removed = 0
     try:

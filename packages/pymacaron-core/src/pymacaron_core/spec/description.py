@@ -22,12 +22,23 @@ Nothing here does I/O or knows Flask; enforcement is :mod:`pymacaron_core.server
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
 
 from pymacaron_core.exceptions import SpecProblem
 
+if TYPE_CHECKING:
+    from pymacaron_core.spec.document import SpecDocument
+
 KINDS = ("apiKey", "http", "oauth2", "openIdConnect")
 API_KEY_LOCATIONS = ("header", "query", "cookie")
+
+
+# A security requirement (see the module docstring): None (public), else alternatives (OR) of
+# (scheme name, scopes) pairs (AND).
+Alternatives = tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]
+Requirement = Optional[Alternatives]
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class SecurityScheme:
     line: int | None = None
 
     @property
-    def verifier_kind(self):
+    def verifier_kind(self) -> str:
         """The key under which verifiers for this scheme are registered.
 
         ``apiKey``, ``basic``, ``bearer``, ``oauth2``, ``openIdConnect`` (another http scheme:
@@ -61,17 +72,19 @@ class SecurityScheme:
         return self.kind
 
     @property
-    def where(self):
+    def where(self) -> str:
+        """Where the scheme is declared, for messages: ``<file> line <n>`` (the file alone if no line)."""
         return f"{self.file} line {self.line}" if self.line else self.file
 
 
-def normalize_requirements(raw, schemes, file, line, where):
+def normalize_requirements(raw: Any, schemes: Mapping[str, SecurityScheme], file: str, line: int | None,
+                           where: str) -> tuple[Requirement, list[SpecProblem]]:
     """A spec's ``security`` list -> (requirement, problems); see the module docstring.
 
     ``schemes``: name -> SecurityScheme. Undeclared scheme names are errors (a spec never
     fails open); scopes the scheme does not declare are warnings.
     """
-    problems = []
+    problems: list[SpecProblem] = []
     if raw is None:
         return None, problems
     if not isinstance(raw, list):
@@ -117,7 +130,7 @@ def normalize_requirements(raw, schemes, file, line, where):
     return tuple(alternatives), problems
 
 
-def describe_requirement(requirement):
+def describe_requirement(requirement: Requirement) -> str:
     """'api_key, or basic and oauth (read:items)' for messages."""
     if not requirement:
         return "nothing"
@@ -134,7 +147,7 @@ PATH_VAR = re.compile(r"{([^}/]+)}")
 JSON = "application/json"
 
 
-def is_json_media(media):
+def is_json_media(media: str | None) -> bool:
     """application/json and every ``+json`` type (RFC 6839)."""
     media = (media or "").split(";", 1)[0].strip().lower()
     return media == JSON or media.endswith("+json")
@@ -164,7 +177,9 @@ class Parameter:
     media_type: str | None = None
 
     @property
-    def type(self):
+    def type(self) -> str | None:
+        """The JSON type of the value (``"null"`` left out of a 3.1 type list); None if it has none, or
+        several."""
         kind = self.schema.get("type")
         if isinstance(kind, list):  # 3.1: [integer, "null"]
             kinds = [k for k in kind if k != "null"]
@@ -207,30 +222,36 @@ class Operation:
     directional: bool = False  # 3.x: readOnly/writeOnly honoured (request schemas vs response schemas)
 
     @property
-    def where(self):
+    def where(self) -> str:
+        """``METHOD /path`` as in the spec, for messages."""
         return f"{self.method} {self.path}"
 
     @property
-    def full_path(self):
+    def full_path(self) -> str:
+        """The served path: the base path followed by the spec's path."""
         return (self.base_path.rstrip("/") + self.path) if self.base_path else self.path
 
     @property
-    def flask_rule(self):
+    def flask_rule(self) -> str:
+        """The Flask URL rule of :attr:`full_path` (``/items/{id}`` -> ``/items/<id>``)."""
         return PATH_VAR.sub(lambda m: f"<{flask_var(m.group(1))}>", self.full_path)
 
     @property
-    def endpoint_name(self):
+    def endpoint_name(self) -> str:
+        """The Flask endpoint name of this operation: ``api:METHOD:full path`` (unique in an app)."""
         return f"{self.api_name}:{self.method}:{self.full_path}"
 
-    def params_in(self, location):
+    def params_in(self, location: str) -> list[Parameter]:
+        """The parameters sent in ``location`` (path, query, header, cookie, formData)."""
         return [p for p in self.parameters if p.location == location]
 
     @property
-    def success_codes(self):
+    def success_codes(self) -> list[str]:
+        """The 2xx status codes the spec declares, sorted (``default`` left out)."""
         return sorted(c for c in self.responses if c.isdigit() and c.startswith("2"))
 
 
-def flask_var(name):
+def flask_var(name: str) -> str:
     """The Flask URL variable name used for the path parameter ``name``."""
     return re.sub(r"\W", "_", name)
 
@@ -251,10 +272,13 @@ class ApiDescription:
     operations: list
 
 
-def describe(doc, api_name, base_path=None, schemes=None):
+def describe(doc: SpecDocument, api_name: str, base_path: str | None = None,
+             schemes: dict[str, SecurityScheme] | None = None) -> tuple[ApiDescription, list[SpecProblem]]:
     """-> (ApiDescription, problems) of a loaded document, whatever its version."""
     if doc.version == "2.0":
-        from pymacaron_core.spec import swagger2 as front
-    else:
-        from pymacaron_core.spec import openapi3 as front
-    return front.describe(doc, api_name, base_path, schemes)
+        from pymacaron_core.spec import swagger2
+
+        return swagger2.describe(doc, api_name, base_path, schemes)
+    from pymacaron_core.spec import openapi3
+
+    return openapi3.describe(doc, api_name, base_path, schemes)

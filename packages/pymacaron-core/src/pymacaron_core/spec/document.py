@@ -19,6 +19,8 @@ import copy
 import difflib
 import json
 import os
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pymacaron_core.exceptions import SpecError, SpecProblem, format_location
 from pymacaron_core.spec.patterns import check_patterns
@@ -30,23 +32,26 @@ from pymacaron_core.spec.yamlfile import Locations, load_yaml
 class SpecDocument:
     """The spec of one API: its data, the file it came from, line numbers."""
 
-    def __init__(self, data, locs, file, name=None, warnings=()):
+    def __init__(self, data: dict[str, Any], locs: Locations, file: str, name: str | None = None,
+                 warnings: Iterable[SpecProblem] = ()) -> None:
         self.data = data
         self.locs = locs
         self.file = file
         self.name = name
         self.warnings = list(warnings)  # SpecProblems tolerated (severity "warning")
-        self.sources = []  # paths of the external files its $refs pointed into
+        self.sources: list[str] = []  # paths of the external files its $refs pointed into
         self.version = version_of(data) or "2.0"
-        self._schemas = None
+        self._schemas: dict[str, Any] | None = None
 
     @property
-    def schemas_path(self):
+    def schemas_path(self) -> tuple[str, ...]:
         """Where the named schemas are: ("definitions",) in 2.0, ("components", "schemas") in 3.x."""
         return SCHEMAS_PATH[self.version]
 
     @property
-    def definitions(self):
+    def definitions(self) -> dict[str, Any]:
+        """The named schemas, by name, their references written ``#/definitions/<Name>`` whatever the
+        version (a 3.x document's are a rewritten copy, each with its ``x-model`` name)."""
         if self.version == "2.0":
             return self.data.get("definitions") or {}
         if self._schemas is None:
@@ -58,17 +63,21 @@ class SpecDocument:
                     schema.setdefault("x-model", def_name)
         return self._schemas
 
-    def line(self, path):
+    def line(self, path: Sequence[str | int]) -> int | None:
+        """The line of the node at ``path`` (or of its nearest located ancestor); a ``("definitions",
+        <Name>, ...)`` path works for a 3.x document too."""
         if self.version != "2.0" and path and path[0] == "definitions":
             path = ("components", "schemas") + tuple(path[1:])
         return self.locs.line(path)
 
-    def problem(self, path, message, fix="", where=None):
+    def problem(self, path: Sequence[str | int], message: str, fix: str = "",
+                where: str | None = None) -> SpecProblem:
+        """A SpecProblem located at ``path`` in this file (``where`` defaults to the dotted path)."""
         if where is None:
             where = format_location(path)
         return SpecProblem(self.file, self.line(path), where, message, fix)
 
-    def resolve_pointer(self, ref):
+    def resolve_pointer(self, ref: str) -> Any:
         """'#/a/b' -> the node, or raise KeyError."""
         if not ref.startswith("#"):
             raise KeyError(ref)
@@ -86,7 +95,7 @@ SCHEMAS_PATH = {"2.0": ("definitions",), "3.0": ("components", "schemas"), "3.1"
 _COMPONENT_SCHEMAS = "#/components/schemas/"
 
 
-def rewrite_refs(node):
+def rewrite_refs(node: Any) -> Any:
     """A deep copy of ``node`` whose ``#/components/schemas/X`` references read ``#/definitions/X``."""
     if isinstance(node, dict):
         out = {}
@@ -113,8 +122,10 @@ _cache: dict = {}
 _CACHE_SIZE = 64
 
 
-def load_document(yaml_path=None, yaml_str=None, name=None, default_definitions=None, strict=False,
-                  cache_dir=None, cache_versions=()) -> SpecDocument:
+def load_document(yaml_path: str | os.PathLike[str] | None = None, yaml_str: str | None = None,
+                  name: str | None = None, default_definitions: dict[str, Any] | None = None,
+                  strict: bool = False, cache_dir: str | os.PathLike[str] | None = None,
+                  cache_versions: Iterable[str] = ()) -> SpecDocument:
     """Load and check a spec. ``default_definitions`` fill in definitions the spec
     references but does not define (pymacaron passes its Error and Ok).
 
@@ -357,7 +368,7 @@ def _strip_docs(node):
     return node
 
 
-def strip_docs(node):
+def strip_docs(node: Any) -> Any:
     """The schema without documentation-only keys (for comparing definitions)."""
     return _strip_docs(node)
 

@@ -14,16 +14,21 @@ For Swagger 2.0, load checks every ``$ref`` and ``pattern``. OpenAPI 3.x adds tw
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymacaron_core.exceptions import SpecProblem
+
+if TYPE_CHECKING:
+    from pymacaron_core.spec.document import SpecDocument
 
 EAGER_KEYS = frozenset({"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"})
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 _PREFIXES = ("#/components/schemas/", "#/definitions/")
 
 
-def lazy_allowed(doc):
+def lazy_allowed(doc: SpecDocument) -> tuple[bool, list[SpecProblem]]:
     """-> (True when ``doc``'s validators may be generated on first use, [located SpecProblems])."""
-    problems = []
+    problems: list[SpecProblem] = []
     allowed = _walk(doc, doc.data, (), problems)
     return allowed, problems
 

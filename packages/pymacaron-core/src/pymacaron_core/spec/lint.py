@@ -8,13 +8,15 @@ and fix. Handlers and x-parent classes are not imported: that is start-up's job.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from pymacaron_core.exceptions import SpecError
+from pymacaron_core.exceptions import SpecError, SpecProblem
 from pymacaron_core.spec.document import load_document
 from pymacaron_core.spec.description import describe
 
 
-def lint_spec(yaml_path, default_definitions=None):
+def lint_spec(yaml_path: str | os.PathLike[str],
+              default_definitions: dict[str, Any] | None = None) -> list[SpecProblem]:
     """-> the SpecProblems of the spec at ``yaml_path`` (empty when it is clean), all as errors."""
     name = os.path.splitext(os.path.basename(str(yaml_path)))[0]
     try:

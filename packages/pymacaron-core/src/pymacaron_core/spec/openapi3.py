@@ -28,6 +28,7 @@ What becomes what:
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pymacaron_core.exceptions import SpecProblem
@@ -43,6 +44,9 @@ from pymacaron_core.spec.description import (
 from pymacaron_core.spec.document import rewrite_refs
 from pymacaron_core.spec.swagger2 import _bindings, check_path_params
 
+if TYPE_CHECKING:
+    from pymacaron_core.spec.document import SpecDocument
+
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
@@ -57,9 +61,10 @@ _ARRAY_FORMATS = {("form", True): "multi", ("form", False): "csv", ("simple", Tr
                   ("spaceDelimited", True): "multi", ("pipeDelimited", True): "multi"}
 
 
-def describe(doc, api_name, base_path=None, schemes=None):
+def describe(doc: SpecDocument, api_name: str, base_path: str | None = None,
+             schemes: dict[str, SecurityScheme] | None = None) -> tuple[ApiDescription, list[SpecProblem]]:
     """-> (ApiDescription, problems) of an OpenAPI 3.0 / 3.1 document."""
-    problems = []
+    problems: list[SpecProblem] = []
     if schemes is None:
         schemes, problems = security_schemes(doc)
     prefix, host, url_schemes = _servers(doc, doc.data.get("servers"), ("servers",), problems)
@@ -108,9 +113,10 @@ def _servers(doc, servers, path, problems):
 
 # -- security ------------------------------------------------------------------------------
 
-def security_schemes(doc):
+def security_schemes(doc: SpecDocument) -> tuple[dict[str, SecurityScheme], list[SpecProblem]]:
     """-> ({name: SecurityScheme}, problems) of ``components.securitySchemes``."""
-    schemes, problems = {}, []
+    schemes: dict[str, SecurityScheme] = {}
+    problems: list[SpecProblem] = []
     components = doc.data.get("components")
     raw = components.get("securitySchemes") if isinstance(components, dict) else None
     if not isinstance(raw, dict):
@@ -126,7 +132,7 @@ def security_schemes(doc):
                                         "use apiKey, http, oauth2 or openIdConnect"))
             continue
         scheme = location = param_name = None
-        scopes = ()
+        scopes: tuple[str, ...] = ()
         if kind == "apiKey":
             location, param_name = node.get("in"), node.get("name")
             if location not in ("header", "query", "cookie") or not isinstance(param_name, str):
@@ -142,7 +148,7 @@ def security_schemes(doc):
                 continue
             scheme = scheme.lower()
         elif kind == "oauth2":
-            found = []
+            found: list[str] = []
             for flow in (node.get("flows") or {}).values():
                 if isinstance(flow, dict) and isinstance(flow.get("scopes"), dict):
                     found.extend(s for s in flow["scopes"] if s not in found)

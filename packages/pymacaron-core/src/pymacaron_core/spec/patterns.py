@@ -9,17 +9,21 @@ regular expression (checked here, with the file and line of each).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import SpecProblem, format_location
+
+if TYPE_CHECKING:
+    from pymacaron_core.spec.yamlfile import Locations
 
 # Values, not schemas: a "pattern" in them is data.
 _DATA_KEYS = frozenset(("example", "examples", "default", "enum", "const", "x-example", "x-examples"))
 
 
-def check_patterns(data, locs):
+def check_patterns(data: Any, locs: Locations) -> list[SpecProblem]:
     """Problems (file:line, fix) for each ``pattern`` / ``patternProperties`` key that does not compile."""
-    problems = []
-    stack = [(data, ())]
+    problems: list[SpecProblem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         node, path = stack.pop()
         if isinstance(node, dict):

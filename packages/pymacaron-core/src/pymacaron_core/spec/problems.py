@@ -9,15 +9,16 @@ checked strictly (``strict_spec: true`` in pym-config, ``pymacaron lint``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from pymacaron_core.exceptions import SpecError
+from pymacaron_core.exceptions import SpecError, SpecProblem
 
 log = logging.getLogger("pymacaron_core.spec")
 
-_warned: set = set()
+_warned: set[str] = set()
 
 
-def settle(problems, strict=False):
+def settle(problems: Sequence[SpecProblem], strict: bool = False) -> list[SpecProblem]:
     """Raise one SpecError for the errors (all problems listed), or log the warnings once.
 
     Under ``strict``, warnings are errors. Returns the warnings that were tolerated.

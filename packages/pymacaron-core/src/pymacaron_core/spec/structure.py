@@ -26,10 +26,14 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import SpecProblem, format_location
 from pymacaron_core.schema.compiler import SchemaCompiler
 from pymacaron_core.schema.formats import FormatRegistry
+
+if TYPE_CHECKING:
+    from pymacaron_core.spec.yamlfile import Locations
 
 _DRAFT4 = "http://json-schema.org/draft-04/schema"
 _DRAFT2020 = "https://json-schema.org/draft/2020-12/"
@@ -61,7 +65,7 @@ VERSIONS = {
 }
 
 
-def version_of(data):
+def version_of(data: Any) -> str | None:
     """The version ("2.0", "3.0" or "3.1") a document's ``swagger`` / ``openapi`` field names, else None."""
     if not isinstance(data, dict):
         return None
@@ -83,9 +87,9 @@ def _version(version):
 
 
 @functools.cache
-def load_schema(name):
+def load_schema(name: str) -> Any:
     """One of the official schemas shipped in ``schemas/`` (parsed JSON; do not modify)."""
-    return json.loads(resources.files(__package__).joinpath("schemas", name).read_text(encoding="utf-8"))
+    return json.loads(resources.files(__package__).joinpath("schemas").joinpath(name).read_text(encoding="utf-8"))
 
 
 def _documents(v):
@@ -158,7 +162,7 @@ def _leaves(error):
     return out or [error]
 
 
-def check_structure(data, locs, version="2.0"):
+def check_structure(data: Any, locs: Locations, version: str = "2.0") -> list[SpecProblem]:
     """Problems (file:line, fix) of ``data`` against the official schema of ``version``; [] if none.
 
     ``version``: "2.0", "3.0" or "3.1" (see :func:`version_of`).

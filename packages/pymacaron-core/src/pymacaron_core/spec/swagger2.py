@@ -8,6 +8,8 @@ PyMacaron bindings; ``securityDefinitions`` and ``security`` -> SecurityScheme a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pymacaron_core.exceptions import SpecProblem
 from pymacaron_core.spec.description import (
     METHODS,
@@ -15,16 +17,21 @@ from pymacaron_core.spec.description import (
     ApiDescription,
     Operation,
     Parameter,
+    Requirement,
     SecurityScheme,
     normalize_requirements,
 )
 
+if TYPE_CHECKING:
+    from pymacaron_core.spec.document import SpecDocument
+
 _TYPES = {"basic": ("http", "basic"), "apiKey": ("apiKey", None), "oauth2": ("oauth2", None)}
 
 
-def security_schemes(doc):
+def security_schemes(doc: SpecDocument) -> tuple[dict[str, SecurityScheme], list[SpecProblem]]:
     """-> ({name: SecurityScheme}, problems) of ``securityDefinitions``."""
-    schemes, problems = {}, []
+    schemes: dict[str, SecurityScheme] = {}
+    problems: list[SpecProblem] = []
     raw = doc.data.get("securityDefinitions") or {}
     if not isinstance(raw, dict):
         return schemes, problems  # the structure check reports it
@@ -51,13 +58,16 @@ def security_schemes(doc):
     return schemes, problems
 
 
-def global_security(doc, schemes):
+def global_security(doc: SpecDocument,
+                    schemes: dict[str, SecurityScheme]) -> tuple[Requirement, list[SpecProblem]]:
     """-> (requirement, problems) of the top-level ``security``."""
     return normalize_requirements(doc.data.get("security"), schemes, doc.file, doc.line(("security",)),
                                   "security (global)")
 
 
-def operation_security(doc, op, spec_path, where, schemes, default):
+def operation_security(doc: SpecDocument, op: dict[str, Any], spec_path: tuple[str, ...], where: str,
+                       schemes: dict[str, SecurityScheme],
+                       default: Requirement) -> tuple[Requirement, int | None, list[SpecProblem]]:
     """-> (requirement, line, problems): the operation's own ``security`` replaces the global one."""
     if "security" not in op:
         line = doc.line(("security",)) if default else None
@@ -67,9 +77,10 @@ def operation_security(doc, op, spec_path, where, schemes, default):
     return requirement, line, problems
 
 
-def describe(doc, api_name, base_path=None, schemes=None):
+def describe(doc: SpecDocument, api_name: str, base_path: str | None = None,
+             schemes: dict[str, SecurityScheme] | None = None) -> tuple[ApiDescription, list[SpecProblem]]:
     """-> (ApiDescription, problems) of a Swagger 2.0 document."""
-    problems = []
+    problems: list[SpecProblem] = []
     if schemes is None:
         schemes, problems = security_schemes(doc)
     operations, found = compile_operations(doc, api_name, base_path, schemes)
@@ -84,7 +95,8 @@ def describe(doc, api_name, base_path=None, schemes=None):
     return description, problems + found
 
 
-def compile_operations(doc, api_name, base_path=None, schemes=None):
+def compile_operations(doc: SpecDocument, api_name: str, base_path: str | None = None,
+                       schemes: dict[str, SecurityScheme] | None = None) -> tuple[list[Operation], list[SpecProblem]]:
     """-> (operations, problems). ``schemes``: the spec's security schemes, by name."""
     data = doc.data
     if base_path is None:
@@ -212,7 +224,7 @@ def _parameters(doc, path_params, op, operation, problems):
     check_path_params(doc, operation, problems)
 
 
-def check_path_params(doc, operation, problems):
+def check_path_params(doc: SpecDocument, operation: Operation, problems: list[SpecProblem]) -> None:
     """Every {var} of the path has an 'in: path' parameter, and every path parameter is in the path."""
     declared = set(PATH_VAR.findall(operation.path))
     for p in operation.params_in("path"):

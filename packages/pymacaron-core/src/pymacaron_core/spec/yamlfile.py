@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from pymacaron_core.exceptions import SpecError, SpecProblem
 
@@ -16,17 +18,18 @@ from pymacaron_core.exceptions import SpecError, SpecProblem
 class Locations:
     """JSON path (tuple of keys) -> 1-based line number."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str) -> None:
         self.file = file
         self._lines: dict[tuple, int] = {}
-        self._serialized = None  # JSON text of the map, read on first use (start-up cache)
+        self._serialized: str | None = None  # JSON text of the map, read on first use (start-up cache)
 
-    def set(self, path, line):
+    def set(self, path: Iterable[str | int], line: int) -> None:
+        """Record that the node at ``path`` is on ``line``."""
         if self._serialized is not None:
             self._materialize()
         self._lines[tuple(path)] = line
 
-    def line(self, path):
+    def line(self, path: Iterable[str | int]) -> int | None:
         """Line of ``path``, or of its nearest ancestor that has one."""
         if self._serialized is not None:
             self._materialize()
@@ -37,14 +40,14 @@ class Locations:
             path = path[:-1]
         return self._lines.get((), None)
 
-    def to_json(self):
+    def to_json(self) -> str:
         """The map as JSON text: a list of ``[line, key, key...]`` (see :meth:`from_json`)."""
         if self._serialized is not None:
             return self._serialized
         return json.dumps([[line, *path] for path, line in self._lines.items()], separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, file, text):
+    def from_json(cls, file: str, text: str) -> Locations:
         """The map of ``file`` from :meth:`to_json`'s text, parsed when a line is first asked for."""
         locs = cls(file)
         locs._serialized = text
@@ -107,7 +110,7 @@ def _key_to_str(key):
     return str(key)
 
 
-def load_yaml(text: str, file: str):
+def load_yaml(text: str, file: str) -> tuple[dict[str, Any], Locations]:
     """Parse ``text`` (the content of ``file``) -> (data, Locations).
 
     Raises SpecError naming the file and line on a YAML syntax error.

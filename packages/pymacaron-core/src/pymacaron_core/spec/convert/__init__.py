@@ -63,6 +63,9 @@ body (the handler receives form fields as the OpenAPI 3 front-end documents).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from pymacaron_core.spec.convert._context import Context, Note
 from pymacaron_core.spec.convert._document import OPENAPI_VERSIONS, convert_document
 from pymacaron_core.spec.convert._yaml import to_yaml
@@ -72,7 +75,8 @@ __all__ = ["OPENAPI_VERSIONS", "TARGETS", "Note", "convert", "to_yaml"]
 TARGETS = tuple(OPENAPI_VERSIONS)  # ("3.0", "3.1")
 
 
-def convert(data, to="3.0", known_schemas=()):
+def convert(data: dict[str, Any], to: str = "3.0",
+            known_schemas: Iterable[str] = ()) -> tuple[dict[str, Any], list[Note]]:
     """``data`` (a Swagger 2.0 document) -> (the OpenAPI ``to`` document, [Note, ...]).
 
     ``to``: "3.0" or "3.1". ``known_schemas``: names of definitions provided from elsewhere
