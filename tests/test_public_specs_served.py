@@ -111,6 +111,17 @@ def users(serve):
     return serve("users", doc)
 
 
+GALAXY_VERIFIERS = {"bearerAuth": "publicspecs.galaxy.no_opaque_bearer", "basicAuth": "publicspecs.galaxy.check_basic",
+                    "apiKeyHeader": "publicspecs.galaxy.check_api_key", "apiKeyQuery": "publicspecs.galaxy.check_api_key",
+                    "apiKeyCookie": "publicspecs.galaxy.check_api_key"}
+
+
+@pytest.fixture(scope="module")
+def galaxy(serve):
+    # oAuth2 and openIdConnect tokens are JWTs checked by pymacaron; the other schemes by verifiers of ours
+    return serve("galaxy", overlay("scalar-galaxy-3.1.yaml", "publicspecs.galaxy"), verifiers=GALAXY_VERIFIERS)
+
+
 def test_petstore_expanded_allof_responses(petstore):
     """OAI petstore-expanded (3.0): a Pet response is an ``allOf`` of NewPet and {id}; operationIds
     are plain names (one with spaces) bound through the controller; the served prefix is the path of
@@ -144,6 +155,58 @@ def test_non_oauth_scopes_bearer(users):
     assert r.status_code == 200 and r.json() == {"users": ["ada", "alan"]}, r.text
 
 
+def test_galaxy_oauth2_scopes(galaxy):
+    """Scalar Galaxy (3.1): an oauth2 scheme with four flows declaring read:account, write:planets and
+    read:planets. GET /me opens to basic, oAuth2 with read:account, bearerAuth (opaque tokens: none is
+    valid here), or an API key in a header or the query. No credentials: 401 with a challenge per
+    scheme; a JWT without read:account: 403 INSUFFICIENT_SCOPE naming it; with it: 200. The API key and
+    HTTP basic alternatives open it too, wrong ones do not."""
+    secret, url = galaxy.secret, galaxy.url + "/me"
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "AUTHENTICATION_REQUIRED", r.text
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="galaxy", Bearer realm="galaxy"'
+    r = requests.get(url, headers=bearer(secret, "read:planets"), timeout=10)
+    assert r.status_code == 403 and r.json()["error"] == "INSUFFICIENT_SCOPE", r.text
+    assert "read:account" in r.json()["error_description"]
+    assert 'scope="read:account"' in r.headers["WWW-Authenticate"]
+    r = requests.get(url, headers=bearer(secret, "read:account"), timeout=10)
+    assert r.status_code == 200 and r.json() == {"id": 1, "name": "Marc"}, r.text
+    key = "galaxy-test-key"
+    assert requests.get(url, headers={"X-API-Key": key}, timeout=10).status_code == 200
+    assert requests.get(url, params={"api_key": key}, timeout=10).status_code == 200
+    assert requests.get(url, params={"api_key": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(url, auth=("marc@scalar.com", "i-love-scalar"), timeout=10).status_code == 200
+    assert requests.get(url, auth=("marc@scalar.com", "wrong"), timeout=10).status_code == 401
+    r = requests.get(url, headers={"Authorization": "Bearer not-a-jwt"}, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "TOKEN_INVALID", r.text
+
+
+def test_galaxy_planets(galaxy):
+    """Scalar Galaxy (3.1): the spec's global security (seven alternatives, an API key cookie among them)
+    guards POST /planets; GET /planets is public (``security: [{}]``) and answers an ``allOf`` of
+    {data} and a PaginatedResource; a 3.1 ``type: [string, 'null']`` property takes null; a planet
+    whose habitabilityIndex breaks its maximum is a 400 naming the field; an unknown planet is the
+    spec's 404 NotFoundError."""
+    url = galaxy.url + "/planets"
+    mars = {"name": "Mars", "type": "terrestrial", "description": None, "habitabilityIndex": 0.68,
+            "satellites": [{"name": "Phobos", "diameter": 22.2}]}
+    assert requests.post(url, json=mars, timeout=10).status_code == 401
+    r = requests.post(url, json=mars, cookies={"api_key": "galaxy-test-key"}, timeout=10)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created == {"id": created["id"], "name": "Mars", "type": "terrestrial", "habitabilityIndex": 0.68,
+                       "satellites": [{"name": "Phobos", "diameter": 22.2}]}
+    r = requests.post(url, json=dict(mars, habitabilityIndex=2), headers=bearer(galaxy.secret), timeout=10)
+    assert r.status_code == 400 and "habitabilityIndex" in r.text, r.text
+    r = requests.get(url, params={"limit": 1}, timeout=10)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["meta"]["limit"] == 1 and page["meta"]["total"] >= 1 and len(page["data"]) == 1
+    assert requests.get(f"{url}/{created['id']}", timeout=10).json() == created
+    r = requests.get(f"{url}/987654", timeout=10)
+    assert r.status_code == 404 and r.json()["title"] == "Not Found", r.text
+
+
 def fuzz(server, prefix: str = "", headers: dict | None = None) -> subprocess.CompletedProcess:
     """schemathesis (its CLI, in a subprocess) over the served spec (the overlay in ``apis/``) at
     ``server.url + prefix``, checking not_a_server_error and response_schema_conformance."""
@@ -170,6 +233,14 @@ def test_fuzz_non_oauth_scopes(users):
     result = fuzz(users, headers=bearer(users.secret, "read:users", "public"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Tested: 1" in result.stdout, result.stdout[-3000:]
+
+
+def test_fuzz_galaxy(galaxy):
+    """schemathesis over Scalar Galaxy, with a JWT granting read:account (it opens every operation):
+    no 5xx, no response breaking its schema."""
+    result = fuzz(galaxy, headers=bearer(galaxy.secret, "read:account"))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 9" in result.stdout, result.stdout[-3000:]
 
 
 def test_a_spec_defining_its_own_error_model_stops_pymacaron_with_a_clear_message(tmp_path):
