@@ -243,6 +243,24 @@ def test_fuzz_galaxy(galaxy):
     assert "Tested: 9" in result.stdout, result.stdout[-3000:]
 
 
+def test_a_mutual_tls_scheme_stops_pymacaron_with_one_clear_problem(tmp_path):
+    """OAI 'securitySchemes' (3.1) opens GET /pets to a client certificate (mutualTLS) or an OAuth2 token:
+    PyMacaron never sees client certificates, so ``python server.py`` exits with a start-up message
+    naming the spec, the line of the mutualTLS scheme and what to describe instead; the requirement
+    naming that scheme is not also said to name an undeclared one."""
+    folder = make_service(tmp_path / "service", "security_schemes",
+                          overlay("oai-security-schemes-3.1.yaml", "publicspecs.security_schemes"))
+    result = subprocess.run([sys.executable, "server.py", "--port", "0"], cwd=folder, capture_output=True,
+                            text=True, timeout=90, env=example_env(PYM_JWT_SECRET=new_secret()))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "PyMacaron could not start:" in result.stderr
+    assert ("apis/security_schemes.yaml line 45, components/securitySchemes/ClientCertificate: "
+            "security scheme type 'mutualTLS' is not supported") in result.stderr, result.stderr
+    assert "never sees the client certificate" in result.stderr
+    assert "not declared" not in result.stderr, result.stderr
+
+
 def test_a_spec_defining_its_own_error_model_stops_pymacaron_with_a_clear_message(tmp_path):
     """petstore-expanded defines Error as {code, message}; pymacaron's built-in ping API defines another
     Error: ``python server.py`` exits with a start-up message naming the spec and the ways out, not a

@@ -65,11 +65,12 @@ class SecurityScheme:
         return f"{self.file} line {self.line}" if self.line else self.file
 
 
-def normalize_requirements(raw, schemes, file, line, where):
+def normalize_requirements(raw, schemes, file, line, where, unsupported=frozenset()):
     """A spec's ``security`` list -> (requirement, problems); see the module docstring.
 
     ``schemes``: name -> SecurityScheme. Undeclared scheme names are errors (a spec never
-    fails open); scopes the scheme does not declare are warnings.
+    fails open); scopes the scheme does not declare are warnings. ``unsupported``: names declared
+    with a type PyMacaron cannot serve, already a problem where declared: not reported again.
     """
     problems = []
     if raw is None:
@@ -90,6 +91,8 @@ def normalize_requirements(raw, schemes, file, line, where):
         pairs = []
         for name, scopes in alternative.items():
             scheme = schemes.get(name)
+            if scheme is None and name in unsupported:
+                continue
             if scheme is None:
                 known = ", ".join(sorted(schemes)) or "none"
                 problems.append(SpecProblem(file, line, where,
