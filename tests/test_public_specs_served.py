@@ -235,6 +235,31 @@ def test_fuzz_non_oauth_scopes(users):
     assert "Tested: 1" in result.stdout, result.stdout[-3000:]
 
 
+def test_galaxy_signup_token_and_upload(galaxy):
+    """Scalar Galaxy (3.1): POST /user/signup takes an inline ``allOf`` of User and Credentials (a
+    writeOnly password, an email format: a malformed email is a 400 naming body.email) and answers
+    the User; POST /auth/token answers the spec's Token for the right password and its 401 otherwise;
+    POST /planets/{planetId}/image takes a multipart/form-data binary the handler gets as bytes with
+    their type."""
+    url = galaxy.url
+    r = requests.post(url + "/user/signup", json={"name": "Ada", "email": "ada@example.com", "password": "pw-1234"},
+                      timeout=10)
+    assert r.status_code == 201 and r.json() == {"id": r.json()["id"], "name": "Ada"}, r.text
+    r = requests.post(url + "/user/signup", json={"email": "not-an-email", "password": "x"}, timeout=10)
+    assert r.status_code == 400 and r.json()["errors"][0]["location"] == "body.email", r.text
+    r = requests.post(url + "/auth/token", json={"email": "ada@example.com", "password": "pw-1234"}, timeout=10)
+    assert r.status_code == 201 and set(r.json()) == {"token"}, r.text
+    r = requests.post(url + "/auth/token", json={"email": "ada@example.com", "password": "wrong"}, timeout=10)
+    assert r.status_code == 401 and r.json()["title"] == "Unauthorized", r.text
+    token = bearer(galaxy.secret)
+    planet = requests.post(url + "/planets", json={"name": "Io"}, headers=token, timeout=10).json()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
+    r = requests.post(f"{url}/planets/{planet['id']}/image", files={"image": ("io.png", png, "image/png")},
+                      headers=token, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "Image uploaded successfully", "fileSize": len(png), "mimeType": "image/png"}
+
+
 def test_fuzz_galaxy(galaxy):
     """schemathesis over Scalar Galaxy, with a JWT granting read:account (it opens every operation):
     no 5xx, no response breaking its schema."""
