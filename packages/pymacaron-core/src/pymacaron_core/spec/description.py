@@ -65,14 +65,14 @@ class SecurityScheme:
         return f"{self.file} line {self.line}" if self.line else self.file
 
 
-def normalize_requirements(raw, schemes, file, line, where, unsupported=frozenset()):
+def normalize_requirements(raw, schemes, file, line, where, unsupported: frozenset[str] = frozenset()):
     """A spec's ``security`` list -> (requirement, problems); see the module docstring.
 
     ``schemes``: name -> SecurityScheme. Undeclared scheme names are errors (a spec never
     fails open); scopes the scheme does not declare are warnings. ``unsupported``: names declared
     with a type PyMacaron cannot serve, already a problem where declared: not reported again.
     """
-    problems = []
+    problems: list[SpecProblem] = []
     if raw is None:
         return None, problems
     if not isinstance(raw, list):
