@@ -110,6 +110,17 @@ def users(serve):
     return serve("users", doc)
 
 
+GALAXY_VERIFIERS = {"bearerAuth": "publicspecs.galaxy.no_opaque_bearer", "basicAuth": "publicspecs.galaxy.check_basic",
+                    "apiKeyHeader": "publicspecs.galaxy.check_api_key", "apiKeyQuery": "publicspecs.galaxy.check_api_key",
+                    "apiKeyCookie": "publicspecs.galaxy.check_api_key"}
+
+
+@pytest.fixture(scope="module")
+def galaxy(serve):
+    # oAuth2 and openIdConnect tokens are JWTs checked by pymacaron; the other schemes by verifiers of ours
+    return serve("galaxy", overlay("scalar-galaxy-3.1.yaml", "publicspecs.galaxy"), verifiers=GALAXY_VERIFIERS)
+
+
 def test_petstore_expanded_allof_responses(petstore):
     """OAI petstore-expanded (3.0): a Pet response is an ``allOf`` of NewPet and {id}; operationIds
     are plain names (one with spaces) bound through the controller; the served prefix is the path of
@@ -143,6 +154,58 @@ def test_non_oauth_scopes_bearer(users):
     assert r.status_code == 200 and r.json() == {"users": ["ada", "alan"]}, r.text
 
 
+def test_galaxy_oauth2_scopes(galaxy):
+    """Scalar Galaxy (3.1): an oauth2 scheme with four flows declaring read:account, write:planets and
+    read:planets. GET /me opens to basic, oAuth2 with read:account, bearerAuth (opaque tokens: none is
+    valid here), or an API key in a header or the query. No credentials: 401 with a challenge per
+    scheme; a JWT without read:account: 403 INSUFFICIENT_SCOPE naming it; with it: 200. The API key and
+    HTTP basic alternatives open it too, wrong ones do not."""
+    secret, url = galaxy.secret, galaxy.url + "/me"
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "AUTHENTICATION_REQUIRED", r.text
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="galaxy", Bearer realm="galaxy"'
+    r = requests.get(url, headers=bearer(secret, "read:planets"), timeout=10)
+    assert r.status_code == 403 and r.json()["error"] == "INSUFFICIENT_SCOPE", r.text
+    assert "read:account" in r.json()["error_description"]
+    assert 'scope="read:account"' in r.headers["WWW-Authenticate"]
+    r = requests.get(url, headers=bearer(secret, "read:account"), timeout=10)
+    assert r.status_code == 200 and r.json() == {"id": 1, "name": "Marc"}, r.text
+    key = "galaxy-test-key"
+    assert requests.get(url, headers={"X-API-Key": key}, timeout=10).status_code == 200
+    assert requests.get(url, params={"api_key": key}, timeout=10).status_code == 200
+    assert requests.get(url, params={"api_key": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(url, auth=("marc@scalar.com", "i-love-scalar"), timeout=10).status_code == 200
+    assert requests.get(url, auth=("marc@scalar.com", "wrong"), timeout=10).status_code == 401
+    r = requests.get(url, headers={"Authorization": "Bearer not-a-jwt"}, timeout=10)
+    assert r.status_code == 401 and r.json()["error"] == "TOKEN_INVALID", r.text
+
+
+def test_galaxy_planets(galaxy):
+    """Scalar Galaxy (3.1): the spec's global security (seven alternatives, an API key cookie among them)
+    guards POST /planets; GET /planets is public (``security: [{}]``) and answers an ``allOf`` of
+    {data} and a PaginatedResource; a 3.1 ``type: [string, 'null']`` property takes null; a planet
+    whose habitabilityIndex breaks its maximum is a 400 naming the field; an unknown planet is the
+    spec's 404 NotFoundError."""
+    url = galaxy.url + "/planets"
+    mars = {"name": "Mars", "type": "terrestrial", "description": None, "habitabilityIndex": 0.68,
+            "satellites": [{"name": "Phobos", "diameter": 22.2}]}
+    assert requests.post(url, json=mars, timeout=10).status_code == 401
+    r = requests.post(url, json=mars, cookies={"api_key": "galaxy-test-key"}, timeout=10)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created == {"id": created["id"], "name": "Mars", "type": "terrestrial", "habitabilityIndex": 0.68,
+                       "satellites": [{"name": "Phobos", "diameter": 22.2}]}
+    r = requests.post(url, json=dict(mars, habitabilityIndex=2), headers=bearer(galaxy.secret), timeout=10)
+    assert r.status_code == 400 and "habitabilityIndex" in r.text, r.text
+    r = requests.get(url, params={"limit": 1}, timeout=10)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["meta"]["limit"] == 1 and page["meta"]["total"] >= 1 and len(page["data"]) == 1
+    assert requests.get(f"{url}/{created['id']}", timeout=10).json() == created
+    r = requests.get(f"{url}/987654", timeout=10)
+    assert r.status_code == 404 and r.json()["title"] == "Not Found", r.text
+
+
 def fuzz(server, prefix: str = "", headers: dict | None = None) -> subprocess.CompletedProcess:
     """schemathesis (its CLI, in a subprocess) over the served spec (the overlay in ``apis/``) at
     ``server.url + prefix``, checking not_a_server_error and response_schema_conformance."""
@@ -169,6 +232,57 @@ def test_fuzz_non_oauth_scopes(users):
     result = fuzz(users, headers=bearer(users.secret, "read:users", "public"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Tested: 1" in result.stdout, result.stdout[-3000:]
+
+
+def test_galaxy_signup_token_and_upload(galaxy):
+    """Scalar Galaxy (3.1): POST /user/signup takes an inline ``allOf`` of User and Credentials (a
+    writeOnly password, an email format: a malformed email is a 400 naming body.email) and answers
+    the User; POST /auth/token answers the spec's Token for the right password and its 401 otherwise;
+    POST /planets/{planetId}/image takes a multipart/form-data binary the handler gets as bytes with
+    their type."""
+    url = galaxy.url
+    r = requests.post(url + "/user/signup", json={"name": "Ada", "email": "ada@example.com", "password": "pw-1234"},
+                      timeout=10)
+    assert r.status_code == 201 and r.json() == {"id": r.json()["id"], "name": "Ada"}, r.text
+    r = requests.post(url + "/user/signup", json={"email": "not-an-email", "password": "x"}, timeout=10)
+    assert r.status_code == 400 and r.json()["errors"][0]["location"] == "body.email", r.text
+    r = requests.post(url + "/auth/token", json={"email": "ada@example.com", "password": "pw-1234"}, timeout=10)
+    assert r.status_code == 201 and set(r.json()) == {"token"}, r.text
+    r = requests.post(url + "/auth/token", json={"email": "ada@example.com", "password": "wrong"}, timeout=10)
+    assert r.status_code == 401 and r.json()["title"] == "Unauthorized", r.text
+    token = bearer(galaxy.secret)
+    planet = requests.post(url + "/planets", json={"name": "Io"}, headers=token, timeout=10).json()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
+    r = requests.post(f"{url}/planets/{planet['id']}/image", files={"image": ("io.png", png, "image/png")},
+                      headers=token, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"message": "Image uploaded successfully", "fileSize": len(png), "mimeType": "image/png"}
+
+
+def test_fuzz_galaxy(galaxy):
+    """schemathesis over Scalar Galaxy, with a JWT granting read:account (it opens every operation):
+    no 5xx, no response breaking its schema."""
+    result = fuzz(galaxy, headers=bearer(galaxy.secret, "read:account"))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 9" in result.stdout, result.stdout[-3000:]
+
+
+def test_a_mutual_tls_scheme_stops_pymacaron_with_one_clear_problem(tmp_path):
+    """OAI 'securitySchemes' (3.1) opens GET /pets to a client certificate (mutualTLS) or an OAuth2 token:
+    PyMacaron never sees client certificates, so ``python server.py`` exits with a start-up message
+    naming the spec, the line of the mutualTLS scheme and what to describe instead; the requirement
+    naming that scheme is not also said to name an undeclared one."""
+    folder = make_service(tmp_path / "service", "security_schemes",
+                          overlay("oai-security-schemes-3.1.yaml", "publicspecs.security_schemes"))
+    result = subprocess.run([sys.executable, "server.py", "--port", "0"], cwd=folder, capture_output=True,
+                            text=True, timeout=90, env=example_env(PYM_JWT_SECRET=new_secret()))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "PyMacaron could not start:" in result.stderr
+    assert ("apis/security_schemes.yaml line 45, components/securitySchemes/ClientCertificate: "
+            "security scheme type 'mutualTLS' is not supported") in result.stderr, result.stderr
+    assert "never sees the client certificate" in result.stderr
+    assert "not declared" not in result.stderr, result.stderr
 
 
 def test_a_spec_defining_its_own_error_model_is_served_next_to_pymacarons_own(petstore):

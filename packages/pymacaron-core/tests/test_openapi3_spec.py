@@ -158,6 +158,28 @@ def test_an_undeclared_security_scheme(tmp_path):
     assert p.line == 4 and "'jwt', which is not declared" in p.message and "components.securitySchemes" in p.fix
 
 
+def test_a_mutual_tls_scheme_is_one_problem_not_also_an_undeclared_one(tmp_path):
+    """A 3.1 mutualTLS scheme (which PyMacaron cannot check: TLS ends before it) is refused where it is
+    declared, with a fix; the requirements naming it are not also said to name an undeclared scheme."""
+    (p,) = problems_of(tmp_path, """\
+        paths:
+          /pets:
+            get:
+              x-no-bind-server: true
+              security: [{cert: [read]}, {oauth: [read]}]
+              responses: {'200': {description: ok}}
+        components:
+          securitySchemes:
+            oauth:
+              type: oauth2
+              flows: {clientCredentials: {tokenUrl: 'https://example.com/token', scopes: {read: r}}}
+            cert: {type: mutualTLS}
+        """)
+    assert p.line == 15 and p.where == "components/securitySchemes/cert", p
+    assert "security scheme type 'mutualTLS' is not supported" in p.message
+    assert "client certificate" in p.fix
+
+
 def test_x_body_name_must_be_an_identifier(tmp_path):
     (p,) = problems_of(tmp_path, """\
         paths:

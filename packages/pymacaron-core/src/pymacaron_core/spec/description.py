@@ -78,11 +78,12 @@ class SecurityScheme:
 
 
 def normalize_requirements(raw: Any, schemes: Mapping[str, SecurityScheme], file: str, line: int | None,
-                           where: str) -> tuple[Requirement, list[SpecProblem]]:
+                           where: str, unsupported: frozenset[str] = frozenset()) -> tuple[Requirement, list[SpecProblem]]:
     """A spec's ``security`` list -> (requirement, problems); see the module docstring.
 
     ``schemes``: name -> SecurityScheme. Undeclared scheme names are errors (a spec never
-    fails open); scopes the scheme does not declare are warnings.
+    fails open); scopes the scheme does not declare are warnings. ``unsupported``: names declared
+    with a type PyMacaron cannot serve, already a problem where declared: not reported again.
     """
     problems: list[SpecProblem] = []
     if raw is None:
@@ -103,6 +104,8 @@ def normalize_requirements(raw: Any, schemes: Mapping[str, SecurityScheme], file
         pairs = []
         for name, scopes in alternative.items():
             scheme = schemes.get(name)
+            if scheme is None and name in unsupported:
+                continue
             if scheme is None:
                 known = ", ".join(sorted(schemes)) or "none"
                 problems.append(SpecProblem(file, line, where,

@@ -128,8 +128,11 @@ def security_schemes(doc: SpecDocument) -> tuple[dict[str, SecurityScheme], list
         where = f"components/securitySchemes/{name}"
         kind = node.get("type") if isinstance(node, dict) else None
         if kind not in ("apiKey", "http", "oauth2", "openIdConnect"):
-            problems.append(SpecProblem(doc.file, line, where, f"security scheme type {kind!r} is not supported",
-                                        "use apiKey, http, oauth2 or openIdConnect"))
+            fix = "use apiKey, http, oauth2 or openIdConnect"
+            if kind == "mutualTLS":
+                fix = ("PyMacaron never sees the client certificate (TLS ends before it): describe what the TLS "
+                       "terminator passes on (e.g. a header it sets) with apiKey, http, oauth2 or openIdConnect")
+            problems.append(SpecProblem(doc.file, line, where, f"security scheme type {kind!r} is not supported", fix))
             continue
         scheme = location = param_name = None
         scopes: tuple[str, ...] = ()
@@ -181,6 +184,10 @@ class _Reader:
         self.api_name = api_name
         self.prefix = prefix
         self.schemes = schemes
+        components = doc.data.get("components")
+        declared = components.get("securitySchemes") if isinstance(components, dict) else None
+        # declared with a type not served: that is one problem, where it is declared
+        self.unsupported = frozenset(declared or ()) - set(schemes) if isinstance(declared, dict) else frozenset()
         self.problems = problems
         self.definitions = doc.definitions
 
@@ -190,7 +197,8 @@ class _Reader:
     def operations(self):
         doc = self.doc
         default_security, found = normalize_requirements(doc.data.get("security"), self.schemes, doc.file,
-                                                         doc.line(("security",)), "security (global)")
+                                                         doc.line(("security",)), "security (global)",
+                                                         self.unsupported)
         self.problems.extend(found)
         out = []
         for path, item in (doc.data.get("paths") or {}).items():
@@ -212,7 +220,8 @@ class _Reader:
         if "security" in op:
             operation.security_line = doc.line(spec_path + ("security",))
             operation.security, found = normalize_requirements(op.get("security"), self.schemes, doc.file,
-                                                               operation.security_line, operation.where)
+                                                               operation.security_line, operation.where,
+                                                               self.unsupported)
             self.problems.extend(found)
         else:
             operation.security = default_security
