@@ -307,7 +307,13 @@ class ResponsePlan:
             if not isinstance(response, WerkzeugResponse):
                 response = self.response_class(*response) if isinstance(response, tuple) else response
             return self._with_headers(response, headers)
+        if result is None:
+            if not self.operation.none_is_empty:
+                raise PyMacaronCoreException("Have nothing to send in response")  # Swagger 2.0: as v1
+            return self._empty_response(self.success_status)
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
+            if len(result) == 2 and result[0] is None:
+                return self._empty_response(result[1])
             if len(result) == 2 and isinstance(result[0], _SCALARS):
                 response = self._scalar_response(result[0], result[1])
                 if response is not None:
@@ -338,6 +344,26 @@ class ResponsePlan:
             raise PyMacaronCoreException("Have nothing to send in response")
         raise PyMacaronCoreException(
             f"Method {self.operation.handler} did not return a model, a dict or a list but a {type(result).__name__}")
+
+    def _empty_response(self, status):
+        """``None`` (or ``(None, status)``) returned: ``status`` with an empty body, when the response the spec
+        declares for it has no content; an error (BAD_RESPONSE) when it declares a body, or (responses
+        validated) when the spec declares neither that status nor a default."""
+        op = self.operation
+        code = str(status) if str(status) in op.responses else "default" if "default" in op.responses else None
+        if code is None:
+            if self.validate and op.responses:
+                raise ResponseValidationError(
+                    f"{op.where} ({op.handler}) returned None with status {status}, but the spec declares only "
+                    f"the statuses {', '.join(sorted(op.responses))}: declare {status} (without content)")
+        elif op.responses[code] is not None or code in op.response_media:
+            what = op.response_media.get(code) or "a body"
+            raise ResponseValidationError(
+                f"{op.where} ({op.handler}) returned None, but the spec declares {what} for status {status} "
+                f"(response '{code}'): return that content, or declare the response without content")
+        response = self.response_class(b"", status)
+        del response.headers["Content-Type"]
+        return response
 
     def _scalar_response(self, value, status):
         """A string, number or boolean sent as a JSON value, when the status is sent as JSON and its

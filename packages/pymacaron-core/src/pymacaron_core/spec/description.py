@@ -205,6 +205,11 @@ class Operation:
     security: tuple | None = None
     security_line: int | None = None
     directional: bool = False  # 3.x: readOnly/writeOnly honoured (request schemas vs response schemas)
+    # 3.x: a handler returning None answers an empty body when the response declares no content (2.0: v1's 500)
+    none_is_empty: bool = False
+    # 3.x operation / path-item ``servers``: the clients' base URL of its own first server (scheme://host[:port],
+    # or "" for a relative URL: the API's host); None: the operation is on the API's servers
+    server_url: str | None = None
 
     @property
     def where(self):

@@ -202,7 +202,7 @@ class _Reader:
         spec_path = ("paths", path, method)
         operation = Operation(api_name=self.api_name, method=method.upper(), path=path, base_path=self.prefix,
                               spec_path=spec_path, line=doc.line(spec_path), summary=op.get("summary") or "",
-                              directional=True)
+                              directional=True, none_is_empty=True)
         if "security" in op:
             operation.security_line = doc.line(spec_path + ("security",))
             operation.security, found = normalize_requirements(op.get("security"), self.schemes, doc.file,
