@@ -9,8 +9,12 @@ compiled validator. Problems are appended; nothing is raised here.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from pymacaron_core.spec.description import flask_var
+
+if TYPE_CHECKING:
+    from pymacaron_core.server.styles import StyledReader
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
 _CASTABLE = {"integer", "number", "boolean"}
@@ -152,11 +156,18 @@ class ParamReader:
             wanted = self.items_kind if self.kind == "array" else self.kind
             errors.append((self.path, "type", e.reason or f"{raw!r} is not of type {wanted!r}"))
             return None
-        if self.validate is not None:
-            before = len(errors)
-            self.validate._func(value, self.path, errors)
-            if len(errors) > before:
-                return None
-        if self.convert is not None:
-            value = self.convert(value)
-        return value
+        return checked(self, value, errors)
+
+
+def checked(reader: ParamReader | StyledReader, value: object, errors: list) -> object:
+    """The tail every parameter reader shares: ``value`` (cast from the request) validated by the
+    reader's compiled validator, then converted for the handler; None, with the problems appended to
+    ``errors``, when it is not valid."""
+    if reader.validate is not None:
+        before = len(errors)
+        reader.validate._func(value, reader.path, errors)
+        if len(errors) > before:
+            return None
+    if reader.convert is not None:
+        value = reader.convert(value)
+    return value

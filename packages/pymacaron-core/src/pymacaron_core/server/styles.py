@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value
+from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value, checked
 from pymacaron_core.spec.description import flask_var, is_json_media
 
 _MISSING = object()
@@ -143,11 +143,4 @@ class StyledReader:
         except _CastError as e:
             errors.append((self.path, "type", e.reason or f"{self.name!r} is not of type {self.kind!r}"))
             return None
-        if self.validate is not None:
-            before = len(errors)
-            self.validate._func(value, self.path, errors)
-            if len(errors) > before:
-                return None
-        if self.convert is not None:
-            value = self.convert(value)
-        return value
+        return checked(self, value, errors)
