@@ -148,8 +148,9 @@ class Parameter:
     (a top-level ``$ref`` to a named schema inlined, so ``type`` is readable). How the value is
     written on the wire: ``collection_format`` for arrays (csv | ssv | tsv | pipes | multi), or
     ``style`` (3.x styles that no collectionFormat expresses: deepObject, label, matrix, form or
-    simple objects), or ``media_type`` (a 3.x ``content`` parameter, e.g. JSON in a query).
-    """
+    simple objects), or ``media_type`` (a 3.x ``content`` parameter, e.g. JSON in a query, or a form part
+    whose ``encoding.contentType`` is JSON: ``style`` "content"). A ``formData`` file's ``media_type`` is its
+    ``encoding.contentType``: the types its upload may have (``image/png, image/*``)."""
 
     name: str
     location: str  # path | query | header | cookie | formData | body
