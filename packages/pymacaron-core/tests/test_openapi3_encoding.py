@@ -208,8 +208,8 @@ def test_a_json_field_of_a_form_encoded_body(parts):
 
 
 def test_the_client_sends_json_parts_and_files_in_their_encoded_types(parts):
-    """A JSON part as application/json; a file given without a type as the first type its encoding lists
-    (a type given is kept, and a wildcard-only list names no type to send)."""
+    """A JSON part as application/json (multipart) or as the field's JSON text (form-encoded); a file given
+    without a type as the first type its encoding lists; a type given is kept."""
     client = ApiPool.parts.client
     reply = client.upload(meta={"title": "c", "pages": 1}, photo=("p.png", b"xx"), scans=[("s", b"1", "image/gif")])
     assert reply == {"meta": {"title": "c", "pages": 1}, "photo": ["p.png", "image/png", 2],
