@@ -194,7 +194,9 @@ def test_text_html_operation(client):
     ("invalid", 500, "response.name"),
     ("raise", 500, "boom"),
 ])
-def test_handler_returning_the_wrong_thing(client, how, status, needle):
+def test_handler_returning_the_wrong_thing(client, spec_version, how, status, needle):
+    if how == "none" and spec_version != "2.0":  # OpenAPI 3: None is an empty body where no content is declared
+        needle = "returned None, but the spec declares application/json for status 200"
     r = client.get(f"/v1/misbehave/{how}")
     assert r.status_code == status
     assert r.is_json

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from pymacaron_core import observe
 from pymacaron_core.client.errors import never_sent, upstream_error
+from pymacaron_core.client.transports import WsgiTransport
 from pymacaron_core.context import call_headers
 from pymacaron_core.exceptions import PyMacaronCoreException, ValidationError
 from pymacaron_core.models.base import PyMacaronModel
@@ -79,7 +80,10 @@ def _styled(p, value):
     """An OpenAPI 3 parameter's value written in its style: -> {query key: value} (query), else a str."""
     style, explode, name = p.style, p.explode, p.name
     if style == "content":
-        text = json.dumps(generic_to_json(value))
+        if is_json_media(p.media_type):
+            text = json.dumps(generic_to_json(value))
+        else:  # text/plain...: the string as it is
+            text = value.decode() if isinstance(value, bytes) else str(value)
         return {name: text} if p.location == "query" else text
     if isinstance(value, dict):
         items = [(k, _scalar(v)) for k, v in generic_to_json(value).items() if v is not None]
@@ -108,6 +112,23 @@ def _styled(p, value):
     return {name: text} if p.location == "query" else text
 
 
+def _typed_files(value, accepted):
+    """File(s) given without a media type, sent as the first concrete type their encoding lists."""
+    mtype = next((m.strip() for m in accepted.split(",") if m.strip() and "*" not in m), None)
+    if mtype is None:
+        return value
+    if isinstance(value, list):
+        return [_typed_files(v, accepted) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return (getattr(value, "filename", None) or "file", bytes(value), getattr(value, "content_type", None)
+                or mtype)
+    if isinstance(value, tuple) and len(value) == 2:
+        return value + (mtype,)
+    if hasattr(value, "read") and not isinstance(value, tuple):
+        return (getattr(value, "name", None) or "file", value, mtype)
+    return value
+
+
 class ClientMethod:
     """One generated client method, ``ApiPool.<api>.client.<x-bind-client>``: calling it sends the
     operation's request (with retries) and returns the reply built into its model."""
@@ -125,6 +146,7 @@ class ClientMethod:
         json_types = [m for m in media if is_json_media(m)]
         self.body_media = json_types[0] if json_types else (media[0] if media else "application/json")
         self.body_is_json = is_json_media(self.body_media)
+        self.multipart = any(m.split(";", 1)[0].strip().lower() == "multipart/form-data" for m in operation.consumes)
         self.text_statuses = {int(c) if c.isdigit() else c for c, m in operation.response_media.items()
                               if not is_json_media(m)}
 
@@ -150,11 +172,20 @@ class ClientMethod:
             raise ValidationError(f"{self.name} takes no positional argument (the operation has no body)")
         else:
             payload = None
-        path = self.api.client_path(op)
+        # an operation on its own servers (3.x): the path under its own server URL
+        path = op.full_path if op.server_url is not None else self.api.client_path(op)
         params, headers, form, files, cookies = {}, {}, {}, {}, []
         for key, value in kwargs.items():
             p = self.params.get(key)
             location = p.location if p is not None else "query"
+            if location == "formData" and p.style == "content":  # a JSON part (3.x encoding): sent as that type
+                if value is not None:
+                    text = json.dumps(generic_to_json(value))
+                    if self.multipart:
+                        files[key] = (None, text, p.media_type)
+                    else:  # a form-encoded body: the JSON text is the field's value
+                        form[key] = text
+                continue
             if p is not None and p.style and (value is not None or location == "path"):
                 written = _styled(p, value)
                 if location == "path":
@@ -178,7 +209,7 @@ class ClientMethod:
                 cookies.append(f"{key}={quote(str(_query_value(value, p.collection_format)), safe='')}")
             elif location == "formData":
                 if p.type == "file":
-                    files[key] = value
+                    files[key] = _typed_files(value, p.media_type) if p.media_type else value
                 else:
                     form[key] = _query_value(value, p.collection_format)
         if cookies:
@@ -202,7 +233,8 @@ class ClientMethod:
             return api.error_callback(ValidationError(
                 f"Missing some arguments to format url: {api.client_path(self.operation)}"))
         path, params, headers, payload, files = built
-        url = api.base_url + path
+        own = self.operation.server_url  # 3.x operation-level servers: its own server, unless served in-process
+        url = (own if own and not isinstance(api.transport, WsgiTransport) else api.base_url) + path
         all_headers = {} if (payload is not None and files) or isinstance(payload, dict) \
             else {"Content-Type": self.body_media}
         all_headers.update(call_headers())

@@ -69,6 +69,9 @@ class WsgiResponse:
 
 def _werkzeug_file(value):
     """A file as requests takes it ((name, content[, type]), bytes, a file) -> as werkzeug's test client does."""
+    if isinstance(value, tuple) and len(value) == 3 and value[0] is None:  # a part without a file name, typed
+        content = value[1].encode() if isinstance(value[1], str) else bytes(value[1])
+        return (io.BytesIO(content), None, value[2])
     if isinstance(value, tuple) and len(value) >= 2 and isinstance(value[0], str):
         content = value[1]
         if isinstance(content, (bytes, bytearray, str)):

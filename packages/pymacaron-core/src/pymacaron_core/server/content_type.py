@@ -72,6 +72,19 @@ class ContentTypeCheck:
             "(the Content-Type header)")
 
 
+def accepted_types(text: str) -> tuple:
+    """An ``encoding.contentType`` list ('image/png, image/*') -> its media types, lower case."""
+    return tuple(m for m in (media_type(part) for part in text.split(",")) if m)
+
+
+def media_matches(mtype: str, accepted: tuple) -> bool:
+    """True when the media type ``mtype`` is one of ``accepted`` (wildcards ``*/*`` and ``type/*`` allowed)."""
+    for pattern in accepted:
+        if pattern == mtype or pattern == "*/*" or pattern.endswith("/*") and mtype.startswith(pattern[:-1]):
+            return True
+    return False
+
+
 def _has_body(environ):
     length = environ.get("CONTENT_LENGTH")
     if length:

@@ -16,6 +16,7 @@ from pymacaron_core.spec.description import flask_var
 
 if TYPE_CHECKING:
     from pymacaron_core.schema.compiler import Validator
+    from pymacaron_core.server.styles import StyledReader
     from pymacaron_core.spec.description import Parameter
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
@@ -163,11 +164,18 @@ class ParamReader:
             wanted = self.items_kind if self.kind == "array" else self.kind
             errors.append((self.path, "type", e.reason or f"{raw!r} is not of type {wanted!r}"))
             return None
-        if self.validate is not None:
-            before = len(errors)
-            self.validate._func(value, self.path, errors)
-            if len(errors) > before:
-                return None
-        if self.convert is not None:
-            value = self.convert(value)
-        return value
+        return checked(self, value, errors)
+
+
+def checked(reader: ParamReader | StyledReader, value: object, errors: list) -> object:
+    """The tail every parameter reader shares: ``value`` (cast from the request) validated by the
+    reader's compiled validator, then converted for the handler; None, with the problems appended to
+    ``errors``, when it is not valid."""
+    if reader.validate is not None:
+        before = len(errors)
+        reader.validate._func(value, reader.path, errors)
+        if len(errors) > before:
+            return None
+    if reader.convert is not None:
+        value = reader.convert(value)
+    return value

@@ -19,6 +19,7 @@ from pymacaron_core.exceptions import (
     PyMacaronCoreException,
     ResponseValidationError,
     SpecProblem,
+    UnsupportedMediaTypeError,
     ValidationError,
     format_location,
 )
@@ -26,6 +27,7 @@ from pymacaron_core.models.base import PyMacaronModel
 from pymacaron_core.models.factory import generic_to_json
 from pymacaron_core.server.body import EMPTY, read_body
 from pymacaron_core.server.body import FORM_TYPES, content_type_of
+from pymacaron_core.server.content_type import accepted_types, media_matches, media_type
 from pymacaron_core.server.params import ParamReader, UploadedFile
 from pymacaron_core.server.styles import StyledReader
 from pymacaron_core.spec.description import is_json_media
@@ -67,6 +69,11 @@ class RequestPlan:
         self.header_readers = self.readers.get("header", [])
         self.cookie_readers = self.readers.get("cookie", [])
         self.form_readers = self.readers.get("formData", [])
+        # 3.x multipart encoding: files whose part must be of listed types; JSON parts (read from a file part too)
+        self.part_types = tuple((p.name, accepted_types(p.media_type), p.media_type) for p in operation.parameters
+                                if p.location == "formData" and p.type == "file" and p.media_type) or None
+        self.json_parts = frozenset(p.name for p in operation.parameters
+                                    if p.location == "formData" and p.style == "content")
         self.body = operation.body
         self.body_validator = None
         self.body_build = None
@@ -142,6 +149,8 @@ class RequestPlan:
         """-> (args, kwargs) for the handler; raises ValidationError with every problem."""
         errors: list[Any] = []
         kwargs = {}
+        if self.part_types is not None:
+            self._check_part_types(request.files)
         for r in self.path_readers:
             kwargs[r.name] = r.read(view_args, errors)
         if self.query_readers:
@@ -177,6 +186,8 @@ class RequestPlan:
                     if storage is not None:
                         value = UploadedFile(storage.read(), storage.filename, storage.content_type)
                     kwargs[r.name] = r.read({r.name: value} if value is not None else {}, errors)
+                elif r.name in self.json_parts and r.key not in form and r.key in files:
+                    kwargs[r.name] = r.read({r.key: files[r.key].read().decode("utf-8", "replace")}, errors)
                 else:
                     kwargs[r.name] = r.read(form, errors)
         args = ()
@@ -217,6 +228,24 @@ class RequestPlan:
             problems = [Problem(format_location(p), rule, msg) for p, rule, msg in errors]
             raise ValidationError(problems=problems)
         return args, kwargs
+
+
+    def _check_part_types(self, files):
+        """Uploaded parts of a type their ``encoding.contentType`` does not list: a 415 naming each part and
+        what it accepts. 415, not 400: as for a request whose own Content-Type the operation does not
+        consume (:mod:`.content_type`), and checked, like that, before any value is read."""
+        problems = []
+        for name, accepted, text in self.part_types:
+            for storage in files.getlist(name):
+                # RFC 7578: a file part without Content-Type is application/octet-stream
+                mtype = media_type(storage.content_type) or "application/octet-stream"
+                if not media_matches(mtype, accepted):
+                    problems.append(Problem(f"formData.{name}", "contentType",
+                                            f"the part {name!r} is of type {mtype!r}: send one of {text}"))
+        if problems:
+            error = UnsupportedMediaTypeError(f"{self.operation.where}: " + "; ".join(p.message for p in problems))
+            error.problems = problems
+            raise error
 
 
 def _raw_body(request):
@@ -323,7 +352,13 @@ class ResponsePlan:
             if not isinstance(response, WerkzeugResponse):
                 response = self.response_class(*response) if isinstance(response, tuple) else response
             return self._with_headers(response, headers)
+        if result is None:
+            if not self.operation.none_is_empty:
+                raise PyMacaronCoreException("Have nothing to send in response")  # Swagger 2.0: as v1
+            return self._empty_response(self.success_status)
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
+            if len(result) == 2 and result[0] is None:
+                return self._empty_response(result[1])
             if len(result) == 2 and isinstance(result[0], _SCALARS):
                 response = self._scalar_response(result[0], result[1])
                 if response is not None:
@@ -355,6 +390,26 @@ class ResponsePlan:
             raise PyMacaronCoreException("Have nothing to send in response")
         raise PyMacaronCoreException(
             f"Method {self.operation.handler} did not return a model, a dict or a list but a {type(result).__name__}")
+
+    def _empty_response(self, status):
+        """``None`` (or ``(None, status)``) returned: ``status`` with an empty body, when the response the spec
+        declares for it has no content; an error (BAD_RESPONSE) when it declares a body, or (responses
+        validated) when the spec declares neither that status nor a default."""
+        op = self.operation
+        code = str(status) if str(status) in op.responses else "default" if "default" in op.responses else None
+        if code is None:
+            if self.validate and op.responses:
+                raise ResponseValidationError(
+                    f"{op.where} ({op.handler}) returned None with status {status}, but the spec declares only "
+                    f"the statuses {', '.join(sorted(op.responses))}: declare {status} (without content)")
+        elif op.responses[code] is not None or code in op.response_media:
+            what = op.response_media.get(code) or "a body"
+            raise ResponseValidationError(
+                f"{op.where} ({op.handler}) returned None, but the spec declares {what} for status {status} "
+                f"(response '{code}'): return that content, or declare the response without content")
+        response = self.response_class(b"", status)
+        del response.headers["Content-Type"]
+        return response
 
     def _scalar_response(self, value, status):
         """A string, number or boolean sent as a JSON value, when the status is sent as JSON and its

@@ -8,7 +8,8 @@ Arrays in the ``form``, ``simple``, ``spaceDelimited`` and ``pipeDelimited`` sty
   (``?color[a]=1&color[b]=2``), ``simple`` (``a=1,b=2`` exploded, ``a,1,b,2`` not);
 - path ``label`` (``.a.b`` exploded, ``.a,b`` not) and ``matrix`` (``;id=a;id=b`` exploded,
   ``;id=a,b`` not) values, primitives, arrays and objects;
-- ``content`` parameters: the value is a JSON document (``?filter={"a":1}``).
+- ``content`` parameters: the value is a JSON document (``?filter={"a":1}``) for a JSON media type,
+  else the raw string (``text/plain``...), validated as it is.
 
 Values are cast from strings by the type the schema declares (of the items, of each property),
 then validated by the parameter's compiled validator. Problems are appended, never raised.
@@ -20,8 +21,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value
-from pymacaron_core.spec.description import flask_var
+from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value, checked
+from pymacaron_core.spec.description import flask_var, is_json_media
 
 if TYPE_CHECKING:
     from pymacaron_core.schema.compiler import Validator
@@ -45,7 +46,7 @@ class StyledReader:
     validated, converted."""
 
     __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind", "style", "explode",
-                 "items_kind", "prop_kinds", "extra_kind", "validate", "convert", "path")
+                 "items_kind", "prop_kinds", "extra_kind", "validate", "convert", "path", "json", "media_type")
 
     def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
         schema = param.schema
@@ -66,6 +67,8 @@ class StyledReader:
         self.validate = validator
         self.convert = convert
         self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
+        self.media_type = param.media_type
+        self.json = param.style == "content" and is_json_media(param.media_type)
 
     def __repr__(self) -> str:
         return f"<StyledReader {self.location}.{self.name} {self.style} {self.kind}>"
@@ -133,10 +136,15 @@ class StyledReader:
                     errors.append((self.path, "required", f"{self.name!r} is a required {self.location} parameter"))
                 return None
             if self.style == "content":
-                try:
-                    value = json.loads(raw)
-                except ValueError:
-                    raise _CastError(f"{raw!r} is not JSON") from None
+                if not self.json:
+                    value = raw  # text/plain...: the raw string, validated as it is
+                else:
+                    try:
+                        value = json.loads(raw)
+                    except ValueError:
+                        what = "the part" if self.location == "formData" else "the parameter"
+                        raise _CastError(f"{what} {self.name!r} is not JSON (its media type is "
+                                         f"{self.media_type}): {raw[:100]!r}") from None
             elif isinstance(raw, list):
                 value = [None if (x == "" and self.items_kind in _CASTABLE) else cast_value(self.items_kind, x)
                          for x in raw]
@@ -147,11 +155,4 @@ class StyledReader:
         except _CastError as e:
             errors.append((self.path, "type", e.reason or f"{self.name!r} is not of type {self.kind!r}"))
             return None
-        if self.validate is not None:
-            before = len(errors)
-            self.validate._func(value, self.path, errors)
-            if len(errors) > before:
-                return None
-        if self.convert is not None:
-            value = self.convert(value)
-        return value
+        return checked(self, value, errors)

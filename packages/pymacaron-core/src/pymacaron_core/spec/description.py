@@ -164,8 +164,9 @@ class Parameter:
     (a top-level ``$ref`` to a named schema inlined, so ``type`` is readable). How the value is
     written on the wire: ``collection_format`` for arrays (csv | ssv | tsv | pipes | multi), or
     ``style`` (3.x styles that no collectionFormat expresses: deepObject, label, matrix, form or
-    simple objects), or ``media_type`` (a 3.x ``content`` parameter, e.g. JSON in a query).
-    """
+    simple objects), or ``media_type`` (a 3.x ``content`` parameter, e.g. JSON in a query, or a form part
+    whose ``encoding.contentType`` is JSON: ``style`` "content"). A ``formData`` file's ``media_type`` is its
+    ``encoding.contentType``: the types its upload may have (``image/png, image/*``)."""
 
     name: str
     location: str  # path | query | header | cookie | formData | body
@@ -223,6 +224,11 @@ class Operation:
     security: tuple | None = None
     security_line: int | None = None
     directional: bool = False  # 3.x: readOnly/writeOnly honoured (request schemas vs response schemas)
+    # 3.x: a handler returning None answers an empty body when the response declares no content (2.0: v1's 500)
+    none_is_empty: bool = False
+    # 3.x operation / path-item ``servers``: the clients' base URL of its own first server (scheme://host[:port],
+    # or "" for a relative URL: the API's host); None: the operation is on the API's servers
+    server_url: str | None = None
 
     @property
     def where(self) -> str:

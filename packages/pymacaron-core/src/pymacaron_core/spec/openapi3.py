@@ -8,17 +8,23 @@ What becomes what:
   ``components.parameters``, ``requestBodies``, ``responses``, ``headers`` and path items
   referenced with ``$ref`` are resolved in place;
 - ``servers``: the path of the first server URL (its variables replaced by their defaults) is
-  the served prefix; its scheme and host are the clients' base URL;
+  the served prefix; its scheme and host are the clients' base URL; an operation with its own
+  ``servers`` (or whose path item has some) is served under the path of its own first server URL,
+  and its client calls that URL (``Operation.server_url``);
 - a parameter's ``style``/``explode`` -> the 2.0 ``collectionFormat`` it equals (query arrays:
   form + explode -> multi, form -> csv, spaceDelimited -> ssv, pipeDelimited -> pipes; simple
   -> csv), else kept as ``style`` (objects, deepObject, label, matrix); ``content`` -> the
-  parameter's ``media_type`` (its value is parsed as that type, JSON);
+  parameter's ``media_type``: its value is parsed as JSON for a JSON type, passed as the raw string
+  for ``text/*`` and for other types whose schema allows a string (any other is a problem);
 - ``requestBody``: when one of its media types is JSON (``application/json``, ``+json``), the
   body is one value (the handler's first positional argument, or the keyword named by
   ``x-body-name``, default ``body``, when the handler takes one of that name), whatever the
   media type it is sent in; a form-only body (``application/x-www-form-urlencoded`` and/or
   ``multipart/form-data``) passes each property as a keyword argument, as Swagger 2.0
   ``formData`` parameters (and connexion) do: ``format: binary`` properties are uploaded files;
+  a part's ``encoding.contentType`` is kept as the parameter's ``media_type``: a JSON type makes
+  the part a ``content`` parameter (parsed as JSON), a file's lists the types its upload may have
+  (its ``headers`` are not read);
 - responses: per status, the schema of the JSON media type (else none: a ``text/plain``
   response is returned as a str or bytes), the media type sent, the declared headers;
 - ``securitySchemes``: apiKey (header | query | cookie), http (basic, bearer...), oauth2
@@ -83,8 +89,9 @@ def describe(doc: SpecDocument, api_name: str, base_path: str | None = None,
 
 # -- servers -------------------------------------------------------------------------------
 
-def _servers(doc, servers, path, problems):
-    """-> (served prefix, host[:port] or None, (scheme,)) of the first server URL."""
+def _servers(doc, servers, path, problems, where="servers[0]"):
+    """-> (served prefix, host[:port] or None, (scheme,)) of the first server URL of ``servers`` (found at
+    ``path`` in the document); a URL that cannot be parsed, or a variable without a default, is a problem."""
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
         return "", None, ()
     server = servers[0]
@@ -95,16 +102,25 @@ def _servers(doc, servers, path, problems):
     for var, spec in variables.items():
         default = spec.get("default") if isinstance(spec, dict) else None
         if default is None:
-            problems.append(SpecProblem(doc.file, doc.line(path + (0, "variables", var)), "servers[0]",
+            problems.append(SpecProblem(doc.file, doc.line(path + (0, "variables", var)), where,
                                         f"server variable {var!r} has no default", f"add 'default:' to {var}"))
             continue
         url = url.replace("{" + var + "}", str(default))
     if "{" in url:
-        problems.append(SpecProblem(doc.file, doc.line(path + (0, "url")), "servers[0]",
+        problems.append(SpecProblem(doc.file, doc.line(path + (0, "url")), where,
                                     f"the server URL {url!r} uses a variable that is not declared",
                                     "declare it under the server's 'variables' with a default"))
         return "", None, ()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        if parts.scheme and not parts.netloc or parts.netloc and not parts.hostname:
+            raise ValueError("no host")
+    except ValueError as e:
+        problems.append(SpecProblem(doc.file, doc.line(path + (0, "url")), where,
+                                    f"the server URL {url!r} cannot be parsed ({e})",
+                                    "write an absolute URL (https://api.example.com/v1) or a path (/v1)"))
+        return "", None, ()
     prefix = parts.path.rstrip("/")
     if parts.scheme and parts.netloc:
         return prefix, parts.netloc, (parts.scheme.lower(),)
@@ -216,7 +232,7 @@ class _Reader:
         spec_path = ("paths", path, method)
         operation = Operation(api_name=self.api_name, method=method.upper(), path=path, base_path=self.prefix,
                               spec_path=spec_path, line=doc.line(spec_path), summary=op.get("summary") or "",
-                              directional=True)
+                              directional=True, none_is_empty=True)
         if "security" in op:
             operation.security_line = doc.line(spec_path + ("security",))
             operation.security, found = normalize_requirements(op.get("security"), self.schemes, doc.file,
@@ -226,12 +242,25 @@ class _Reader:
         else:
             operation.security = default_security
             operation.security_line = doc.line(("security",)) if default_security else None
+        self.own_servers(path, item, op, operation)
         _bindings(doc, op, operation, self.problems, item)
         self.parameters(item, op, operation)
         self.request_body(op, operation)
         self.responses(op, operation)
         check_path_params(doc, operation, self.problems)
         return operation
+
+    def own_servers(self, path, item, op, operation):
+        """Operation-level ``servers``, else the path item's: the operation is served under the path of
+        their first URL and its client calls that URL (a relative one: the API's host)."""
+        for at, servers in ((operation.spec_path + ("servers",), op.get("servers")),
+                            (("paths", path, "servers"), item.get("servers"))):
+            if isinstance(servers, list) and servers:
+                prefix, host, schemes = _servers(self.doc, servers, at, self.problems,
+                                                 f"{operation.where} servers[0]")
+                operation.base_path = "" if prefix == "/" else prefix
+                operation.server_url = f"{schemes[0]}://{host}" if host else ""
+                return
 
     # -- parameters --------------------------------------------------------------------
 
@@ -257,10 +286,12 @@ class _Reader:
         if isinstance(p.get("content"), dict) and p["content"]:
             media_type, media = next(iter(p["content"].items()))
             schema = (media or {}).get("schema") if isinstance(media, dict) else None
-            if not is_json_media(media_type):
+            if not is_json_media(media_type) and not media_type.lower().startswith("text/") \
+                    and not _allows_string(self.inline(rewrite_refs(schema) if isinstance(schema, dict) else {})):
                 self.problem(at + ("content",), operation.where,
-                             f"parameter {name!r}: only JSON content is supported in a parameter, not {media_type!r}",
-                             "use 'content: {application/json: {schema: ...}}', or 'schema:'")
+                             f"parameter {name!r}: content of type {media_type!r} is passed as the raw string, "
+                             "which its schema does not allow; only JSON and text content are parsed in a parameter",
+                             "use 'content: {application/json: {schema: ...}}' (or text/plain), or a string schema")
                 return None
         else:
             schema = p.get("schema")
@@ -325,7 +356,11 @@ class _Reader:
         json_types = [m for m in media if is_json_media(m)]
         form_types = [m for m in media if m.split(";")[0].strip().lower() in FORMS]
         if form_types and not json_types and len(form_types) == len(media):
-            self.form_fields(media[form_types[0]], encodings[form_types[0]], required, at, operation)
+            encoding = {}
+            for mtype in form_types:  # both form types may be declared: the first that says anything of a part
+                for prop, enc in encodings[mtype].items():
+                    encoding.setdefault(prop, enc)
+            self.form_fields(media[form_types[0]], encoding, required, at, operation)
             return
         schema = media[json_types[0]] if json_types else {}
         operation.body = Parameter(name=body_name, location="body", required=required, schema=schema,
@@ -348,9 +383,15 @@ class _Reader:
             param = Parameter(name=name, location="formData", required=required and name in needed, schema=field,
                               default=prop.get("default"), has_default="default" in prop,
                               line=self.doc.line(at))
+            content_type = enc.get("contentType") if isinstance(enc.get("contentType"), str) else None
+            if field == {"type": "file"} and content_type:
+                param.media_type = content_type  # the media types an uploaded part may have (image/png, image/*)
+            elif content_type and any(is_json_media(m) for m in content_type.split(",")):
+                param.style = "content"  # a JSON part: parsed, then validated against the property's schema
+                param.media_type = next(m.strip() for m in content_type.split(",") if is_json_media(m))
             if multi:
                 param.collection_format = "multi"
-            elif param.type == "array":
+            elif param.type == "array" and param.style is None:
                 style = enc.get("style", "form")
                 explode = enc.get("explode", style == "form")
                 param.collection_format = _ARRAY_FORMATS.get((style, bool(explode)), "multi")
@@ -405,6 +446,17 @@ def _is_object(schema):
     kind = schema.get("type")
     return kind == "object" or (isinstance(kind, list) and "object" in kind) or \
         (kind is None and "properties" in schema)
+
+
+def _allows_string(schema, depth=0):
+    """True when a raw string may match ``schema`` (no type, a string type, or a combinator allowing one)."""
+    if not isinstance(schema, dict) or depth > 10:
+        return False
+    kind = schema.get("type")
+    if kind is None:
+        parts = (schema.get("oneOf") or []) + (schema.get("anyOf") or [])
+        return not parts or any(_allows_string(p, depth + 1) for p in parts)
+    return kind == "string" or isinstance(kind, list) and "string" in kind
 
 
 def _is_binary(prop):
