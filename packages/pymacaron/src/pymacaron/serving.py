@@ -125,7 +125,7 @@ def default_workers() -> int:
     return max(MIN_WORKERS, cpu_count())
 
 
-def _positive_int(value, what):
+def _positive_int(value: Any, what: str) -> int:
     try:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError(value)
@@ -169,7 +169,7 @@ def _setting(name, explicit, env_vars, config, config_path, default):
     return default, None
 
 
-def _port(port):
+def _port(port: int | str | None) -> int:
     if port is not None:
         return _valid_port(port, "the port argument")
     for var in ("PORT", "PYM_SERVER_PORT"):
@@ -179,7 +179,7 @@ def _port(port):
     return 8080
 
 
-def _valid_port(value, what):
+def _valid_port(value: int | str, what: str) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):

@@ -115,7 +115,7 @@ def build_parser(plugins: Iterable[metadata.EntryPoint] | None = None, prog: str
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     args, extras = parser.parse_known_args(argv)
     if extras:
-        sub = parser.pym_subparsers.choices.get(getattr(args, "command", None), parser)
+        sub = parser.pym_subparsers.choices.get(getattr(args, "command", None), parser)  # type: ignore[attr-defined]
         sub.error(f"unrecognized arguments: {' '.join(extras)}")
     return args
 

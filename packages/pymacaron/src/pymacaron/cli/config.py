@@ -128,12 +128,13 @@ class _Config:
         url = self.get("live_url")
         if url is None:
             return None
-        parts: SplitResult | None = urlsplit(str(url))
+        parts = urlsplit(str(url))
         try:
             parts.port  # noqa: B018  (raises ValueError for a bad port)
+            valid = True
         except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            valid = False
+        if not valid or parts.scheme not in ("http", "https") or not parts.hostname:
             raise CommandError(f"{self.path}: live_url {url!r} is not an http(s) URL "
                                "(e.g. live_url: https://api.example.com)")
         return parts

@@ -60,7 +60,7 @@ def build_app(spec: str, port: int = 8080, host: str = "127.0.0.1", serve: bool 
         api = bootstrap.API(app, port=port)
         api.apis[name] = path
         api.apis["ping"] = os.path.join(bootstrap.BUILTIN_DIR, "ping.yaml")
-        api.mock = "all"
+        api.mock = "all"  # type: ignore[attr-defined]  # read by API._bind_mocks
         api.publish_apis()
         api.start(serve=name)
     except (SpecError, ConfigError) as e:

@@ -118,10 +118,10 @@ def run_production(folder: str, host: str | None = None, port: int | None = None
                            "run without --production") from None
     if env:
         os.environ["PYM_ENV"] = env
-    kwargs = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    kwargs: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
     serving_error = getattr(serving, "ServingError", CommandError)
     try:
-        code = serving.run_production(folder, app="server:app", **kwargs)
+        code: object = serving.run_production(folder, app="server:app", **kwargs)
     except serving_error as e:
         raise CommandError(str(e)) from None
     return code if isinstance(code, int) else 0
