@@ -31,7 +31,7 @@ def capture_context(delay: float = 0) -> dict[str, Any]:
     """The current caller's context (empty outside a request)."""
     from flask import has_request_context, request
 
-    ctx = {"url": None, "token": None, "call_id": None, "call_path": None, "scheduled_at": time.time(),
+    ctx: dict[str, Any] = {"url": None, "token": None, "call_id": None, "call_path": None, "scheduled_at": time.time(),
            "delay": delay}
     from pymacaron.observability import hooks
 
