@@ -25,7 +25,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from pymacaron.observability import tracing
 
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
     from pymacaron.config import PyMacaronConfig
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["monitor", "monitor_init"]
 
@@ -46,7 +48,7 @@ class monitor:  # noqa: N801 (v1's name)
     def __init__(self, kind: object = "Custom", method: object = None) -> None:
         self.kind = str(kind)
         self.method = str(method) if method is not None else None
-        self._spans: list[Any] = []
+        self._spans: list[AbstractContextManager[Any] | None] = []
 
     def _name(self) -> str:
         return f"{self.kind} {self.method}" if self.method else self.kind
@@ -71,13 +73,13 @@ class monitor:  # noqa: N801 (v1's name)
             cm.__exit__(exc_type, exc, tb)
         return False
 
-    def __call__(self, func: F) -> F:
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             with monitor(self.kind, self.method or func.__name__):
                 return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]  # functools.wraps keeps func's signature
+        return wrapper
 
 
 def monitor_init(app: Flask | None = None, config: PyMacaronConfig | None = None,
