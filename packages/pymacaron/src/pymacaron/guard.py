@@ -23,7 +23,7 @@ import logging
 import socket
 import threading
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, _report_timeout, call_wsgi
 
