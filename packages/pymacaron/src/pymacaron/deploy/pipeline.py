@@ -207,7 +207,8 @@ class Pipeline:
         self._subprocess(self.unit_test_command(), "the unit tests", "fix them, or skip them with --no-unittest")
 
     def build_image(self) -> None:
-        """Step 2: reuse the local image of this commit (any local image with --no-build), else build one."""
+        """Step 2: reuse a local image of this commit unless --force-build (the newest local one with --no-build),
+        else build it."""
         from pymacaron.docker import DockerError, package
 
         try:
