@@ -10,7 +10,7 @@ directly. Any other request goes through flask-cors as before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import request
 from flask_cors.core import ACL_ORIGIN, FLASK_CORS_EVALUATED
@@ -26,7 +26,7 @@ def wildcard_fast_path(app: Flask) -> None:
         return
     slow = funcs[-1]
 
-    def cors_after_request(response: Response) -> Any:
+    def cors_after_request(response: Response) -> Response:
         environ = request.environ
         if "HTTP_ORIGIN" in environ or environ.get("REQUEST_METHOD") == "OPTIONS" \
                 or "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK" in environ or hasattr(response, FLASK_CORS_EVALUATED):

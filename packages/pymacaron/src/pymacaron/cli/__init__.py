@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None, plugins: Iterable[metadata.EntryPoin
     return run_command(_parse(parser, sys.argv[1:] if argv is None else list(argv)))
 
 
-def _find_register(command: str) -> Callable[[Any], Any]:
+def _find_register(command: str) -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Any]:
     for module in BUILTIN_COMMANDS:
         mod = importlib.import_module(module)
         if getattr(mod, "COMMAND", None) == command:
@@ -157,7 +157,7 @@ def _find_register(command: str) -> Callable[[Any], Any]:
 
 
 def alias_main(command: str, prog: str, argv: Sequence[str] | None = None,
-               register: Callable[[Any], Any] | None = None) -> int:
+               register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Any] | None = None) -> int:
     """Run ``pymacaron <command>`` under another program name (``pymconfig`` = ``pymacaron config``).
 
     Only that command is loaded (no other plug-in), and usage/errors show ``prog``.

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from pymacaron_core.spec.description import Operation
 
 from pymacaron.cli._common import summary
 
@@ -43,7 +47,7 @@ def _doc_line(dotted: str) -> str:
 REQUIRES_AUTH = "pymacaron.auth.requires_auth"
 
 
-def _security(op: Any) -> str:
+def _security(op: Operation) -> str:
     """The spec's ``security``, else the JWT that pymacaron's requires_auth decorator checks, else 'public'."""
     from pymacaron_core.spec.description import describe_requirement
 
@@ -52,7 +56,7 @@ def _security(op: Any) -> str:
     return "JWT (requires_auth)" if op.decorate_server == REQUIRES_AUTH else "public"
 
 
-def operations(app: Any) -> list[dict[str, Any]]:
+def operations(app: Flask) -> list[dict[str, Any]]:
     """One dict per served operation, sorted by path then method."""
     from pymacaron.cli._service import served_apis
 
