@@ -46,11 +46,12 @@ LEFT_BEHIND_FACTOR = 4
 NO_BODY_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 MAX_HEADER_NAMES = 512  # WSGI names of header names, cached (bounded: callers choose header names)
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
     from flask import Flask
 
     from pymacaron.limits import Limits
 
+# a WSGI application: app(environ, start_response) -> the body's chunks
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # what a pool thread hands back: (status, [(header, value)], the body, or an iterable to stream)
 WsgiResult = tuple[str | int, list[tuple[str, str]], "bytes | Iterable[bytes]"]
 

@@ -25,10 +25,9 @@ import threading
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, _report_timeout, call_wsgi
+from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, WSGIApplication, _report_timeout, call_wsgi
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
     from flask import Flask
     from werkzeug.serving import WSGIRequestHandler
 
