@@ -134,3 +134,10 @@ def test_an_openapi_31_service_without_async_passes_its_unit_tests(tmp_path):
 
 def test_the_requirement_follows_the_version_that_writes_the_service():
     assert requirement_range("3.2.1") == ">=3.2.1,<4" and requirement_range("4.0.0rc1") == ">=4.0.0rc1,<5"
+
+
+def test_a_version_without_a_leading_number_is_named_in_the_error():
+    """requirement_range() of a version that does not start with a number: a ValueError naming it (it was
+    an AttributeError on None before)."""
+    with pytest.raises(ValueError, match="version 'dev' does not start with a number"):
+        requirement_range("dev")

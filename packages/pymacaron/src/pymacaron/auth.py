@@ -37,8 +37,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar, cast
 from urllib.parse import unquote_plus
 
 from flask import has_request_context, request
@@ -52,12 +53,21 @@ from pymacaron.exceptions import (
     PyMacaronException,
 )
 
+if TYPE_CHECKING:
+    from flask import Response
+    from pymacaron_core.spec.description import SecurityScheme
+
+    from pymacaron.config import PyMacaronConfig
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 class _LazyJwt:
     """PyJWT, imported on first use (a token verified or issued): with cryptography installed it
     imports cryptography too, megabytes a service that never sees a token need not pay."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         global jwt
         import jwt as module
 
@@ -65,7 +75,7 @@ class _LazyJwt:
         return getattr(module, name)
 
 
-jwt = _LazyJwt()
+jwt: Any = _LazyJwt()
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +107,20 @@ NUMERIC_CLAIMS = ("exp", "nbf", "iat")
 
 
 class JwtSettings(NamedTuple):
-    algorithms: list
+    """The JWT keys of pym-config, checked: pinned algorithms, the signing and verifying keys, issuer(s),
+    audience, clock-skew leeway (seconds) and token lifetime (seconds)."""
+
+    algorithms: list[str]
     signing_key: str | None
     verify_key: str | None
     issuer: str
     audience: str
-    issuers: frozenset
+    issuers: frozenset[str]
     leeway: float
     token_timeout: int
 
 
-def _algorithms(conf):
+def _algorithms(conf: PyMacaronConfig) -> list[str]:
     algorithms = conf.get("jwt_algorithms") or ["HS256"]
     if isinstance(algorithms, str):
         algorithms = [algorithms]
@@ -126,7 +139,7 @@ def _algorithms(conf):
     return list(algorithms)
 
 
-def missing_jwt_settings(conf=None, signing=False):
+def missing_jwt_settings(conf: PyMacaronConfig | None = None, signing: bool = False) -> list[str]:
     """The pym-config keys JWT needs and lacks (signing: also the key that signs tokens)."""
     conf = conf if conf is not None else get_config()
     algorithms = _algorithms(conf)
@@ -140,7 +153,7 @@ def missing_jwt_settings(conf=None, signing=False):
     return [k for k in keys if not conf.get(k)]
 
 
-def jwt_settings(signing=False):
+def jwt_settings(signing: bool = False) -> JwtSettings:
     """The current JWT settings; AuthConfigError (500) naming the missing keys if incomplete."""
     conf = get_config()
     missing = missing_jwt_settings(conf, signing=signing)
@@ -161,18 +174,19 @@ def jwt_settings(signing=False):
                        leeway=leeway, token_timeout=int(conf.get("jwt_token_timeout") or 86400))
 
 
-def _current():
+def _current() -> dict[str, Any] | None:
     if not has_request_context():
         return None
     return request.environ.get(_ENV_KEY)
 
 
-def _store(payload):
+def _store(payload: dict[str, Any] | None) -> None:
     if has_request_context():
         request.environ[_ENV_KEY] = payload
 
 
-def generate_token(user_id=None, expire_in=None, data=None, issuer=None, iat=None):
+def generate_token(user_id: object = None, expire_in: float | None = None, data: dict[str, Any] | None = None,
+                   issuer: str | None = None, iat: float | None = None) -> str:
     """A signed JWT for ``user_id`` (valid ``jwt_token_timeout`` seconds, 24 h by default).
 
     Claims: ``iss`` (``issuer`` or ``jwt_issuer``), ``sub`` (``str(user_id)``, by default the
@@ -199,7 +213,7 @@ def generate_token(user_id=None, expire_in=None, data=None, issuer=None, iat=Non
 _INVALID = "token signature is invalid"
 
 
-def load_auth_token(token, load=True):
+def load_auth_token(token: str, load: bool = True) -> dict[str, Any]:
     """Verify ``token`` and return its claims (plus ``token``); raise a 401 PyMacaronException if invalid."""
     settings = jwt_settings()
     try:
@@ -235,7 +249,7 @@ def load_auth_token(token, load=True):
     return payload
 
 
-def _signed_claims(token, settings):
+def _signed_claims(token: str, settings: JwtSettings) -> dict[str, Any] | None:
     """The claims of a token whose signature is valid (whatever they say), else None."""
     try:
         return jwt.decode(token, settings.verify_key, algorithms=settings.algorithms,
@@ -245,12 +259,12 @@ def _signed_claims(token, settings):
         return None
 
 
-def _type_name(value):
+def _type_name(value: object) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
             dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _claim_problem(claims):
+def _claim_problem(claims: object) -> str | None:
     """What is wrong with the types of ``claims`` (None if nothing)."""
     if not isinstance(claims, dict):
         return None
@@ -263,7 +277,7 @@ def _claim_problem(claims):
     return None
 
 
-def _token_cookie():
+def _token_cookie() -> str | None:
     """The 'token' cookie, also when sent unencoded ('token=Bearer <jwt>', which cookie parsers drop)."""
     value = request.cookies.get("token")
     if value:
@@ -275,7 +289,7 @@ def _token_cookie():
     return None
 
 
-def _check_cookie_request():
+def _check_cookie_request() -> None:
     """A token from a cookie: refused on a request another site could make a browser send (CSRF)."""
     if request.method in SAFE_METHODS or request.headers.get(CSRF_HEADER):
         return
@@ -288,15 +302,15 @@ def _check_cookie_request():
         "Authorization header")
 
 
-def authenticate_http_request(token=None):
+def authenticate_http_request(token: str | None = None) -> dict[str, Any]:
     """Find the token (``token`` as a raw header value, Authorization header, 'token' cookie) and load it."""
     where = "Authorization header"
     if token:
         value = token
     elif has_request_context() and request.headers.get("Authorization"):
         value = request.headers.get("Authorization")
-    elif has_request_context() and _token_cookie():
-        value, where = _token_cookie(), "'token' cookie"
+    elif has_request_context() and (cookie := _token_cookie()):
+        value, where = cookie, "'token' cookie"
         _check_cookie_request()
     else:
         raise AuthMissingHeaderError("There is no Authorization header in the HTTP request")
@@ -310,7 +324,7 @@ def authenticate_http_request(token=None):
     return load_auth_token(parts[1])
 
 
-def _warn_if_unconfigured(f):
+def _warn_if_unconfigured(f: Callable[..., Any]) -> None:
     """At start-up (when core decorates the endpoint): say so if JWT settings are missing."""
     if not config_loaded() or getattr(f, "__module__", "").startswith("pymacaron."):
         return  # pymacaron's own /auth/version would warn every service that does not use JWT
@@ -328,7 +342,7 @@ def _warn_if_unconfigured(f):
 _AUTHENTICATED = "pymacaron.auth.checked"  # request.environ: requires_auth's pre-parse check passed
 
 
-def requires_auth(f):
+def requires_auth(f: Callable[P, R]) -> Callable[P, R | Response]:
     """Decorator for endpoints (x-decorate-server): 401 Error JSON unless a valid token comes along.
 
     Served through ``x-decorate-server``, the token is checked before the request is parsed
@@ -338,7 +352,7 @@ def requires_auth(f):
     _warn_if_unconfigured(f)
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if not (has_request_context() and request.environ.get(_AUTHENTICATED)):
             try:
                 authenticate_http_request()
@@ -349,7 +363,7 @@ def requires_auth(f):
     return wrapper
 
 
-def _authenticate_before_parsing():
+def _authenticate_before_parsing() -> Response | None:
     """requires_auth's pre-parse check (run by pymacaron-core before the request is parsed): the same
     401 reply as the wrapper's, or None to go on."""
     try:
@@ -360,10 +374,10 @@ def _authenticate_before_parsing():
     return None
 
 
-requires_auth.pymacaron_pre_parse = _authenticate_before_parsing
+requires_auth.pymacaron_pre_parse = _authenticate_before_parsing  # type: ignore[attr-defined]
 
 
-def granted_scopes(claims):
+def granted_scopes(claims: dict[str, Any]) -> set[str]:
     """The scopes a token grants: its ``scope`` claim (space-separated) or ``scopes`` claim (a list)."""
     scope = claims.get("scope")
     if isinstance(scope, str):
@@ -374,7 +388,7 @@ def granted_scopes(claims):
     return set()
 
 
-def verify_jwt(token, scopes, scheme):
+def verify_jwt(token: str, scopes: Iterable[str], scheme: SecurityScheme) -> dict[str, Any]:
     """The verifier of the spec's bearer, oauth2 and openIdConnect schemes (pymacaron-core's hook).
 
     Checks the token as ``requires_auth`` does (401 TOKEN_INVALID / TOKEN_EXPIRED), makes it
@@ -389,7 +403,7 @@ def verify_jwt(token, scopes, scheme):
     return claims
 
 
-def _jwt_startup_problem(scheme):
+def _jwt_startup_problem(scheme: SecurityScheme) -> str | None:
     try:
         missing = missing_jwt_settings(get_config())
     except AuthConfigError as e:
@@ -400,26 +414,26 @@ def _jwt_startup_problem(scheme):
     return None
 
 
-verify_jwt.startup_problem = _jwt_startup_problem
+verify_jwt.startup_problem = _jwt_startup_problem  # type: ignore[attr-defined]
 
 
-def get_user_token_data():
+def get_user_token_data() -> dict[str, Any]:
     """The verified claims of the current request's token ({} without one, or outside a request)."""
     payload = _current()
     return payload if payload else {}
 
 
-def get_userid():
+def get_userid() -> str:
     """The current request's user id (the token's ``sub``), or ''."""
     return get_user_token_data().get("sub", "")
 
 
-def get_user_token():
+def get_user_token() -> str:
     """The current request's raw token (what add_auth forwards), or ''."""
     return get_user_token_data().get("token", "")
 
 
-def get_token_issuer():
+def get_token_issuer() -> str | None:
     """The verified ``iss`` of the current token, else the configured ``jwt_issuer``."""
     iss = get_user_token_data().get("iss")
     if iss:
@@ -428,7 +442,8 @@ def get_token_issuer():
 
 
 @contextmanager
-def backend_token(issuer=None, user_id=None, data=None):
+def backend_token(issuer: str | None = None, user_id: object = None,
+                  data: dict[str, Any] | None = None) -> Iterator[str]:
     """Within the block, calls made with add_auth carry a fresh token for ``user_id``
     (default: ``default_user_id``); the previous token is restored afterwards, even on errors."""
     if not has_request_context():
@@ -446,13 +461,13 @@ def backend_token(issuer=None, user_id=None, data=None):
         _store(previous)
 
 
-def add_auth(f):
+def add_auth(f: Callable[P, R]) -> Callable[P, R]:
     """Decorator for a client's send function (x-decorate-request): forward the current user's token."""
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         token = get_user_token()
-        headers = kwargs.get("headers") or {}
+        headers = cast("dict[str, str]", kwargs.get("headers") or {})
         if token and not any(k.lower() == "authorization" for k in headers):  # an explicit header wins
             kwargs["headers"] = {**headers, "Authorization": f"Bearer {token}"}
         return f(*args, **kwargs)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -74,9 +75,9 @@ class ConfigError(Exception):
     """The configuration cannot be loaded; the message says what to fix."""
 
 
-def _search_places(path=None):
+def _search_places(path: str | os.PathLike[str] | None = None) -> list[tuple[str, str | None]]:
     """[(place, origin)] in search order; ``origin`` is set for places the user named explicitly."""
-    places = []
+    places: list[tuple[str, str | None]] = []
     if path:
         places.append((str(path), "get_config(path=...)"))
     env_path = os.environ.get("PYM_CONFIG")
@@ -92,7 +93,8 @@ def _search_places(path=None):
     return places
 
 
-def get_config_path(name=CONFIG_NAME, path=None, env=None):
+def get_config_path(name: str = CONFIG_NAME, path: str | os.PathLike[str] | None = None,
+                    env: str | None = None) -> tuple[str | None, list[str]]:
     """Find ``name`` (preferring its ``.<env>`` variant) -> (path or None, places searched).
 
     Raises ConfigError when ``path`` or ``$PYM_CONFIG`` names something that does not exist.
@@ -100,7 +102,8 @@ def get_config_path(name=CONFIG_NAME, path=None, env=None):
     env = env if env is not None else os.environ.get("PYM_ENV")
     stem, ext = os.path.splitext(name)
     names = ([f"{stem}.{env}{ext}"] if env else []) + [name]
-    searched, seen = [], set()
+    searched: list[str] = []
+    seen: set[str] = set()
     for place, origin in _search_places(path):
         if origin and not os.path.exists(place):
             raise ConfigError(f"{origin} is {place!r}, which does not exist: point it at {name} "
@@ -119,7 +122,7 @@ def get_config_path(name=CONFIG_NAME, path=None, env=None):
     return None, searched
 
 
-def is_secret_key(key):
+def is_secret_key(key: object) -> bool:
     """True for keys whose value is a secret (by name: jwt_secret, aws_secret_access_key, scout_key...)."""
     low = str(key).lower()
     if low in _NOT_SECRET:
@@ -127,7 +130,7 @@ def is_secret_key(key):
     return any(w in low for w in _SECRET_WORDS) or "key" in low.replace("-", "_").split("_")
 
 
-def _key_lines(path):
+def _key_lines(path: str) -> dict[str, int]:
     """{top-level key: line number} of a yaml file (for error messages; {} if unreadable)."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -142,7 +145,12 @@ def _key_lines(path):
 class PyMacaronConfig:
     """Attributes are the yaml's keys (plus :data:`DEFAULTS`, ``config_path`` and ``pym_env``)."""
 
-    def __init__(self, path=None, env=None, data=None):
+    config_path: str | None
+    pym_env: str
+    env_secrets: list[str]
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, env: str | None = None,
+                 data: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "_secret_keys", set())
         object.__setattr__(self, "_secret_values", set())
         self.pym_env = env if env is not None else os.environ.get("PYM_ENV", "")
@@ -277,7 +285,7 @@ class PyMacaronConfig:
         if not name.startswith("_") and name not in ("config_path", "pym_env"):
             self._collect_secrets(name, value)
 
-    def check_mandatory(self):
+    def check_mandatory(self) -> PyMacaronConfig:
         """Raise ConfigError unless the keys every service needs are set."""
         where = self.config_path or "pym-config (no pym-config.yaml was found: defaults only)"
         if not getattr(self, "name", None):
@@ -288,34 +296,36 @@ class PyMacaronConfig:
                               "(the URL of the live service, e.g. live_url: https://api.example.com)")
         return self
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:  # a key the yaml does not have: AttributeError saying so
         if name.startswith("__"):
             raise AttributeError(name)
         raise AttributeError(f"pym-config has no key {name!r} (add it to pym-config.yaml, "
                              f"or read it with get_config().get({name!r}, default))")
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of key ``name``, or ``default`` when the config has no such key."""
         return getattr(self, name, default)
 
     @property
-    def secret_values(self):
+    def secret_values(self) -> frozenset[str]:
         """Every secret value this config holds (for redaction)."""
         return frozenset(self._secret_values)
 
-    def is_secret(self, key):
+    def is_secret(self, key: str) -> bool:
+        """Whether the value of ``key`` is a secret (from env_secrets, or a secret-looking name with a value)."""
         return key in self._secret_keys or (is_secret_key(key) and bool(getattr(self, key, None)))
 
-    def redacted(self):
+    def redacted(self) -> dict[str, Any]:
         """The config as a dict, secret values replaced by '****' (also inside nested values)."""
         secrets = self._secret_values
         return {key: MASK if self.is_secret(key) and value else _mask(value, secrets)
                 for key, value in vars(self).items() if not key.startswith("_")}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"PyMacaronConfig({self.redacted()!r})"
 
 
-def _mentions(value, name):
+def _mentions(value: Any, name: str) -> bool:
     if isinstance(value, dict):
         return any(_mentions(v, name) for v in value.values())
     if isinstance(value, list):
@@ -323,7 +333,7 @@ def _mentions(value, name):
     return value == name
 
 
-def _mask(value, secrets):
+def _mask(value: Any, secrets: set[str] | frozenset[str]) -> Any:
     if isinstance(value, dict):
         return {k: MASK if is_secret_key(k) and v else _mask(v, secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -335,10 +345,10 @@ def _mask(value, secrets):
     return value
 
 
-_config = None
+_config: PyMacaronConfig | None = None
 
 
-def get_config(path=None, env=None):
+def get_config(path: str | os.PathLike[str] | None = None, env: str | None = None) -> PyMacaronConfig:
     """The configuration singleton (``path``/``env`` count on the first call only)."""
     global _config
     if _config is None:
@@ -346,7 +356,8 @@ def get_config(path=None, env=None):
     return _config
 
 
-def load_config(path=None, env=None, data=None):
+def load_config(path: str | os.PathLike[str] | None = None, env: str | None = None,
+                data: dict[str, Any] | None = None) -> PyMacaronConfig:
     """(Re)load the configuration, replacing the singleton."""
     global _config
     _config = PyMacaronConfig(path=path, env=env, data=data)
@@ -354,9 +365,11 @@ def load_config(path=None, env=None, data=None):
 
 
 def reset_config() -> None:
+    """Forget the loaded configuration: the next get_config() reads the file again."""
     global _config
     _config = None
 
 
-def config_loaded():
+def config_loaded() -> bool:
+    """Whether a configuration is loaded (get_config() would not search for the file)."""
     return _config is not None

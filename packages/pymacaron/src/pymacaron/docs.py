@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, send_from_directory
@@ -32,6 +33,9 @@ from markupsafe import escape
 
 from pymacaron.config import ConfigError
 from pymacaron.exceptions import NotFoundError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ASSETS = "_swagger-ui"
 _SPEC_TYPES = {"yaml": "text/plain; charset=utf-8", "json": "application/json"}
@@ -45,20 +49,22 @@ class PublishedSpec:
     name: str
     yaml_path: str
     text: str  # the file as written
-    data: dict  # the loaded document (external refs imported, Error/Ok added)
+    data: dict[str, Any]  # the loaded document (external refs imported, Error/Ok added)
     local_json: str  # without host/schemes (3.x: a relative server): "Try it out" calls the server of the page
     remote_json: str  # as written: for APIs this service only calls
 
     @property
-    def title(self):
+    def title(self) -> str:
+        """The spec's ``info.title``, else the API's name."""
         return str((self.data.get("info") or {}).get("title") or self.name)
 
     @property
-    def version(self):
+    def version(self) -> str:
+        """The spec's ``info.version`` ('' without one)."""
         return str((self.data.get("info") or {}).get("version") or "")
 
 
-def publish_specs(app, specs, path="doc"):
+def publish_specs(app: Flask, specs: dict[str, str], path: str = "doc") -> dict[str, PublishedSpec]:
     """Serve each ``{api_name: yaml_path}`` spec and its Swagger UI page under ``/<path>/``.
 
     Raises ConfigError (bad path, already published, unreadable file) or SpecError (with
@@ -77,7 +83,7 @@ def publish_specs(app, specs, path="doc"):
     return published
 
 
-def normalise_path(path):
+def normalise_path(path: str) -> str:
     """'doc', '/doc/' -> '/doc'; a path that cannot be a URL folder raises ConfigError."""
     if not isinstance(path, str) or not path.strip("/").strip():
         raise ConfigError(f"publish_apis(path={path!r}): give the URL folder of the docs, e.g. path='doc'")
@@ -88,7 +94,7 @@ def normalise_path(path):
     return "/" + cleaned
 
 
-def swagger_ui_dist():
+def swagger_ui_dist() -> str:
     """The folder of Swagger UI's JS/CSS files bundled in flask-swagger-ui."""
     try:
         dist = str(resources.files("flask_swagger_ui") / "dist")
@@ -101,7 +107,8 @@ def swagger_ui_dist():
     return dist
 
 
-def swagger_ui_version(dist):
+def swagger_ui_version(dist: str) -> str:
+    """The version of the Swagger UI files in ``dist`` (its VERSION file, without 'v'), or '' when unknown."""
     try:
         with open(os.path.join(dist, "VERSION"), encoding="utf-8") as f:
             return f.read().strip().lstrip("v")
@@ -109,7 +116,7 @@ def swagger_ui_version(dist):
         return ""
 
 
-def load_spec(name, yaml_path):
+def load_spec(name: str, yaml_path: str | os.PathLike[str]) -> PublishedSpec:
     """Read and load one spec (as the service does) and prepare its two JSON forms."""
     from pymacaron_core.spec.document import load_document
 

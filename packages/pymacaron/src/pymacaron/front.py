@@ -30,8 +30,10 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Callable, Iterable
 from io import BytesIO
 from queue import SimpleQueue
+from typing import TYPE_CHECKING, Any
 
 from pymacaron.exceptions import MalformedRequestError, RequestTimeoutError
 
@@ -43,6 +45,16 @@ HEALTH_THREADS = 2
 LEFT_BEHIND_FACTOR = 4
 NO_BODY_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 MAX_HEADER_NAMES = 512  # WSGI names of header names, cached (bounded: callers choose header names)
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from pymacaron.limits import Limits
+
+# a WSGI application: app(environ, start_response) -> the body's chunks
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# what a pool thread hands back: (status, [(header, value)], the body, or an iterable to stream)
+WsgiResult = tuple[str | int, list[tuple[str, str]], "bytes | Iterable[bytes]"]
+
 _TIMED_OUT = object()
 _END = object()
 
@@ -56,43 +68,46 @@ class Job:
 
     __slots__ = ("environ", "future", "loop", "state", "thread", "replaced", "reply", "result", "lock")
 
-    def __init__(self, environ, future=None, loop=None):
+    def __init__(self, environ: dict[str, Any], future: asyncio.Future[Any] | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.environ = environ
         self.future = future
         self.loop = loop
         self.state = "queued"  # -> running -> done; or -> expired (its caller got a 504)
-        self.thread = None
+        self.thread: int | None = None
         self.replaced = False
-        self.reply = None
-        self.result = None
-        self.lock = None
+        self.reply: Any = None
+        self.result: WsgiResult | None = None
+        self.lock: threading.Lock | None = None
         if loop is None:
             self.lock = threading.Lock()
             self.lock.acquire()
 
-    def deliver(self, result) -> None:
+    def deliver(self, result: WsgiResult) -> None:
+        """Hand ``result`` to the waiter: resolve the future on the loop, or release the waiting thread."""
         if self.loop is not None:
             self.loop.call_soon_threadsafe(_resolve, self.future, result)
         else:
             self.result = result
-            self.lock.release()
+            self.lock.release()  # type: ignore[union-attr]  # made in __init__ when there is no loop
 
 
 class HandlerPool:
     """``size`` threads calling the app for queued jobs; a job past its deadline is left behind."""
 
-    def __init__(self, name, size, call):
+    def __init__(self, name: str, size: int, call: Callable[[dict[str, Any]], WsgiResult]) -> None:
         self.name = name
         self.size = size
         self.call = call
-        self.queue = SimpleQueue()
+        self.queue: SimpleQueue[Job] = SimpleQueue()
         self.lock = threading.Lock()
         self.left_behind = 0  # threads still inside a handler whose caller got a 504
         self.max_left_behind = size * LEFT_BEHIND_FACTOR
         self._started = False
         self._count = 0
 
-    def submit(self, job) -> None:
+    def submit(self, job: Job) -> None:
+        """Queue ``job`` for the pool's threads (started on the first job)."""
         if not self._started:
             self._start()
         self.queue.put(job)
@@ -131,7 +146,7 @@ class HandlerPool:
             if job.replaced:
                 return  # a new thread took this one's place while it was stuck
 
-    def expire(self, job):
+    def expire(self, job: Job) -> str:
         """On the loop, at the job's deadline: -> the state it was in ("queued", "running" or "done").
 
         A running job's thread is left behind (replaced by a new one, within the
@@ -194,7 +209,7 @@ def _close(result):
 class Front:
     """The RSGI application granian serves: ``Front(flask_app)`` (see the module docstring)."""
 
-    def __init__(self, app, limits=None):
+    def __init__(self, app: Flask | WSGIApplication, limits: Limits | None = None) -> None:
         from pymacaron.http import EXTENSION
         from pymacaron.limits import limits_from_config
 
@@ -211,8 +226,8 @@ class Front:
         call = functools.partial(call_wsgi, app, self.wsgi)
         self.pool = HandlerPool("handler", limits.threads, call)
         self.health = HandlerPool("ping", HEALTH_THREADS, call)
-        self.loop = None
-        self._names = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._names: dict[str, str | None] = {}
         self._base = {
             "GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "", "SERVER_SOFTWARE": "granian (pymacaron front)",
             "wsgi.version": (1, 0), "wsgi.errors": sys.stderr, "wsgi.multithread": True,
@@ -394,12 +409,12 @@ class Front:
         return environ
 
 
-def call_wsgi(app, wsgi, environ):
+def call_wsgi(app: Flask | WSGIApplication, wsgi: WSGIApplication, environ: dict[str, Any]) -> WsgiResult:
     """In a pool thread: the WSGI call -> (status, headers, bytes, or an iterable to stream).
 
     ``app`` is the Flask app (for the Error JSON of a failure around it), ``wsgi`` what to call.
     """
-    box = []
+    box: list[Any] = []
 
     def start_response(status, headers, exc_info=None):
         box[:] = [status, headers]

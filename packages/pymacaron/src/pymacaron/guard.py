@@ -23,8 +23,15 @@ import logging
 import socket
 import threading
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, _report_timeout, call_wsgi
+from pymacaron.front import HEALTH_PATHS, NO_BODY_METHODS, HandlerPool, Job, WSGIApplication, _report_timeout, call_wsgi
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import WSGIRequestHandler
+
+    from pymacaron.limits import Limits
 
 log = logging.getLogger("pymacaron.guard")
 
@@ -44,13 +51,13 @@ class _Scope:
 class Guard:
     """``Guard(flask_app)``: a WSGI app holding each request to the limits (see the module docstring)."""
 
-    def __init__(self, app, limits=None):
+    def __init__(self, app: Flask | WSGIApplication, limits: Limits | None = None) -> None:
         from pymacaron.http import EXTENSION
         from pymacaron.limits import limits_from_config
 
         self.app = app
         inner = app.wsgi_app if hasattr(app, "wsgi_app") else app
-        self.wsgi = inner.wsgi if isinstance(inner, Guard) else inner
+        self.wsgi: WSGIApplication = inner.wsgi if isinstance(inner, Guard) else inner
         if limits is None:
             limits = (getattr(app, "extensions", {}).get(EXTENSION) or {}).get("limits")
         if limits is None:
@@ -162,7 +169,7 @@ class Guard:
         return content
 
 
-def json_error_request_handler():
+def json_error_request_handler() -> type[WSGIRequestHandler]:
     """werkzeug's request handler for the development server, whose own errors are Error JSON too.
 
     The HTTP layer answers some requests before any app sees them (a request line

@@ -31,9 +31,14 @@ import os as _os
 import sys as _sys
 import threading as _threading
 import traceback as _traceback
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+if _TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 
-def _env_int(name, default):
+def _env_int(name: str, default: int) -> int:
     value = _os.environ.get(name)
     if value in (None, ""):
         return default
@@ -46,7 +51,7 @@ def _env_int(name, default):
     return n
 
 
-def _env_seconds(name, default):
+def _env_seconds(name: str, default: int) -> int:
     value = _os.environ.get(name)
     if value in (None, ""):
         return default
@@ -57,7 +62,7 @@ def _env_seconds(name, default):
     return max(1, round(seconds))
 
 
-def _port():
+def _port() -> int:
     from pymacaron.serving import ServingError, _port
 
     try:
@@ -66,7 +71,7 @@ def _port():
         raise SystemExit(f"pymacaron.gunicorn: {e}") from None
 
 
-def _defaults():
+def _defaults() -> tuple[int, int, int, int, int]:
     from pymacaron import serving
 
     return serving.default_workers(), serving.DEFAULT_THREADS, serving.BACKLOG, serving.KEEPALIVE_S, \
@@ -96,7 +101,8 @@ capture_output = False
 control_socket_disable = True  # gunicorn >= 24's control socket: unused, and one per user home
 
 
-def when_ready(server) -> None:
+def when_ready(server: Arbiter) -> None:
+    """gunicorn hook, in the master once it listens: log the binding and sizes, serve /metrics on metrics_port."""
     server.log.info("PyMacaron: gunicorn ready on %s (%s workers x %s threads)",
                     ", ".join(str(b) for b in server.cfg.bind), server.cfg.workers, server.cfg.threads)
     from pymacaron.serving import serve_metrics_port
@@ -104,23 +110,26 @@ def when_ready(server) -> None:
     serve_metrics_port()
 
 
-def worker_exit(server, worker) -> None:
+def worker_exit(server: Arbiter, worker: Worker) -> None:
+    """gunicorn hook, in a worker that stops: deliver its crash reports, spans and metrics."""
     from pymacaron.observability import worker_stopping
 
     worker_stopping()
 
 
-def child_exit(server, worker) -> None:
+def child_exit(server: Arbiter, worker: Worker) -> None:
+    """gunicorn hook, in the master when a worker has exited: retire that worker's live metrics."""
     from pymacaron.observability.metrics import worker_exit as retire_metrics
 
     retire_metrics(worker.pid)
 
 
-def post_fork(server, worker) -> None:
+def post_fork(server: Arbiter, worker: Worker) -> None:
+    """gunicorn hook, in a new worker: log its pid."""
     server.log.info("PyMacaron: worker %s spawned", worker.pid)
 
 
-def _dump_stacks(worker, why):
+def _dump_stacks(worker: Worker, why: str) -> None:
     names = {t.ident: t.name for t in _threading.enumerate()}
     lines = [f"PyMacaron: worker {worker.pid} {why}: stacks of its threads"]
     for ident, frame in _sys._current_frames().items():
@@ -129,9 +138,11 @@ def _dump_stacks(worker, why):
     worker.log.warning("\n".join(lines))
 
 
-def worker_int(worker) -> None:
+def worker_int(worker: Worker) -> None:
+    """gunicorn hook, on SIGINT/SIGQUIT of a worker: log the stack of each of its threads."""
     _dump_stacks(worker, "interrupted")
 
 
-def worker_abort(worker) -> None:
+def worker_abort(worker: Worker) -> None:
+    """gunicorn hook, when a worker timed out: log the stack of each of its threads."""
     _dump_stacks(worker, "timed out")

@@ -21,6 +21,8 @@ no patterns), only those, and with credentials (cookies) only when
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pymacaron_core.server.plan import dumps
@@ -38,10 +40,16 @@ from pymacaron.exceptions import (
     exception_to_error,
 )
 
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from pymacaron.config import PyMacaronConfig
+    from pymacaron.crash.handler import ErrorDecorator
+
 log = logging.getLogger(__name__)
 
 
-def max_body_size(config):
+def max_body_size(config: PyMacaronConfig | None) -> int | None:
     """``max_body_size`` of pym-config as a number of bytes, or None (no limit)."""
     return limits.max_body_size(config)
 
@@ -72,7 +80,7 @@ def _view_name():
 EXTENSION = "pymacaron"  # app.extensions[EXTENSION]: what the servers' own answers need to know
 
 
-def setup_app(app, config, error_decorator=None):
+def setup_app(app: Flask, config: PyMacaronConfig, error_decorator: ErrorDecorator | None = None) -> None:
     """Make every error the app answers an Error JSON (see the module docstring)."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_size(config)
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's cookie session: not sent by other sites' forms
@@ -134,18 +142,18 @@ def setup_app(app, config, error_decorator=None):
 class CorsPolicy:
     """Which origins may call (``None``: any, as ``*``) and whether with credentials."""
 
-    def __init__(self, origins=None, credentials=False):
+    def __init__(self, origins: Collection[str] | None = None, credentials: bool = False) -> None:
         self.origins = origins
         self.credentials = credentials
 
-    def allow_origin(self, origin):
+    def allow_origin(self, origin: str | None) -> str | None:
         """The Access-Control-Allow-Origin value for a request from ``origin`` (None: no header)."""
         if self.origins is None:
             return "*"
         return origin if origin in self.origins else None
 
 
-def cors_policy(config):
+def cors_policy(config: PyMacaronConfig) -> CorsPolicy:
     """The :class:`CorsPolicy` of ``cors_origins`` / ``cors_credentials`` (ConfigError saying what to fix)."""
     where = getattr(config, "config_path", None) or "pym-config.yaml"
     origins = config.get("cors_origins")
@@ -189,7 +197,8 @@ def _setup_cors(app, config):
              allow_headers=CORS_ALLOWED_HEADERS)
 
 
-def standalone_error(app, exc, origin=None):
+def standalone_error(app: Flask | None, exc: PyMacaronException, origin: str | None = None) \
+        -> tuple[int, list[tuple[str, str]], bytes]:
     """-> (status, [(header, value)], body bytes): the Error JSON of ``exc`` built without Flask.
 
     What the servers answer themselves (a body too slow or too large, a handler
@@ -216,6 +225,6 @@ def standalone_error(app, exc, origin=None):
         headers.append(("Access-Control-Allow-Origin", allowed))
         if allowed != "*":
             headers.append(("Vary", "Origin"))
-            if policy.credentials:
+            if policy is not None and policy.credentials:  # always set when allowed
                 headers.append(("Access-Control-Allow-Credentials", "true"))
     return status, headers, dumps(body).encode("utf-8")

@@ -20,6 +20,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT_S = 60
@@ -38,7 +42,7 @@ class Limits:
     threads: int = DEFAULT_THREADS
 
 
-def _where(config, key):
+def _where(config: Any, key: str) -> str:
     path = getattr(config, "config_path", None)
     if not path:
         return "pym-config"
@@ -51,7 +55,7 @@ def _where(config, key):
     return f"{path} line {line}" if line else path
 
 
-def _seconds(config, key, default):
+def _seconds(config: PyMacaronConfig | None, key: str, default: float) -> float | None:
     from pymacaron.config import ConfigError
 
     value = config.get(key, default) if config is not None else default
@@ -63,7 +67,7 @@ def _seconds(config, key, default):
     return float(value)
 
 
-def max_body_size(config):
+def max_body_size(config: PyMacaronConfig | None) -> int | None:
     """``max_body_size`` of pym-config as a number of bytes, or None (no limit)."""
     from pymacaron.config import ConfigError
 
@@ -76,7 +80,7 @@ def max_body_size(config):
     return value
 
 
-def threads(config):
+def threads(config: PyMacaronConfig | None) -> int:
     """Handlers running at once per process: ``$PYM_THREADS``, else ``threads`` in pym-config, else 8."""
     from pymacaron.config import ConfigError
 
@@ -97,7 +101,7 @@ def threads(config):
     return n
 
 
-def limits_from_config(config):
+def limits_from_config(config: PyMacaronConfig | None) -> Limits:
     """The :class:`Limits` of a loaded PyMacaronConfig (``None``: the defaults)."""
     return Limits(max_body_size=max_body_size(config),
                   body_timeout=_seconds(config, "body_timeout", DEFAULT_BODY_TIMEOUT_S),

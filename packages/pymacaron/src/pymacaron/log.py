@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Literal
 
 from pymacaron.crash.redact import redact_text
 
@@ -19,12 +20,12 @@ _QUIET = ("boto", "boto3", "botocore", "bravado_core", "swagger_spec_validator",
 class _Context(logging.Filter):
     """Adds the current user id and scrubs secrets from the message."""
 
-    def __init__(self, process_kind="FLASK", json_fields=False):
+    def __init__(self, process_kind: str = "FLASK", json_fields: bool = False) -> None:
         super().__init__()
         self.process_kind = process_kind
         self.json_fields = json_fields
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.pym_process = self.process_kind
         record.pym_user = ""
         try:
@@ -50,7 +51,8 @@ class _Context(logging.Filter):
         return True
 
 
-def setup_logger(celery=False, level=None, fmt=None):
+def setup_logger(celery: bool = False, level: int | str | None = None,
+                 fmt: Literal["text", "json"] | None = None) -> logging.Logger:
     """One stdout handler on the root logger; ``fmt``: "text" (default) or "json"."""
     if fmt not in (None, "text", "json"):
         raise ValueError(f"setup_logger(fmt=...) takes 'text' or 'json', got {fmt!r}")
@@ -59,7 +61,7 @@ def setup_logger(celery=False, level=None, fmt=None):
         if getattr(handler, "_pymacaron", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
-    handler._pymacaron = True
+    handler._pymacaron = True  # type: ignore[attr-defined]  # marks the handlers setup_logger owns
     if fmt == "json":
         from pymacaron.observability.jsonlog import JsonFormatter
 
@@ -75,7 +77,7 @@ def setup_logger(celery=False, level=None, fmt=None):
     return root
 
 
-def current_format():
+def current_format() -> Literal["text", "json"] | None:
     """"json" or "text": the format of the handler setup_logger installed (None: none installed)."""
     for handler in logging.getLogger().handlers:
         if getattr(handler, "_pymacaron", False):
@@ -83,13 +85,16 @@ def current_format():
     return None
 
 
-def set_level(level) -> None:
+def set_level(level: int | str) -> None:
+    """Set the root logger's level (``logging.DEBUG``, or a name such as "INFO")."""
     logging.getLogger().setLevel(level)
 
 
-def get_logger():
+def get_logger() -> logging.Logger:
+    """The root logger (the one setup_logger configures)."""
     return logging.getLogger()
 
 
-def pymlogger(name):
+def pymlogger(name: str | None) -> logging.Logger:
+    """``logging.getLogger(name)``, kept from pymacaron v1."""
     return logging.getLogger(name)

@@ -14,6 +14,11 @@ import copy
 import os
 import sys
 import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pymacaron_core.api import API
+    from pymacaron_core.spec.description import Operation
 
 MAX_DEPTH = 6  # recursive models: optional properties stop being filled below this depth
 MODULE = "pymacaron_mock_handlers"  # where the generated handlers live (x-bind-server needs a dotted path)
@@ -87,7 +92,7 @@ def _string(schema):
     return text
 
 
-def generate(schema, definitions, _depth=0):
+def generate(schema: dict[str, Any], definitions: dict[str, Any], _depth: int = 0) -> Any:
     """Data fitting ``schema`` (``$ref``s to ``#/definitions/<Name>`` resolved in ``definitions``)."""
     schema = _merged(schema, definitions)
     for key in ("example", "default"):
@@ -106,7 +111,7 @@ def generate(schema, definitions, _depth=0):
         kind = "object" if "properties" in schema else ("array" if "items" in schema else None)
     if kind == "object":
         required = set(schema.get("required") or [])
-        out = {}
+        out: dict[str, Any] = {}
         for name, prop in (schema.get("properties") or {}).items():
             if _depth >= MAX_DEPTH and name not in required:
                 continue
@@ -130,7 +135,7 @@ def generate(schema, definitions, _depth=0):
     return {}
 
 
-def success_response(op):
+def success_response(op: Operation) -> tuple[int, dict[str, Any] | None]:
     """(status, schema or None) of the operation's success response: 200, else its first 2xx, else 200."""
     codes = op.success_codes
     code = "200" if "200" in op.responses else (codes[0] if codes else None)
@@ -151,7 +156,7 @@ def _response_example(api, op, code):
     return False, None
 
 
-def mock_answer(api, op):
+def mock_answer(api: API, op: Operation) -> tuple[Any, int]:
     """What the mock of ``op`` answers: ``(data, status)``."""
     status, schema = success_response(op)
     found, example = _response_example(api, op, status)
@@ -170,7 +175,7 @@ def _handlers_module():
     return module
 
 
-def bind_mocks(api, only_unbound=True):
+def bind_mocks(api: API, only_unbound: bool = True) -> list[Operation]:
     """Make each operation of ``api`` (only those without ``x-bind-server`` when ``only_unbound``)
     answer its mock: a generated handler is bound in its place -> the mocked operations."""
     module = _handlers_module()
@@ -183,7 +188,7 @@ def bind_mocks(api, only_unbound=True):
             continue
         answer = mock_answer(api, op)
 
-        def handler(*args, _answer=answer, **kwargs):
+        def handler(*args: Any, _answer: tuple[Any, int] = answer, **kwargs: Any) -> tuple[Any, int]:
             data, status = _answer
             return copy.deepcopy(data), status
 
@@ -203,6 +208,6 @@ def _safe(name):
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
-def mock_unbound_enabled():
+def mock_unbound_enabled() -> bool:
     """``pymacaron run --mock-unbound`` (``PYM_MOCK_UNBOUND=1``): operations without a handler answer mocks."""
     return os.environ.get("PYM_MOCK_UNBOUND", "").strip().lower() in ("1", "true", "yes")

@@ -23,8 +23,21 @@ starts tracing from ``config`` when it is not on already; ``API(...).start()`` d
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from types import TracebackType
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from pymacaron.observability import tracing
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from opentelemetry.trace import Tracer
+
+    from pymacaron.config import PyMacaronConfig
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = ["monitor", "monitor_init"]
 
@@ -32,15 +45,15 @@ __all__ = ["monitor", "monitor_init"]
 class monitor:  # noqa: N801 (v1's name)
     """Time a block (``with monitor(...)``) or a function (``@monitor(...)``) as a span."""
 
-    def __init__(self, kind="Custom", method=None):
+    def __init__(self, kind: object = "Custom", method: object = None) -> None:
         self.kind = str(kind)
         self.method = str(method) if method is not None else None
-        self._spans = []
+        self._spans: list[AbstractContextManager[Any] | None] = []
 
-    def _name(self):
+    def _name(self) -> str:
         return f"{self.kind} {self.method}" if self.method else self.kind
 
-    def __enter__(self):
+    def __enter__(self) -> monitor:
         tracer = tracing.get_tracer()
         if tracer is None:
             self._spans.append(None)
@@ -53,22 +66,24 @@ class monitor:  # noqa: N801 (v1's name)
         self._spans.append(cm)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         cm = self._spans.pop()
         if cm is not None:
             cm.__exit__(exc_type, exc, tb)
         return False
 
-    def __call__(self, func):
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             with monitor(self.kind, self.method or func.__name__):
                 return func(*args, **kwargs)
 
         return wrapper
 
 
-def monitor_init(app=None, config=None, celery=False):
+def monitor_init(app: Flask | None = None, config: PyMacaronConfig | None = None,
+                 celery: bool = False) -> Tracer | None:
     """Start tracing as ``config`` (default: pym-config) says, if it is not on already. -> the tracer or None."""
     if tracing.get_tracer() is not None:
         return tracing.get_tracer()

@@ -16,6 +16,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping, Sequence
+from types import FrameType
+from typing import Any
 
 STOP_TIMEOUT = 10.0
 POLL_MS = 300
@@ -25,12 +28,12 @@ IGNORED_DIRS = {".git", ".pym", "__pycache__", ".mypy_cache", ".pytest_cache", "
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def _say(text):
+def _say(text: str) -> None:
     sys.stderr.write(f"pymacaron reload: {text}\n")
     sys.stderr.flush()
 
 
-def is_watched(folder, path):
+def is_watched(folder: str, path: str) -> bool:
     """True for the files whose change restarts the service: ``*.py``, specs under ``apis/``, pym-config files."""
     rel = os.path.relpath(path, folder)
     parts = rel.split(os.sep)
@@ -44,7 +47,7 @@ def is_watched(folder, path):
     return "apis" in parts[:-1] and name.endswith(SPEC_SUFFIXES)
 
 
-def _die_with_parent():
+def _die_with_parent() -> None:
     try:
         import ctypes
 
@@ -56,16 +59,17 @@ def _die_with_parent():
 class Reloader:
     """Run ``command`` in ``folder``, restarted on each change of a watched file (see the module doc)."""
 
-    def __init__(self, folder, command, env=None):
+    def __init__(self, folder: str, command: Sequence[str], env: Mapping[str, str] | None = None) -> None:
         self.folder = os.path.abspath(folder)
         self.command = list(command)
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
-        self.proc = None
+        self.proc: subprocess.Popen[Any] | None = None
         self.stopping = threading.Event()
-        self.signal_received = None
+        self.signal_received: int | None = None
 
     def start_child(self) -> None:
+        """Start the command (a failure to start is said on stderr; the next change tries again)."""
         try:
             self.proc = subprocess.Popen(self.command, cwd=self.folder, env=self.env,
                                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -74,6 +78,7 @@ class Reloader:
             self.proc = None
 
     def stop_child(self) -> None:
+        """Stop the child, if running: SIGTERM, then SIGKILL after STOP_TIMEOUT seconds."""
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
@@ -85,18 +90,18 @@ class Reloader:
             proc.kill()
             proc.wait()
 
-    def _on_signal(self, signum, frame):
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.signal_received = signum
         self.stopping.set()
 
-    def run(self):
+    def run(self) -> int:
         """Serve until SIGINT/SIGTERM -> exit status (0 after Ctrl-C, 128+N after signal N)."""
         try:
             from watchfiles import watch
         except ImportError:
             _say("--reload needs watchfiles: pip install watchfiles")
             return 1
-        previous = {}
+        previous: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
             previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         _say(f"watching {self.folder} (*.py, apis/, pym-config): the service restarts when they change")
@@ -128,6 +133,6 @@ class Reloader:
         return 128 + self.signal_received
 
 
-def serve_reloading(folder, command, env=None):
+def serve_reloading(folder: str, command: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     """Run ``command`` (the development server) in ``folder`` with hot reload -> exit status."""
     return Reloader(folder, command, env=env).run()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 
 __all__ = [
     "CELERY_WORKER_MEMORY_MIB",
@@ -40,7 +41,7 @@ class ResourceConfigError(ValueError):
     """A resource setting (``cpu_count``, ``worker_count``) is not a positive integer."""
 
 
-def _lookup(config, key):
+def _lookup(config: Any, key: str) -> Any:
     if config is None:
         from pymacaron.config import config_loaded, get_config, get_config_path
 
@@ -52,7 +53,7 @@ def _lookup(config, key):
     return getattr(config, key, None)
 
 
-def as_positive_int(value, what):
+def as_positive_int(value: object, what: str) -> int:
     """``value`` as an int >= 1 (ResourceConfigError naming ``what`` otherwise; 2.0 and "2" are 2)."""
     number = None
     if isinstance(value, bool):
@@ -68,7 +69,7 @@ def as_positive_int(value, what):
     return number
 
 
-def get_cpu_count(cpu_count=None):
+def get_cpu_count(cpu_count: int | str | None = None) -> int:
     """``cpu_count`` if given (validated), else the CPUs this process may use."""
     if cpu_count is not None:
         return as_positive_int(cpu_count, "cpu_count")
@@ -77,12 +78,12 @@ def get_cpu_count(cpu_count=None):
     return max(1, os.cpu_count() or 1)
 
 
-def get_gunicorn_worker_count(cpu_count=None):
+def get_gunicorn_worker_count(cpu_count: int | str | None = None) -> int:
     """Web workers: ``cpu * 2 + 1`` (``cpu_count`` defaults to this machine's CPUs)."""
     return get_cpu_count(cpu_count) * 2 + 1
 
 
-def get_celery_worker_count(cpu_count=None, config=None):
+def get_celery_worker_count(cpu_count: int | str | None = None, config: Any = None) -> int:
     """Celery workers: ``worker_count`` from the config, else ``cpu * 2``; at least 2."""
     configured = _lookup(config, "worker_count")
     if configured is not None:
@@ -92,7 +93,8 @@ def get_celery_worker_count(cpu_count=None, config=None):
     return max(MIN_CELERY_WORKERS, count)
 
 
-def get_memory_limit(default_celery_worker_count=None, cpu_count=None, config=None):
+def get_memory_limit(default_celery_worker_count: int | str | None = None, cpu_count: int | str | None = None,
+                     config: Any = None) -> int:
     """Memory (MiB) for the web workers plus the Celery workers, rounded up."""
     if default_celery_worker_count is not None:
         celery = max(MIN_CELERY_WORKERS, as_positive_int(default_celery_worker_count, "default_celery_worker_count"))
@@ -102,6 +104,6 @@ def get_memory_limit(default_celery_worker_count=None, cpu_count=None, config=No
     return int(math.ceil(web * GUNICORN_WORKER_MEMORY_MIB + celery * CELERY_WORKER_MEMORY_MIB))
 
 
-def get_celery_worker_memory_limit():
+def get_celery_worker_memory_limit() -> int:
     """Per-child memory ceiling of a Celery worker, in KiB (``--max-memory-per-child``)."""
     return CELERY_WORKER_MEMORY_MIB * 1024

@@ -59,9 +59,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pymacaron.limits import DEFAULT_THREADS
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from pymacaron.front import Front
+    from pymacaron.guard import Guard
 
 DEFAULT_SERVER = "granian"
 SERVERS = ("granian", "gunicorn")
@@ -97,13 +105,14 @@ class Command:
     threads: int
 
     @property
-    def url(self):
+    def url(self) -> str:
+        """``http://host:port`` to reach the server (a wildcard host as 127.0.0.1, IPv6 in brackets)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
 
-def cpu_count():
+def cpu_count() -> int:
     """CPUs this process may run on (respects affinity masks, as in containers)."""
     try:
         return len(os.sched_getaffinity(0)) or 1
@@ -111,11 +120,12 @@ def cpu_count():
         return os.cpu_count() or 1
 
 
-def default_workers():
+def default_workers() -> int:
+    """The number of workers when none is set: the CPU count, at least MIN_WORKERS."""
     return max(MIN_WORKERS, cpu_count())
 
 
-def _positive_int(value, what):
+def _positive_int(value: Any, what: str) -> int:
     try:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError(value)
@@ -159,7 +169,7 @@ def _setting(name, explicit, env_vars, config, config_path, default):
     return default, None
 
 
-def _port(port):
+def _port(port: int | str | None) -> int:
     if port is not None:
         return _valid_port(port, "the port argument")
     for var in ("PORT", "PYM_SERVER_PORT"):
@@ -169,7 +179,7 @@ def _port(port):
     return 8080
 
 
-def _valid_port(value, what):
+def _valid_port(value: int | str, what: str) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):
@@ -197,8 +207,10 @@ def _check_installed(server):
                            f"pip install {_PIP_NAMES[server]}")
 
 
-def production_command(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
-                       server=None, extra_args=()):
+def production_command(folder: str = ".", app: str = "server:app", host: str | None = None,
+                       port: int | str | None = None, workers: int | str | None = None,
+                       threads: int | str | None = None, server: str | None = None,
+                       extra_args: Sequence[object] = ()) -> Command:
     """-> the :class:`Command` that serves ``app`` from ``folder`` (nothing is started)."""
     folder = os.path.abspath(folder)
     if not os.path.isdir(folder):
@@ -308,7 +320,7 @@ def granian_master() -> None:
     entrypoint()
 
 
-def supervised_server_class(server_class):
+def supervised_server_class(server_class: type[Any]) -> type[Any]:
     """granian's server class, whose dead workers are always replaced.
 
     With ``--respawn-failed-workers`` granian replaces a worker that dies (killed,
@@ -355,7 +367,7 @@ def supervised_server_class(server_class):
     return SupervisedServer
 
 
-def serve_metrics_port():
+def serve_metrics_port() -> ThreadingHTTPServer | None:
     """In the serving master: /metrics on ``metrics_port`` when pym-config asks for it (None otherwise)."""
     from pymacaron.observability import current_settings
 
@@ -367,14 +379,14 @@ def serve_metrics_port():
     return serve_port(settings.metrics_port, settings.metrics_token)
 
 
-def load_front():
+def load_front() -> Front:
     """granian's factory: the app of :func:`load_app` behind a :class:`pymacaron.front.Front`."""
     from pymacaron.front import Front
 
     return Front(_import_app())
 
 
-def load_app():
+def load_app() -> Guard:
     """gunicorn's factory: the app of ``$PYM_WSGI_APP`` in a :class:`pymacaron.guard.Guard`."""
     from pymacaron.guard import Guard
 
@@ -415,8 +427,11 @@ def _startup_failure(message):
     raise SystemExit(3)
 
 
-def launch_production(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
-                      server=None, extra_args=(), **popen_kwargs):
+def launch_production(folder: str = ".", app: str = "server:app", host: str | None = None,
+                      port: int | str | None = None, workers: int | str | None = None,
+                      threads: int | str | None = None, server: str | None = None,
+                      extra_args: Sequence[object] = (),
+                      **popen_kwargs: Any) -> tuple[Command, subprocess.Popen[Any]]:
     """Start the server as a child process -> (:class:`Command`, ``subprocess.Popen``)."""
     cmd = production_command(folder, app=app, host=host, port=port, workers=workers, threads=threads,
                              server=server, extra_args=extra_args)
@@ -424,8 +439,10 @@ def launch_production(folder=".", app="server:app", host=None, port=None, worker
     return cmd, proc
 
 
-def run_production(folder=".", app="server:app", host=None, port=None, workers=None, threads=None,
-                   server=None, extra_args=()) -> None:
+def run_production(folder: str = ".", app: str = "server:app", host: str | None = None,
+                   port: int | str | None = None, workers: int | str | None = None,
+                   threads: int | str | None = None, server: str | None = None,
+                   extra_args: Sequence[object] = ()) -> NoReturn:
     """Replace this process by the production server serving ``app`` from ``folder``.
 
     Signals (SIGTERM from Docker, Kubernetes, Cloud Run...) then go to the
@@ -440,7 +457,8 @@ def run_production(folder=".", app="server:app", host=None, port=None, workers=N
     os.execvpe(cmd.argv[0], cmd.argv, cmd.env)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m pymacaron.serving FOLDER [--port ...]``: serve FOLDER (never returns), or 1 with the error."""
     parser = argparse.ArgumentParser(prog="python -m pymacaron.serving",
                                      description="Serve a PyMacaron service folder with a production server.")
     parser.add_argument("folder", nargs="?", default=".", help="the service folder (holding server.py)")

@@ -9,25 +9,33 @@ skips saving a session nobody touched. With a cookie, Flask's own code runs.
 
 from __future__ import annotations
 
-from flask.sessions import SecureCookieSessionInterface
+from typing import TYPE_CHECKING
+
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+if TYPE_CHECKING:
+    from flask import Flask, Request, Response
+    from flask.sessions import SessionMixin
 
 
 class LightSessionInterface(SecureCookieSessionInterface):
     """Flask's ``SecureCookieSessionInterface`` with a fast path for cookie-less requests."""
 
-    def open_session(self, app, request):
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The request's session: a new empty one at once when no cookie was sent (None without a secret key)."""
         if not request.environ.get("HTTP_COOKIE"):
             # what the parent returns when the session cookie is missing
             return self.session_class() if app.secret_key else None
         return super().open_session(app, request)
 
-    def save_session(self, app, session, response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Set the session cookie as Flask does, unless the session is empty and was never read or changed."""
         if not session and not session.modified and not session.accessed:
             return  # the parent would set no cookie and no Vary header either
         super().save_session(app, session, response)
 
 
-def install(app) -> None:
+def install(app: Flask) -> None:
     """Use :class:`LightSessionInterface` unless the app has its own session interface."""
     if type(app.session_interface) is SecureCookieSessionInterface:
         app.session_interface = LightSessionInterface()

@@ -20,6 +20,13 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pymacaron_core.api import API
+    from pymacaron_core.models import PyMacaronModel
+    from pymacaron_core.spec.description import Operation
 
 HEADER = "# Written by `pymacaron stubs` from the service's specs: do not edit, run it again.\n"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
@@ -29,12 +36,12 @@ CALL_OPTIONS = ["max_attempts: int = ...", "read_timeout: float = ...", "connect
                 "request_headers: dict[str, str] | None = ..."]
 
 
-def _ref_name(schema):
+def _ref_name(schema: object) -> str | None:
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
-def py_type(schema, models, _depth=0):
+def py_type(schema: object, models: Collection[str], _depth: int = 0) -> str:
     """The Python type (as stub text) of values of ``schema``; ``models``: the model names stubbed."""
     if not isinstance(schema, dict) or _depth > 20:
         return "Any"
@@ -60,23 +67,27 @@ def py_type(schema, models, _depth=0):
     return f"{text} | None" if nullable and text != "Any" else text
 
 
-def _properties(cls):
+def _properties(cls: type[PyMacaronModel]) -> tuple[dict[str, Any], set[str]]:
     from pymacaron_core.models.factory import collect_properties
 
-    schema = cls._pym_schema
+    generated: Any = cls  # made by pymacaron_core's model factory, which sets _pym_schema
+    schema = generated._pym_schema
     definitions = getattr(cls, "_pym_definitions", None) or {}
     props, required, _ = collect_properties(schema, definitions)
     return props, required
 
 
-def model_stub(cls, models, definitions):
+def model_stub(cls: type[PyMacaronModel], models: Collection[str], definitions: dict[str, Any]) -> str:
     """The stub of one model class (``definitions``: the spec's, for allOf ``$ref``s)."""
     from pymacaron_core.models.factory import collect_properties
 
-    props, required, _ = collect_properties(cls._pym_schema, definitions)
+    generated: Any = cls  # made by pymacaron_core's model factory, which sets _pym_schema
+    props, required, _ = collect_properties(generated._pym_schema, definitions)
     bases = [f"_parent_{cls.__name__}" if _parent(cls) else None, "PyMacaronModel"]
     lines = [f"class {cls.__name__}({', '.join(b for b in bases if b)}):"]
-    fields, params_required, params_optional = [], [], []
+    fields: list[str] = []
+    params_required: list[str] = []
+    params_optional: list[str] = []
     for prop, schema in props.items():
         if not prop.isidentifier() or keyword.iskeyword(prop):
             continue  # reachable as model[prop] only
@@ -95,7 +106,7 @@ def model_stub(cls, models, definitions):
     return "\n".join(lines)
 
 
-def _parent(cls):
+def _parent(cls: type[PyMacaronModel]) -> type | None:
     """The x-parent class of a model (its first base after PyMacaronModel), if any."""
     from pymacaron_core.models import PyMacaronModel
 
@@ -105,7 +116,7 @@ def _parent(cls):
     return None
 
 
-def models_stub(classes, definitions):
+def models_stub(classes: Mapping[str, type[PyMacaronModel]], definitions: dict[str, Any]) -> str:
     """``pymacaron/models.pyi`` for ``classes`` ({name: model class})."""
     models = set(classes)
     lines = [HEADER, "import datetime", "from typing import Any", "",
@@ -120,7 +131,7 @@ def models_stub(classes, definitions):
     return "\n".join(lines) + "\n"
 
 
-def _client_method(op, models):
+def _client_method(op: Operation, models: Collection[str]) -> str:
     params = ["self"]
     if op.body is not None:
         params.append(f"{op.body.name if op.body.name.isidentifier() else 'body'}: "
@@ -142,11 +153,13 @@ def _client_method(op, models):
     return f"    def {op.client_name}({', '.join(params)}) -> {returns}: ..."
 
 
-def apipool_stub(apis, models):
+def apipool_stub(apis: Mapping[str, API], models: set[str]) -> str:
     """``pymacaron_core/apipool.pyi``: ``ApiPool`` typed for each API of ``apis`` ({name: API}):
     ``ApiPool.<name>`` (names that are identifiers) and ``ApiPool.get("<name>")``."""
-    used = set()
-    body, attrs, overloads = [], [], []
+    used: set[str] = set()
+    body: list[str] = []
+    attrs: list[str] = []
+    overloads: list[str] = []
     for name in sorted(apis):
         api = apis[name]
         ident = "".join(c if c.isalnum() else "_" for c in name)
@@ -174,9 +187,10 @@ def apipool_stub(apis, models):
     return "\n".join(head + body + tail) + "\n"
 
 
-def service_stubs(apis):
+def service_stubs(apis: Mapping[str, API]) -> dict[str, str]:
     """{relative path: text} of the stubs for the loaded ``apis`` ({name: pymacaron_core API})."""
-    classes, definitions = {}, {}
+    classes: dict[str, type[PyMacaronModel]] = {}
+    definitions: dict[str, Any] = {}
     for api in apis.values():
         for name, cls in api.models.items():
             classes.setdefault(name, cls)

@@ -25,7 +25,7 @@ except ImportError as e:  # pragma: no cover - depends on what is installed
 __all__ = ["PyMacaronTestCase", "TargetError", "load_port_host_token"]
 
 
-def load_port_host_token():
+def load_port_host_token() -> tuple[str, str, str | None]:
     """(host, port, token) from PYM_SERVER_HOST, PYM_SERVER_PORT and PYM_JWT_TOKEN, in v1's order and types.
 
     Despite its name, v1 returned the host first, and the port as text. The host loses any
@@ -41,10 +41,11 @@ class PyMacaronTestCase(BuiltinEndpointsAssertions, _UnitTestCase):
     assertHasPing(), assertHasVersion(verify_ssl=True), assertHasAuthVersion(verify_ssl=True),
     assertIsVersion(j)."""
 
-    token = None
-    base_url = None
+    token: str | None = None
+    base_url: str | None = None
 
     def setUp(self) -> None:
+        """Point the test at the service of PYM_SERVER_HOST and PYM_SERVER_PORT, with PYM_JWT_TOKEN's token."""
         super().setUp()
         target = target_from_env()
         self.host, self.port, self.token = target.host, target.port, target.token

@@ -20,6 +20,7 @@ pymacaron-unit says which pymacaron it needs instead of failing on a missing nam
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pymacaron.cli._common import CommandError, config_file_names
 
@@ -29,25 +30,29 @@ __all__ = ["VERSION", "CommandError", "builtin_spec_path", "config_file_names", 
            "make_token", "reset_config"]
 
 
-def config_value(flag, folder, env=None):
+def config_value(flag: str | None, folder: str, env: str | None = None) -> str | list[str] | None:
+    """What ``pymconfig [--env ENV] <flag>`` prints, read in ``folder`` (a list: one line per item)."""
     from pymacaron.cli.config import config_value as value
 
     return value(flag, env=env, cwd=folder)
 
 
-def make_token(folder, env=None):
+def make_token(folder: str, env: str | None = None) -> str:
+    """A test JWT signed with the JWT settings of the service in ``folder`` (its pym-config loaded)."""
     from pymacaron.cli.token import make_token as token
 
     return token(env=env, cwd=folder)
 
 
 def reset_config() -> None:
+    """Forget the configuration ``make_token`` loaded."""
     from pymacaron.config import reset_config as reset
 
     reset()
 
 
-def load_spec(path):
+def load_spec(path: str) -> dict[str, Any]:
+    """The spec at ``path`` as the service loads it: external refs pulled in, built-in Error and Ok added."""
     from pymacaron_core.exceptions import SpecError
     from pymacaron_core.spec.document import load_document
 
@@ -59,5 +64,6 @@ def load_spec(path):
         raise CommandError(str(e)) from None
 
 
-def builtin_spec_path():
+def builtin_spec_path() -> str:
+    """The path of the built-in ping API's spec."""
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "apis", "ping.yaml")  # bootstrap.BUILTIN_DIR

@@ -52,6 +52,9 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
+from importlib import metadata
+from typing import Any
 
 from pymacaron.cli._common import CommandError, find_config_file, git, git_root, read_config_file
 from pymacaron.cli._plugins import COMMANDS_GROUP, DEPLOY_TARGETS_GROUP, entry_points, register_plugins
@@ -88,13 +91,13 @@ BUILTIN_COMMANDS = (
 )
 
 
-def _version_string():
+def _version_string() -> str:
     from pymacaron.__about__ import __version__
 
     return f"pymacaron {__version__}"
 
 
-def build_parser(plugins=None, prog="pymacaron"):
+def build_parser(plugins: Iterable[metadata.EntryPoint] | None = None, prog: str = "pymacaron") -> argparse.ArgumentParser:
     """The top-level parser: built-in commands, then plug-ins (``plugins``: entry points; default: installed)."""
     parser = argparse.ArgumentParser(
         prog=prog, description="PyMacaron: run, configure, test and deploy spec-first microservices.",
@@ -105,19 +108,19 @@ def build_parser(plugins=None, prog="pymacaron"):
     for module in BUILTIN_COMMANDS:
         importlib.import_module(module).register(subparsers)
     register_plugins(subparsers, entry_points(COMMANDS_GROUP) if plugins is None else plugins)
-    parser.pym_subparsers = subparsers
+    parser.pym_subparsers = subparsers  # type: ignore[attr-defined]  # read back by _parse
     return parser
 
 
-def _parse(parser, argv):
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     args, extras = parser.parse_known_args(argv)
     if extras:
-        sub = parser.pym_subparsers.choices.get(getattr(args, "command", None), parser)
+        sub = parser.pym_subparsers.choices.get(getattr(args, "command", None), parser)  # type: ignore[attr-defined]
         sub.error(f"unrecognized arguments: {' '.join(extras)}")
     return args
 
 
-def run_command(args):
+def run_command(args: argparse.Namespace) -> int:
     """Run ``args.func(args)`` -> exit code (CommandError -> 'ERROR: ...' on stderr)."""
     func = getattr(args, "func", None)
     if func is None:
@@ -136,13 +139,13 @@ def run_command(args):
     return 0 if code is None else int(code)
 
 
-def main(argv=None, plugins=None):
+def main(argv: Sequence[str] | None = None, plugins: Iterable[metadata.EntryPoint] | None = None) -> int:
     """``pymacaron [COMMAND] ...`` -> exit code (console scripts pass it to sys.exit)."""
     parser = build_parser(plugins=plugins)
     return run_command(_parse(parser, sys.argv[1:] if argv is None else list(argv)))
 
 
-def _find_register(command):
+def _find_register(command: str) -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Any]:
     for module in BUILTIN_COMMANDS:
         mod = importlib.import_module(module)
         if getattr(mod, "COMMAND", None) == command:
@@ -153,7 +156,8 @@ def _find_register(command):
     raise SystemExit(f"pymacaron: no command named '{command}' is installed")
 
 
-def alias_main(command, prog, argv=None, register=None):
+def alias_main(command: str, prog: str, argv: Sequence[str] | None = None,
+               register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], Any] | None = None) -> int:
     """Run ``pymacaron <command>`` under another program name (``pymconfig`` = ``pymacaron config``).
 
     Only that command is loaded (no other plug-in), and usage/errors show ``prog``.
@@ -165,5 +169,5 @@ def alias_main(command, prog, argv=None, register=None):
     if command not in subparsers.choices:
         raise SystemExit(f"pymacaron: register() did not add a '{command}' subparser")
     subparsers.choices[command].prog = prog
-    parser.pym_subparsers = subparsers
+    parser.pym_subparsers = subparsers  # type: ignore[attr-defined]  # read back by _parse
     return run_command(_parse(parser, [command, *(sys.argv[1:] if argv is None else list(argv))]))

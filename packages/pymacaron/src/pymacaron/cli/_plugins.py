@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Hashable, Iterable
 from importlib import metadata
 
 COMMANDS_GROUP = "pymacaron.commands"
 DEPLOY_TARGETS_GROUP = "pymacaron.deploy_targets"
 
-_warned = set()
+_warned: set[Hashable] = set()
 
 
-def entry_points(group):
+def entry_points(group: str) -> list[metadata.EntryPoint]:
     """The installed entry points of ``group``, one per name (first found wins), sorted by name."""
-    found = {}
+    found: dict[str, metadata.EntryPoint] = {}
     for ep in metadata.entry_points(group=group):
         found.setdefault(ep.name, ep)
     return [found[name] for name in sorted(found)]
 
 
-def provider(ep):
+def provider(ep: metadata.EntryPoint) -> str:
     """'<distribution> <version>' of an entry point, or its module path when unknown (a test's fake)."""
     dist = getattr(ep, "dist", None)
     name = getattr(dist, "name", None) if dist is not None else None
@@ -30,7 +32,7 @@ def provider(ep):
     return f"the module {value.split(':')[0]}" if value else "an unknown package"
 
 
-def warn_once(key, message):
+def warn_once(key: Hashable, message: str) -> None:
     """Print ``pymacaron: warning: <message>`` on stderr, once per process for ``key``."""
     if key in _warned:
         return
@@ -38,7 +40,8 @@ def warn_once(key, message):
     sys.stderr.write(f"pymacaron: warning: {message}\n")
 
 
-def register_plugins(subparsers, eps):
+def register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+                     eps: Iterable[metadata.EntryPoint]) -> list[str]:
     """Call each entry point's ``register(subparsers)``; a broken plug-in is skipped with one warning.
 
     Returns the names of the plug-ins that registered.

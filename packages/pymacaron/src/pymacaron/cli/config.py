@@ -18,8 +18,10 @@ it is set in this environment, then every key with its value as written. A key w
 
 from __future__ import annotations
 
+import argparse
 import os
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from pymacaron.cli._common import CommandError, find_config_file, git_root, read_config_file, summary
 from pymacaron.cli._plugins import DEPLOY_TARGETS_GROUP, entry_points
@@ -67,7 +69,8 @@ COMPUTED_HELP = {
 }
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``config`` subcommand (one mutually exclusive flag per value) to ``subparsers``; returns it."""
     p = subparsers.add_parser(COMMAND, help="print one pym-config value (for shell scripts)",
                               usage="%(prog)s [-h] [--env ENV] [--name | --host | --port | ... (one value flag)]",
                               description=summary(__doc__),
@@ -88,7 +91,7 @@ def register(subparsers):
     return p
 
 
-def _text(value):
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -99,11 +102,11 @@ def _text(value):
 class _Config:
     """The raw yaml of one file, with errors that name the file and the key."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.data = read_config_file(path)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         value = self.data.get(key)
         if value is None:
             if default is REQUIRED:
@@ -113,7 +116,7 @@ class _Config:
             raise CommandError(f"{self.path}: '{key}' must be a single value, not a {type(value).__name__}")
         return value
 
-    def names(self, key):
+    def names(self, key: str) -> list[str]:
         value = self.data.get(key) or []
         if isinstance(value, str):
             value = [value]
@@ -121,21 +124,22 @@ class _Config:
             raise CommandError(f"{self.path}: '{key}' must be a list of names, e.g. {key}: [A, B]")
         return value
 
-    def live_url(self):
+    def live_url(self) -> SplitResult | None:
         url = self.get("live_url")
         if url is None:
             return None
         parts = urlsplit(str(url))
         try:
             parts.port  # noqa: B018  (raises ValueError for a bad port)
+            valid = True
         except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            valid = False
+        if not valid or parts.scheme not in ("http", "https") or not parts.hostname:
             raise CommandError(f"{self.path}: live_url {url!r} is not an http(s) URL "
                                "(e.g. live_url: https://api.example.com)")
         return parts
 
-    def count(self, key, what):
+    def count(self, key: str, what: str) -> int | None:
         from pymacaron.resources import ResourceConfigError, as_positive_int
 
         value = self.get(key)
@@ -145,14 +149,14 @@ class _Config:
             raise CommandError(f"{self.path}: {e}") from None
 
 
-def deploy_targets():
+def deploy_targets() -> list[str]:
     """The accepted deploy_target values: the built-in names plus installed targets."""
     names = list(BUILTIN_DEPLOY_TARGETS)
     names += [ep.name for ep in entry_points(DEPLOY_TARGETS_GROUP) if ep.name not in names]
     return names
 
 
-def _deploy_target(conf):
+def _deploy_target(conf: _Config) -> str:
     target = _text(conf.get("deploy_target", "aws-beanstalk"))
     allowed = deploy_targets()
     if target not in allowed:
@@ -160,7 +164,7 @@ def _deploy_target(conf):
     return target
 
 
-def _host(conf):
+def _host(conf: _Config) -> str | None:
     url = conf.live_url()
     if url is not None:
         return url.hostname
@@ -171,14 +175,14 @@ def _host(conf):
     return host
 
 
-def _port(conf):
+def _port(conf: _Config) -> int:
     url = conf.live_url()
     if url is not None:
         return url.port or (443 if url.scheme == "https" else 80)
     return 443 if conf.get("aws_cert_arn") else 80
 
 
-def _env_variable(conf, legacy_key, key):
+def _env_variable(conf: _Config, legacy_key: str, key: str) -> str:
     legacy = conf.get(legacy_key)
     if legacy is not None:
         return _text(legacy)
@@ -186,7 +190,7 @@ def _env_variable(conf, legacy_key, key):
     return value if isinstance(value, str) and value in conf.names("env_secrets") else ""
 
 
-def _resources(conf, what):
+def _resources(conf: _Config, what: str) -> int:
     from pymacaron import resources
 
     cpu = conf.count("cpu_count", "cpu_count") or 1
@@ -219,7 +223,7 @@ COMPUTED = {
 _PLAIN_SECTIONS = frozenset({"security_verifiers"})  # their keys name schemes, their values functions
 
 
-def _debug_scalar(value, secrets, key, masked):
+def _debug_scalar(value: Any, secrets: set[str], key: Any, masked: bool) -> str:
     from pymacaron.config import MASK, is_secret_key
 
     if isinstance(value, str) and value in secrets:
@@ -233,7 +237,7 @@ def _debug_scalar(value, secrets, key, masked):
     return str(value)
 
 
-def _debug_lines(key, value, secrets, pad, masked):
+def _debug_lines(key: Any, value: Any, secrets: set[str], pad: str, masked: bool) -> list[str]:
     """Lines showing ``key: value`` (nested mappings and lists indented, YAML-like)."""
     if isinstance(value, dict):
         lines = [f"{pad}{key}:"]
@@ -256,7 +260,7 @@ def _debug_lines(key, value, secrets, pad, masked):
     return [f"{pad}{key}: {_debug_scalar(value, secrets, key, masked)}"]
 
 
-def debug_lines(conf):
+def debug_lines(conf: _Config) -> list[str]:
     """``pymconfig --debug``: the file, its env_secrets, every key (see the module docstring)."""
     secrets = conf.names("env_secrets")
     lines = [f"file: {conf.path}", f"PYM_ENV: {os.environ.get('PYM_ENV') or '(not set)'}"]
@@ -270,7 +274,7 @@ def debug_lines(conf):
     return lines
 
 
-def config_value(what, env=None, cwd=None):
+def config_value(what: str | None, env: str | None = None, cwd: str | None = None) -> str | list[str] | None:
     """What ``pymconfig <what>`` prints: a text, a list (one line each), or None (check only)."""
     conf = _Config(find_config_file(env=env, cwd=cwd))
     if what == "--debug":
@@ -287,7 +291,8 @@ def config_value(what, env=None, cwd=None):
     return _text(COMPUTED[what](conf))
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Print the value ``args.what`` asks for (a list: one item per line; no flag: print nothing); exit code 0."""
     value = config_value(args.what, env=args.env)
     if isinstance(value, list):
         for line in value:
@@ -297,7 +302,7 @@ def run(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script ``pymconfig``."""
     from pymacaron.cli import alias_main
 

@@ -11,6 +11,7 @@ printed, with their lines, and nothing is written).
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -21,7 +22,8 @@ COMMAND = "convert"
 NEW_SUFFIX = ".new"  # apis/x.yaml.new: not a *.yaml file, so load_apis() does not serve it next to x.yaml
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``convert`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="write the OpenAPI 3.0/3.1 version of a Swagger 2.0 spec",
                               description=summary(__doc__),
                               epilog="Example: pymacaron convert apis/shop.yaml, review apis/shop.yaml.new, "
@@ -38,7 +40,8 @@ def register(subparsers):
     return p
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Convert ``args.spec`` and write it where the flags say, notes on stderr; exit code 0 (CommandError on failure)."""
     spec = args.spec
     text = _read(spec)
     out = spec if args.in_place else (args.output or spec + NEW_SUFFIX)
@@ -95,11 +98,11 @@ def run(args):
     return 0
 
 
-def _plural(n, word):
+def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _read(spec):
+def _read(spec: str) -> str:
     try:
         with open(spec, encoding="utf-8") as f:
             return f.read()
@@ -113,7 +116,7 @@ def _read(spec):
         raise CommandError(f"cannot read {spec}: {e.strerror}") from None
 
 
-def _write(path, text, like=None):
+def _write(path: str, text: str, like: str | None = None) -> None:
     """Write ``text`` to ``path`` through a temporary file (never a half-written spec); keep ``like``'s mode."""
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
@@ -130,11 +133,12 @@ def _write(path, text, like=None):
         raise CommandError(f"cannot write {path}: {e.strerror}") from None
 
 
-def _comments(text):
+def _comments(text: str) -> tuple[list[str], list[int]]:
     """(the comment lines that open the file, [line numbers of the other comments])."""
     import yaml
 
-    ends, inside = {}, set()
+    ends: dict[int, int] = {}
+    inside: set[int] = set()
     first = None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):

@@ -10,13 +10,18 @@ nothing. A failing step stops the pipeline (exit status 1).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pymacaron.cli._common import CommandError, summary
+
+if TYPE_CHECKING:
+    from pymacaron.deploy.pipeline import Options
 
 COMMAND = "deploy"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``deploy`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="test, build, push and deploy the service", description=summary(__doc__))
     p.add_argument("--env", default=None, metavar="ENV", help="use pym-config.ENV.yaml, and PYM_ENV=ENV in tests")
     p.add_argument("--version", dest="image_version", default=None, metavar="V",
@@ -36,7 +41,8 @@ def register(subparsers):
     return p
 
 
-def options_from(args):
+def options_from(args: argparse.Namespace) -> Options:
+    """The pipeline Options that the ``pymacaron deploy`` flags in ``args`` ask for."""
     from pymacaron.deploy.pipeline import Options
 
     return Options(env=args.env, version=args.image_version, unit_tests=not (args.no_test or args.no_unittest),
@@ -44,7 +50,8 @@ def options_from(args):
                    deploy=not args.no_deploy, registry=args.registry, dry_run=args.dry_run, debug=args.debug)
 
 
-def execute(options):
+def execute(options: Options) -> int:
+    """Run the deploy pipeline with ``options``; exit code 0, or CommandError naming the failed step."""
     from pymacaron.deploy import DeployError
     from pymacaron.deploy.pipeline import run_pipeline
 
@@ -55,18 +62,19 @@ def execute(options):
     return 0
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """``pymacaron deploy``: run the pipeline the flags in ``args`` describe; exit code 0."""
     return execute(options_from(args))
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script ``pymdeploy``."""
     from pymacaron.cli import alias_main
 
     return alias_main(COMMAND, "pymdeploy", argv=argv, register=register)
 
 
-def deploy_pipeline(argv=None):
+def deploy_pipeline(argv: list[str] | None = None) -> int:
     """Console script ``deploy_pipeline`` (the seeds' name): pushing and deploying are opt-in.
 
     ``deploy_pipeline --push --deploy`` runs the whole pipeline; without them it tests and builds.
@@ -76,7 +84,7 @@ def deploy_pipeline(argv=None):
     from pymacaron.cli import run_command
     from pymacaron.deploy.pipeline import Options
 
-    p = argparse.ArgumentParser(prog="deploy_pipeline", description=deploy_pipeline.__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="deploy_pipeline", description=(deploy_pipeline.__doc__ or "").split("\n\n")[0])
     p.add_argument("--push", action="store_true", help="push the image (opt-in)")
     p.add_argument("--deploy", action="store_true", help="deploy it, then test the live service (opt-in)")
     p.add_argument("--no-build", action="store_true", help="reuse the newest local image instead of building")

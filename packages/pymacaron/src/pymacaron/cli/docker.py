@@ -9,12 +9,15 @@ without a Docker engine. Exit status 3: no Docker engine answers.
 
 from __future__ import annotations
 
+import argparse
+
 from pymacaron.cli._common import CommandError, summary
 
 COMMAND = "docker"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``docker`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="build (and push) the service's Docker image",
                               description=summary(__doc__))
     p.add_argument("--version", dest="image_version", default=None, metavar="V",
@@ -32,7 +35,8 @@ def register(subparsers):
     return p
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Build (and push) the image as ``args`` says and print its name (the pushed one when pushed); exit code 0."""
     from pymacaron.docker import DockerError, package
 
     if args.no_build and not (args.push or args.output):
@@ -48,7 +52,7 @@ def run(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script ``pymdocker``."""
     from pymacaron.cli import alias_main
 

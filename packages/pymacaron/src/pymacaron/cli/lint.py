@@ -9,14 +9,17 @@ Handlers are not imported (start the service, or run its tests, for that).
 
 from __future__ import annotations
 
+import argparse
 import os
+from typing import Any
 
 from pymacaron.cli._common import CommandError, summary
 
 COMMAND = "lint"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``lint`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="check specs strictly (exit 1 on any problem)",
                               description=summary(__doc__))
     p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files or folders of specs (default: ./apis)")
@@ -24,7 +27,7 @@ def register(subparsers):
     return p
 
 
-def spec_files(paths):
+def spec_files(paths: list[str] | None) -> list[str]:
     """The yaml files named by ``paths`` (folders walked, sorted); CommandError for a missing path."""
     files = []
     for path in paths or ["apis"]:
@@ -44,13 +47,14 @@ def spec_files(paths):
     return files
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Lint the specs ``args.specs`` names and print each problem; exit code 0 when none (else CommandError, 1)."""
     from pymacaron_core.spec.lint import lint_spec
 
     from pymacaron.bootstrap import builtin_definitions
 
     files = spec_files(args.specs)
-    problems = []
+    problems: list[Any] = []
     for path in files:
         problems += lint_spec(path, default_definitions=builtin_definitions())
     for problem in problems:

@@ -10,15 +10,21 @@ operations that have no ``x-bind-server`` yet.
 
 from __future__ import annotations
 
+import argparse
 import os
+from typing import TYPE_CHECKING
 
 from pymacaron.cli._common import CommandError, summary
 from pymacaron.cli.run import _port
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 COMMAND = "mock"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``mock`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="serve a spec's operations with example answers (a mock server)",
                               description=summary(__doc__))
     p.add_argument("spec", metavar="SPEC", help="the spec file, e.g. apis/shop.yaml (its name is the API's)")
@@ -28,7 +34,7 @@ def register(subparsers):
     return p
 
 
-def build_app(spec, port=8080, host="127.0.0.1", serve=True):
+def build_app(spec: str, port: int = 8080, host: str = "127.0.0.1", serve: bool = True) -> Flask:
     """The mock's Flask app (``serve``: run the development server until stopped)."""
     from flask import Flask
     from pymacaron_core.exceptions import SpecError
@@ -54,7 +60,7 @@ def build_app(spec, port=8080, host="127.0.0.1", serve=True):
         api = bootstrap.API(app, port=port)
         api.apis[name] = path
         api.apis["ping"] = os.path.join(bootstrap.BUILTIN_DIR, "ping.yaml")
-        api.mock = "all"
+        api.mock = "all"  # type: ignore[attr-defined]  # read by API._bind_mocks
         api.publish_apis()
         api.start(serve=name)
     except (SpecError, ConfigError) as e:
@@ -62,7 +68,8 @@ def build_app(spec, port=8080, host="127.0.0.1", serve=True):
     return app
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Serve the mock of ``args.spec`` on ``args.host``:``args.port`` until stopped; exit code 0."""
     from pymacaron.log import setup_logger
 
     setup_logger()

@@ -10,21 +10,30 @@ rendered with ``string.Template``). An existing non-empty folder is refused.
 
 from __future__ import annotations
 
+import argparse
 import keyword
 import os
 import re
 import string
+from collections.abc import Iterator
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from pymacaron.cli._common import CommandError, summary
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
 
-def requirement_range(version=None):
+
+def requirement_range(version: str | None = None) -> str:
     """'>=3.2.0,<4' for pymacaron 3.2.0: the version that wrote the service, up to its next major."""
     from pymacaron.__about__ import __version__
 
     version = version or __version__
-    major = int(re.match(r"\d+", version).group(0))
+    match = re.match(r"\d+", version)
+    if match is None:
+        raise ValueError(f"version {version!r} does not start with a number (e.g. '3.2.0')")
+    major = int(match.group(0))
     return f">={version},<{major + 1}"
 
 COMMAND = "new"
@@ -37,7 +46,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _RESERVED = {"server", "test", "testaccept", "apis", "pymacaron", "flask", "pytest", "yaml", "requests", "celery"}
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``new`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="write a new service folder (spec, handlers, server.py, config, tests)",
                               description=summary(__doc__))
     p.add_argument("name", metavar="NAME", help="the service's name, also its folder (a path: its last part "
@@ -50,7 +60,7 @@ def register(subparsers):
     return p
 
 
-def service_names(name):
+def service_names(name: str) -> tuple[str, str]:
     """NAME (a folder path) -> (service name, Python package name); CommandError when unusable."""
     base = os.path.basename(os.path.normpath(name))
     if not _NAME.match(base):
@@ -64,15 +74,15 @@ def service_names(name):
 
 
 
-def _templates():
+def _templates() -> Traversable:
     return resources.files("pymacaron") / "templates" / "new"
 
 
-def _read(path):
+def _read(path: Traversable) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _render(text, values, where):
+def _render(text: str, values: dict[str, str], where: str) -> str:
     try:
         return string.Template(text).substitute(values)
     except (KeyError, ValueError) as e:  # a template bug, not the user's
@@ -80,12 +90,13 @@ def _render(text, values, where):
             from None
 
 
-def render_service(name, package, openapi=DEFAULT_OPENAPI, with_async=False, target=None):
+def render_service(name: str, package: str, openapi: str = DEFAULT_OPENAPI, with_async: bool = False,
+                   target: str | None = None) -> dict[str, str]:
     """The files of a new service: {relative path: text}. Pure: nothing is written."""
     root = _templates()
     values = {"name": name, "package": package, "openapi": openapi}
 
-    def fragment(key, enabled):
+    def fragment(key: str, enabled: bool) -> str:
         return _render(_read(root / "fragments" / key), values, key) if enabled else ""
 
     extras = ["unit"] + (["async"] if with_async else []) + ([TARGET_EXTRAS[target]] if target else [])
@@ -106,7 +117,7 @@ def render_service(name, package, openapi=DEFAULT_OPENAPI, with_async=False, tar
     return files
 
 
-def _walk(folder, prefix=()):
+def _walk(folder: Traversable, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Traversable]]:
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.is_dir():
             yield from _walk(item, prefix + (item.name,))
@@ -114,7 +125,7 @@ def _walk(folder, prefix=()):
             yield prefix + (item.name,), item
 
 
-def _dest_part(part, name, package):
+def _dest_part(part: str, name: str, package: str) -> str:
     if part == "PACKAGE":
         return package
     if part.startswith("dot-"):
@@ -122,7 +133,7 @@ def _dest_part(part, name, package):
     return part.replace("NAME", name)
 
 
-def check_can_serve(files, name, openapi) -> None:
+def check_can_serve(files: dict[str, str], name: str, openapi: str) -> None:
     """CommandError when the spec written for ``openapi`` does not load (a broken template): nothing is written."""
     from pymacaron_core.exceptions import SpecError
     from pymacaron_core.spec.document import load_document
@@ -137,7 +148,7 @@ def check_can_serve(files, name, openapi) -> None:
                            f"and use '--openapi {other}' meanwhile") from None
 
 
-def write_service(folder, files) -> None:
+def write_service(folder: str, files: dict[str, str]) -> None:
     """Write ``files`` under ``folder`` (created; it must be missing or empty)."""
     if os.path.exists(folder):
         if not os.path.isdir(folder):
@@ -152,7 +163,8 @@ def write_service(folder, files) -> None:
             f.write(text)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Write the service folder ``args.name`` and print what to do next; exit code 0."""
     name, package = service_names(args.name)
     files = render_service(name, package, openapi=args.openapi, with_async=args.with_async, target=args.target)
     check_can_serve(files, name, args.openapi)

@@ -8,15 +8,22 @@ first line of the handler's docstring. The service is loaded as its unit tests l
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from pymacaron_core.spec.description import Operation
 
 from pymacaron.cli._common import summary
 
 COMMAND = "routes"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``routes`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="list the served operations: method, path, handler, decorators, "
                               "security, summary", description=summary(__doc__))
     p.add_argument("--path", default=None, metavar="DIR", help="the service's folder, holding server.py "
@@ -27,7 +34,7 @@ def register(subparsers):
     return p
 
 
-def _doc_line(dotted):
+def _doc_line(dotted: str) -> str:
     from pymacaron_core.imports import ImportProblem, resolve_dotted
 
     try:
@@ -40,7 +47,7 @@ def _doc_line(dotted):
 REQUIRES_AUTH = "pymacaron.auth.requires_auth"
 
 
-def _security(op):
+def _security(op: Operation) -> str:
     """The spec's ``security``, else the JWT that pymacaron's requires_auth decorator checks, else 'public'."""
     from pymacaron_core.spec.description import describe_requirement
 
@@ -49,7 +56,7 @@ def _security(op):
     return "JWT (requires_auth)" if op.decorate_server == REQUIRES_AUTH else "public"
 
 
-def operations(app):
+def operations(app: Flask) -> list[dict[str, Any]]:
     """One dict per served operation, sorted by path then method."""
     from pymacaron.cli._service import served_apis
 
@@ -64,7 +71,7 @@ def operations(app):
     return sorted(found, key=lambda r: (r["path"], r["method"]))
 
 
-def table(rows):
+def table(rows: list[dict[str, Any]]) -> str:
     """The routes as aligned text: one line per route, then its summary and docstring, indented."""
     head = ("METHOD", "PATH", "HANDLER", "DECORATORS", "SECURITY")
     cells = [(r["method"], r["path"], r["handler"], ", ".join(r["decorators"]) or "-", r["security"]) for r in rows]
@@ -78,7 +85,8 @@ def table(rows):
     return "\n".join(lines)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Load the service in ``args.path`` and print its routes (a table, or JSON with ``--json``); exit code 0."""
     import os
 
     from pymacaron.cli._service import load_app

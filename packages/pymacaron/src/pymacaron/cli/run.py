@@ -15,10 +15,13 @@ the multi-worker production server.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
 import sys
+from types import FrameType
+from typing import Any
 
 from pymacaron.cli._common import CommandError, summary
 
@@ -27,8 +30,7 @@ FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT"
                                                              "SIGUSR1", "SIGUSR2") if hasattr(signal, name))
 
 
-def _port(text):
-    import argparse
+def _port(text: str) -> int:
 
     try:
         port = int(text)
@@ -39,15 +41,15 @@ def _port(text):
     return port
 
 
-def _workers(text):
-    import argparse
+def _workers(text: str) -> int:
 
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of workers")
     return int(text)
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``run`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="start the service (development server, or --production)",
                               description=summary(__doc__))
     p.add_argument("--path", default=None, metavar="DIR", help="the service's folder, holding server.py "
@@ -67,7 +69,7 @@ def register(subparsers):
     return p
 
 
-def service_folder(path=None):
+def service_folder(path: str | None = None) -> str:
     """The absolute folder holding server.py (CommandError saying what to do otherwise)."""
     folder = os.path.abspath(path or os.getcwd())
     if not os.path.isdir(folder):
@@ -79,7 +81,8 @@ def service_folder(path=None):
     return folder
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Start the service of ``args.path``: development server (or ``--reload``), or ``--production``; its exit status."""
     if args.production and args.debug:
         args.parser.error("--debug is for the development server: it cannot be used with --production")
     if args.production and args.reload:
@@ -96,7 +99,8 @@ def run(args):
     return run_dev(folder, host=args.host, port=args.port, env=args.env, debug=args.debug)
 
 
-def run_reload(folder, host=None, port=None, env=None, debug=False):
+def run_reload(folder: str, host: str | None = None, port: int | None = None, env: str | None = None,
+               debug: bool = False) -> int:
     """``python server.py`` in ``folder``, restarted when its code, specs or config change (pymacaron.reload)."""
     from pymacaron.reload import serve_reloading
 
@@ -104,7 +108,8 @@ def run_reload(folder, host=None, port=None, env=None, debug=False):
     return serve_reloading(folder, dev_command(host, port, debug), env=child_env)
 
 
-def run_production(folder, host=None, port=None, workers=None, env=None):
+def run_production(folder: str, host: str | None = None, port: int | None = None, workers: int | None = None,
+                   env: str | None = None) -> int:
     """Hand over to ``pymacaron.serving.run_production`` (which normally replaces this process)."""
     try:
         from pymacaron import serving
@@ -113,16 +118,16 @@ def run_production(folder, host=None, port=None, workers=None, env=None):
                            "run without --production") from None
     if env:
         os.environ["PYM_ENV"] = env
-    kwargs = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
+    kwargs: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
     serving_error = getattr(serving, "ServingError", CommandError)
     try:
-        code = serving.run_production(folder, app="server:app", **kwargs)
+        code: object = serving.run_production(folder, app="server:app", **kwargs)
     except serving_error as e:
         raise CommandError(str(e)) from None
     return code if isinstance(code, int) else 0
 
 
-def dev_command(host=None, port=None, debug=False):
+def dev_command(host: str | None = None, port: int | None = None, debug: bool = False) -> list[str]:
     """The command line of the development server."""
     cmd = [sys.executable, "server.py"]
     if port is not None:
@@ -134,7 +139,7 @@ def dev_command(host=None, port=None, debug=False):
     return cmd
 
 
-def _terminal_sent(signum):
+def _terminal_sent(signum: int) -> bool:
     """True when SIGINT comes from the terminal: the child, in our foreground group, got it too."""
     if signum != signal.SIGINT:
         return False
@@ -144,7 +149,7 @@ def _terminal_sent(signum):
         return False
 
 
-def _die_with_parent():
+def _die_with_parent() -> None:
     """In the child (Linux): get SIGTERM if pymacaron dies without passing a signal on (SIGKILL)."""
     try:
         import ctypes
@@ -154,20 +159,21 @@ def _die_with_parent():
         pass
 
 
-def exit_status(returncode):
+def exit_status(returncode: int) -> int:
     """A child's return code as a shell exit status (killed by signal N -> 128+N)."""
     return 128 - returncode if returncode < 0 else returncode
 
 
-def run_dev(folder, host=None, port=None, env=None, debug=False):
+def run_dev(folder: str, host: str | None = None, port: int | None = None, env: str | None = None,
+            debug: bool = False) -> int:
     """Run ``python server.py`` in ``folder`` until it exits -> its exit status."""
     child_env = dict(os.environ)
     if env:
         child_env["PYM_ENV"] = env
     child_env.setdefault("PYTHONUNBUFFERED", "1")  # logs show up at once, even through a pipe
-    state = {"proc": None, "pending": []}
+    state: dict[str, Any] = {"proc": None, "pending": []}
 
-    def forward(signum, frame):
+    def forward(signum: int, frame: FrameType | None) -> None:
         if _terminal_sent(signum):
             return
         proc = state["proc"]

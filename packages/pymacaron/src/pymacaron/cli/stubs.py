@@ -9,6 +9,7 @@ command again after changing a spec.
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from pymacaron.cli._common import summary
@@ -17,7 +18,8 @@ COMMAND = "stubs"
 DEFAULT_OUT = "typings"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``stubs`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="write .pyi stubs of the models and clients (for mypy and editors)",
                               description=summary(__doc__))
     p.add_argument("--path", default=None, metavar="DIR", help="the service's folder, holding server.py "
@@ -29,7 +31,8 @@ def register(subparsers):
     return p
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Load the service in ``args.path`` and write the .pyi stubs of its models and clients under ``args.out``; exit code 0."""
     from pymacaron_core.apipool import ApiPool
 
     from pymacaron.cli._service import load_app

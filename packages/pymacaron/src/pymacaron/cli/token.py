@@ -7,13 +7,16 @@ the JWT secret) are read from the environment. The secret itself is never printe
 
 from __future__ import annotations
 
+import argparse
+
 from pymacaron.cli._common import CommandError, find_config_file, summary
 
 COMMAND = "token"
 DEFAULT_USER_ID = "test-jwt-token"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``token`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="print a JWT for tests (token:<jwt>)",
                               description=summary(__doc__))
     p.add_argument("--user-id", default=DEFAULT_USER_ID, metavar="ID",
@@ -24,7 +27,7 @@ def register(subparsers):
     return p
 
 
-def make_token(user_id=DEFAULT_USER_ID, env=None, cwd=None):
+def make_token(user_id: str = DEFAULT_USER_ID, env: str | None = None, cwd: str | None = None) -> str:
     """A signed JWT for ``user_id`` under the service's JWT settings."""
     if not user_id or not user_id.strip():
         raise CommandError("--user-id must not be empty")
@@ -43,12 +46,13 @@ def make_token(user_id=DEFAULT_USER_ID, env=None, cwd=None):
         raise CommandError(f"{path}: {e} (set jwt_secret, jwt_issuer and jwt_audience to make tokens)") from None
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Print ``token:<jwt>`` for ``args.user_id`` under the service's JWT settings; exit code 0."""
     print(f"token:{make_token(args.user_id, env=args.env)}")
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script ``get_test_jwt_token``."""
     from pymacaron.cli import alias_main
 

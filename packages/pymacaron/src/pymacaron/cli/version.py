@@ -7,6 +7,7 @@ HEAD and the first 6 characters of HEAD's hash.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 
 from pymacaron.cli._common import CommandError, git, git_root, summary
@@ -14,14 +15,15 @@ from pymacaron.cli._common import CommandError, git, git_root, summary
 COMMAND = "version"
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``version`` subcommand to ``subparsers``; returns its parser."""
     p = subparsers.add_parser(COMMAND, help="print the version tag of the current git clone",
                               description=summary(__doc__))
     p.set_defaults(func=run)
     return p
 
 
-def version_tag(cwd=None, now=None):
+def version_tag(cwd: str | None = None, now: datetime.datetime | None = None) -> str:
     """The version tag of the git clone holding ``cwd`` (CommandError outside git or without commits)."""
     root = git_root(cwd)
     try:
@@ -34,12 +36,13 @@ def version_tag(cwd=None, now=None):
     return f"{now:%y%m%d-%H%M}-{count}-{sha[:6]}"
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
+    """Print the version tag of the git clone holding the current folder; exit code 0."""
     print(version_tag())
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Console script ``pymversion``."""
     from pymacaron.cli import alias_main
 

@@ -20,6 +20,8 @@ import re
 import threading
 import time
 import traceback
+from collections.abc import Callable, Hashable
+from typing import Any
 
 DEFAULT_WINDOW_S = 60
 BURST = 3  # identical reports sent in a window before the next ones are only counted
@@ -27,7 +29,7 @@ MAX_IDS = 20  # error_ids of folded reports listed in a summary
 _VARYING = re.compile(r"(?i)\b[0-9a-f]*\d[0-9a-f-]{6,}\b|\d+")  # uuids and hex ids, then any number
 
 
-def window_seconds():
+def window_seconds() -> float:
     """``crash_report_fold_seconds`` of the loaded config (defaults to 60; 0: no folding)."""
     try:
         from pymacaron.config import config_loaded, get_config
@@ -41,7 +43,7 @@ def window_seconds():
     return value
 
 
-def fold_key(title, data, is_fatal):
+def fold_key(title: object, data: dict[str, Any], is_fatal: bool) -> tuple[object, ...]:
     """What makes two reports identical (see the module docstring)."""
     trace = data.get("trace")
     if isinstance(trace, traceback.TracebackException) and trace.stack:
@@ -49,7 +51,8 @@ def fold_key(title, data, is_fatal):
         exc_type = getattr(trace, "exc_type_str", None) or getattr(getattr(trace, "exc_type", None), "__name__", "")
         message = "".join(trace.format_exception_only())[-300:]
         return (is_fatal, "raised", exc_type, frame.filename, frame.lineno, _VARYING.sub("#", message))
-    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    found = data.get("response")
+    response: dict[str, Any] = found if isinstance(found, dict) else {}
     return (is_fatal, "title", response.get("status"), response.get("error_code"),
             _VARYING.sub("#", str(title))[:300])
 
@@ -57,24 +60,25 @@ def fold_key(title, data, is_fatal):
 class _Window:
     __slots__ = ("start", "sent", "count", "title", "ids", "reporter")
 
-    def __init__(self, start, title, reporter):
+    def __init__(self, start: float, title: str, reporter: Callable[[str, str], object]) -> None:
         self.start = start
         self.sent = 1
         self.count = 0
         self.title = title
-        self.ids = []
+        self.ids: list[str] = []
         self.reporter = reporter
 
 
 class Folder:
     """Open windows of identical reports (thread-safe)."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.lock = threading.Lock()
-        self.windows = {}
+        self.windows: dict[Hashable, _Window] = {}
 
-    def admit(self, key, reporter, window, error_id="", burst=BURST):
+    def admit(self, key: Hashable, reporter: Callable[[str, str], object], window: float, error_id: str = "",
+              burst: int = BURST) -> bool:
         """-> True to send this report (one of the first ``burst`` of a window: the title of the
         first is set afterwards with :meth:`titled`), False when it is folded into the open window."""
         if not window:
@@ -93,17 +97,17 @@ class Folder:
             self.windows[key] = _Window(now, "", reporter)
         return True
 
-    def titled(self, key, title) -> None:
+    def titled(self, key: Hashable, title: str) -> None:
         """The title (redacted, as sent) of the report that opened the window of ``key``."""
         with self.lock:
             current = self.windows.get(key)
             if current is not None and not current.title:
                 current.title = title
 
-    def due(self, window, everything=False):
+    def due(self, window: float, everything: bool = False) -> list[tuple[Callable[[str, str], object], str, dict[str, Any]]]:
         """-> [(reporter, title, summary data)] of the windows now over (all of them: ``everything``)."""
         now = self.clock()
-        out = []
+        out: list[tuple[Callable[[str, str], object], str, dict[str, Any]]] = []
         with self.lock:
             for key, w in list(self.windows.items()):
                 if not everything and window and now - w.start < window:

@@ -19,6 +19,8 @@ import logging
 import pprint
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, has_request_context, request
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -37,14 +39,16 @@ DEFAULT_SLOW_MS = 1000
 SLOW_ATTR = "_pym_report_slow_ms"
 _slow_reports_enabled = True
 
+ErrorDecorator = Callable[[dict[str, Any]], dict[str, Any]]  # rewrites an error body (a copy): error_decorator
 
-def set_slow_call_reporting(enabled) -> None:
+
+def set_slow_call_reporting(enabled: bool) -> None:
     """Turn slow-call reports on or off (off inside async workers)."""
     global _slow_reports_enabled
     _slow_reports_enabled = bool(enabled)
 
 
-def slow_call_limit_ms():
+def slow_call_limit_ms() -> float:
     """The global slow-call threshold: ``report_call_exceeding_ms`` of pym-config (1000 by default)."""
     config = _config_module._config
     if config is None:
@@ -53,14 +57,14 @@ def slow_call_limit_ms():
     return limit if isinstance(limit, (int, float)) and not isinstance(limit, bool) else DEFAULT_SLOW_MS
 
 
-def _handler_name(f):
+def _handler_name(f: Callable[..., Any]) -> str:
     op = getattr(f, "operation", None)
     if op is not None and getattr(op, "handler", None):
         return op.handler
     return f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', getattr(f, '__name__', '?'))}"
 
 
-def decorate_error_body(response, error_decorator=None):
+def decorate_error_body(response: WerkzeugResponse, error_decorator: ErrorDecorator | None = None) -> dict[str, Any]:
     """Give a JSON error body its ``error_id``, pass it through ``error_decorator``.
 
     Returns the body as a dict (``{}`` for a body that is not a JSON object); the
@@ -85,7 +89,7 @@ def decorate_error_body(response, error_decorator=None):
     return body
 
 
-def _apply_decorator(error_decorator, body):
+def _apply_decorator(error_decorator: ErrorDecorator, body: dict[str, Any]) -> dict[str, Any]:
     try:
         result = error_decorator(copy.deepcopy(body))
     except Exception as e:
@@ -104,18 +108,19 @@ def _apply_decorator(error_decorator, body):
     return result
 
 
-def generate_crash_handler_decorator(error_decorator=None):
+def generate_crash_handler_decorator(
+        error_decorator: ErrorDecorator | None = None) -> Callable[[Callable[..., Any]], Callable[..., WerkzeugResponse]]:
     """The decorator put around each served endpoint (``error_decorator(dict) -> dict`` rewrites error bodies)."""
 
-    def decorator(f):
+    def decorator(f: Callable[..., Any]) -> Callable[..., WerkzeugResponse]:
         handler_name = _handler_name(f)
         function_name = handler_name.rsplit(".", 1)[-1]
         own_limit = getattr(getattr(f, "handler", None) or f, SLOW_ATTR, None)
 
         @functools.wraps(f)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> WerkzeugResponse:
             t0 = time.perf_counter()
-            caught = None
+            caught: Exception | None = None
             try:
                 result = f(*args, **kwargs)
             except Exception as e:
@@ -139,8 +144,10 @@ def generate_crash_handler_decorator(error_decorator=None):
     return decorator
 
 
-def _after_error_or_slow_call(response, error_decorator, caught, handler_name, function_name, elapsed_ms, limit,
-                              args, kwargs):
+def _after_error_or_slow_call(response: WerkzeugResponse, error_decorator: ErrorDecorator | None,
+                              caught: BaseException | None, handler_name: str, function_name: str,
+                              elapsed_ms: float, limit: float, args: tuple[Any, ...],
+                              kwargs: dict[str, Any]) -> None:
     body = decorate_error_body(response, error_decorator) if response.status_code >= 400 else {}
     if caught is None and has_request_context():
         caught = request.environ.get(EXCEPTION_KEY)
@@ -154,19 +161,21 @@ def _after_error_or_slow_call(response, error_decorator, caught, handler_name, f
                         title=f"{handler_name}() calltime exceeded {limit:g} millisec! (took {elapsed_ms:.0f} ms)")
 
 
-def crash_handler(f):
+def crash_handler(f: Callable[..., Any]) -> Callable[..., WerkzeugResponse]:
     """The crash handler without error decorator, usable on any Flask view."""
     return generate_crash_handler_decorator()(f)
 
 
-def report_response(response, body, caught, elapsed_ms, title, fatal=True, function=None, params=None):
+def report_response(response: WerkzeugResponse, body: dict[str, Any], caught: BaseException | None,
+                    elapsed_ms: float, title: str, fatal: bool = True, function: str | None = None,
+                    params: object = None) -> str | None:
     """Report ``response`` (its error ``body``, the exception ``caught``); FATAL unless ``fatal=False``.
 
     -> the report's title, or None if it was not sent (reporting off, or folded into an identical one).
     """
     end = datetime.datetime.now(datetime.timezone.utc)
     start = end - datetime.timedelta(milliseconds=elapsed_ms)
-    data = {
+    data: dict[str, Any] = {
         "error_id": str(body.get("error_id", "") or ""),
         "time": {"start": start.isoformat(), "end": end.isoformat(), "microsecs": elapsed_ms * 1000},
         "response": {
@@ -190,7 +199,7 @@ def report_response(response, body, caught, elapsed_ms, title, fatal=True, funct
     return send_report(title, data, is_fatal=fatal)
 
 
-def report_slow(max_ms=None):
+def report_slow(max_ms: float | Callable[..., Any] | None = None) -> Callable[..., Any]:
     """Report calls of the decorated function slower than ``max_ms`` (default: report_call_exceeding_ms).
 
     ``@report_slow``, ``@report_slow()`` and ``@report_slow(max_ms=200)`` all work. On an
@@ -201,9 +210,9 @@ def report_slow(max_ms=None):
     if max_ms is not None and (isinstance(max_ms, bool) or not isinstance(max_ms, (int, float)) or max_ms < 0):
         raise ValueError(f"report_slow(max_ms=...) takes a number of milliseconds >= 0, got {max_ms!r}")
 
-    def decorator(f):
+    def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(f)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return f(*args, **kwargs)

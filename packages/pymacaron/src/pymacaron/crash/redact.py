@@ -27,6 +27,11 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Request
 
 MASK = "****"
 MIN_SECRET_LEN = 4
@@ -45,10 +50,10 @@ _WORD = re.compile(r"[^\s\[\](){}<>,;:'\"]+")
 _KEEP = re.compile(r"[A-Z][A-Z0-9_]*|[\d.]+")
 
 
-class _Unknown(frozenset):
+class _Unknown(frozenset[str]):
     """The secrets could not be listed: mask everything that could be one."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "UNKNOWN_SECRETS"
 
 
@@ -58,12 +63,12 @@ _JSON_PAIR_AT = re.compile(rb'"([^"\\]{1,128})"\s*:\s*("(?:[^"\\]|\\.){0,10000}"
 _WORD_STARTS = (b"pass", b"secret", b"token", b"authorization", b"cookie", b"api", b"private", b"credential")
 
 
-def is_secret_key(key):
+def is_secret_key(key: object) -> bool:
     """True for a field name that holds a secret (password, api_key, Authorization...)."""
     return isinstance(key, str) and _SECRET_KEY.search(key) is not None
 
 
-def _mask_kv(match):
+def _mask_kv(match: re.Match[str]) -> str:
     head, value = match.group(1), match.group(2)
     key = head.rstrip(" \t\"':=")
     if key.isupper() and "=" not in head:
@@ -73,7 +78,7 @@ def _mask_kv(match):
     return head + MASK
 
 
-def _config_secrets():
+def _config_secrets() -> frozenset[str]:
     try:
         from pymacaron.config import config_loaded, get_config
 
@@ -84,7 +89,7 @@ def _config_secrets():
     return frozenset()
 
 
-def _collect_fields(obj, out, depth=0):
+def _collect_fields(obj: Any, out: set[str], depth: int = 0) -> None:
     """Values of secret-named keys anywhere in ``obj``."""
     if depth > 30:
         return
@@ -99,7 +104,7 @@ def _collect_fields(obj, out, depth=0):
             _collect_fields(value, out, depth + 1)
 
 
-def _scan_raw_body(raw, found):
+def _scan_raw_body(raw: bytes, found: set[Any]) -> None:
     """Values of secret-named keys in a JSON body too large (or too broken) to parse: by shape.
 
     Each place a secret word appears (bytes.find: C speed) is checked for a
@@ -130,8 +135,8 @@ def _scan_raw_body(raw, found):
                     pass
 
 
-def _read_request_secrets(request):
-    found = set()
+def _read_request_secrets(request: Request) -> frozenset[str]:
+    found: set[Any] = set()
     auth = request.headers.get("Authorization")
     if auth:
         found.add(auth)
@@ -165,7 +170,7 @@ def _read_request_secrets(request):
                      and v.lower() not in ("bearer", "basic"))
 
 
-def request_secrets():
+def request_secrets() -> frozenset[str]:
     """Secret values sent with the current request (none outside a request)."""
     try:
         from flask import has_request_context, request
@@ -181,7 +186,7 @@ def request_secrets():
         return UNKNOWN
 
 
-def secret_values():
+def secret_values() -> list[str] | frozenset[str]:
     """Every value to mask now, longest first (so a secret containing another is masked whole);
     UNKNOWN when they cannot be listed."""
     config, sent = _config_secrets(), request_secrets()
@@ -190,13 +195,13 @@ def secret_values():
     return sorted((v for v in config | sent if len(v) >= MIN_SECRET_LEN), key=len, reverse=True)
 
 
-def mask_words(text):
+def mask_words(text: str) -> str:
     """Fail-closed masking: every word that could be a secret (see the module docstring)."""
     return _WORD.sub(lambda m: m.group(0) if len(m.group(0)) < MIN_SECRET_LEN or _KEEP.fullmatch(m.group(0))
                      else MASK, text)
 
 
-def redact_text(text, secrets=None):
+def redact_text(text: str, secrets: Collection[str] | None = None) -> str:
     """``text`` with known secret values and credential-shaped substrings masked."""
     if not isinstance(text, str) or not text:
         return text
@@ -215,7 +220,7 @@ def redact_text(text, secrets=None):
         return MASK
 
 
-def mask_config_secrets(text):
+def mask_config_secrets(text: str) -> str:
     """``text`` with the configuration's secret values masked (for Error JSON sent to callers)."""
     if not isinstance(text, str) or not text:
         return text
@@ -228,14 +233,14 @@ def mask_config_secrets(text):
     return text
 
 
-def redact(obj, secrets=None, _depth=0):
+def redact(obj: Any, secrets: Collection[str] | None = None, _depth: int = 0) -> Any:
     """A copy of ``obj`` (dicts, lists, strings) with secrets masked."""
     if secrets is None:
         secrets = secret_values()
     if _depth > 50:
         return MASK
     if isinstance(obj, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in obj.items():
             if is_secret_key(key) and value not in (None, "", [], {}):
                 out[key] = MASK
@@ -249,7 +254,7 @@ def redact(obj, secrets=None, _depth=0):
     return obj
 
 
-def format_exception(exc, limit=30):
+def format_exception(exc: BaseException, limit: int | None = 30) -> str:
     """The traceback of ``exc`` as text, secrets masked (for log lines)."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=limit))
     return redact_text(text)

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron.config import ConfigError, get_config
 from pymacaron.crash.reporters import _ENV_NAME, EmailReporter, FanOutReporter, SlackReporter
 from pymacaron.crash.reporting import default_reporter
+
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
 
 log = logging.getLogger("pymacaron.crash")
 
@@ -33,7 +38,7 @@ ARG_NAMES = {"from": "sender", "to": "recipients"}
 SECRET_KEYS = ("password", "webhook_url")
 
 
-def build_reporter(config=None):
+def build_reporter(config: PyMacaronConfig | None = None) -> Callable[[str, str], object] | None:
     """See :func:`pymacaron.crash.reporters.reporter_from_config`."""
     config = config if config is not None else get_config()
     section = config.get("crash_reports")
@@ -44,14 +49,15 @@ def build_reporter(config=None):
         raise ConfigError(f"{where}: crash_reports must be a mapping with slack: and/or email: "
                           f"(see pymacaron.crash.reporters), got {section!r}")
     _check_keys(section, SECTION_KEYS, (), where, "crash_reports")
-    from_env, missing = set(), []
+    from_env: set[str] = set()
+    missing: list[tuple[str, str]] = []
     section = _resolve(section, set(config.get("env_secrets") or []), "crash_reports", from_env, missing)
     if missing:
         lines = "\n  ".join(f"${var} (for '{path}')" for var, path in missing)
         raise ConfigError(f"{where}: environment variable(s) listed in env_secrets are not set:\n  {lines}\n"
                           f"Export them before starting the service (e.g. export {missing[0][0]}=...), "
                           "or remove them from env_secrets.")
-    reporters = [default_reporter] if section.get("log") else []
+    reporters: list[Callable[[str, str], object]] = [default_reporter] if section.get("log") else []
     slack = section.get("slack")
     if slack is not None:
         if isinstance(slack, str):
@@ -66,7 +72,7 @@ def build_reporter(config=None):
     return reporters[0] if len(reporters) == 1 else FanOutReporter(reporters)
 
 
-def _resolve(value, names, path, from_env, missing):
+def _resolve(value: Any, names: set[str], path: str, from_env: set[str], missing: list[tuple[str, str]]) -> Any:
     """``value`` with every string naming an env secret replaced by the variable's value."""
     if isinstance(value, dict):
         return {k: _resolve(v, names, f"{path}.{k}", from_env, missing) for k, v in value.items()}

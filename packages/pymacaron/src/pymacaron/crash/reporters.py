@@ -58,10 +58,15 @@ import re
 import smtplib
 import ssl as _ssl
 from email.message import EmailMessage
+from collections.abc import Callable, Iterable, Sequence
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
 
 log = logging.getLogger("pymacaron.crash")
 
@@ -87,20 +92,22 @@ class ReporterError(Exception):
 
 
 class SlackReporterError(ReporterError):
-    pass
+    """Slack did not take a report: unreachable, too slow, or an HTTP error (the webhook URL is never shown)."""
 
 
 class EmailReporterError(ReporterError):
-    pass
+    """The SMTP server did not take a report: login, TLS, refused recipients, timeout..."""
 
 
 class FanOutReporterError(ReporterError):
-    def __init__(self, message, errors):
+    """Some reporters of a FanOutReporter failed (the others sent the report); ``errors``: [(reporter, exception)]."""
+
+    def __init__(self, message: str, errors: list[tuple[Callable[[str, str], object], Exception]]) -> None:
         super().__init__(message)
         self.errors = errors  # [(reporter, exception), ...]
 
 
-def _positive_number(value, what):
+def _positive_number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError(f"{what} must be a positive number of seconds, got {value!r}")
     return value
@@ -109,13 +116,13 @@ def _positive_number(value, what):
 # -- Slack ----------------------------------------------------------------------
 
 
-def _slack_escape(text):
+def _slack_escape(text: str) -> str:
     # Slack's three control characters, and no ``` that would close the code block early.
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("```", "``\u200b`")
 
 
-def _excerpt(message, max_chars):
+def _excerpt(message: str, max_chars: int) -> tuple[str, str]:
     """(text, note): the report, cut to max_chars with its most useful fields first."""
     if len(message) <= max_chars:
         return message, ""
@@ -138,7 +145,8 @@ def _excerpt(message, max_chars):
 class SlackReporter:
     """Post each crash report to a Slack incoming webhook."""
 
-    def __init__(self, webhook_url, channel=None, username=None, timeout=5, max_chars=3500):
+    def __init__(self, webhook_url: str, channel: str | None = None, username: str | None = None,
+                 timeout: float = 5, max_chars: int = 3500) -> None:
         parts = urlsplit(webhook_url) if isinstance(webhook_url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             shown = f" {webhook_url!r}" if isinstance(webhook_url, str) and _ENV_NAME.match(webhook_url) else ""
@@ -155,10 +163,11 @@ class SlackReporter:
         self.timeout = _positive_number(timeout, "timeout")
         self.max_chars = max_chars
 
-    def __repr__(self):  # never the URL: its path is the credential
+    def __repr__(self) -> str:  # never the URL: its path is the credential
         return f"SlackReporter(host={self.host!r}, channel={self.channel!r})"
 
-    def payload(self, title, message):
+    def payload(self, title: str, message: str) -> dict[str, str]:
+        """The JSON posted to the webhook: the title in bold and the report (cut to ``max_chars``) in a code block."""
         excerpt, note = _excerpt(message, self.max_chars)
         text = f"*{_slack_escape(title)}*\n```\n{_slack_escape(excerpt)}\n```"
         if note:
@@ -170,12 +179,12 @@ class SlackReporter:
             payload["username"] = self.username
         return payload
 
-    def _scrub(self, text):
+    def _scrub(self, text: str) -> str:
         for part in self._secret_parts:
             text = text.replace(part, "/****")
         return text
 
-    def __call__(self, title, message):
+    def __call__(self, title: str, message: str) -> None:
         where = f"the Slack webhook at {self.host}"
         try:
             r = requests.post(self.webhook_url, json=self.payload(title, message),
@@ -192,7 +201,7 @@ class SlackReporter:
             raise SlackReporterError(f"{where} answered HTTP {r.status_code} {body!r}" + (f": {hint}" if hint else ""))
 
 
-def _reason(e):
+def _reason(e: Exception) -> str:
     """The useful end of a requests error ("Failed to establish a new connection: ... refused")."""
     reason = getattr(e.args[0], "reason", None) if e.args else None  # urllib3's MaxRetryError
     text = str(reason or e)
@@ -202,14 +211,14 @@ def _reason(e):
 # -- e-mail ----------------------------------------------------------------------
 
 
-def _is_loopback(host):
+def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
 
 
-def _one_line(text, limit=250):
+def _one_line(text: object, limit: int = 250) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -217,8 +226,10 @@ def _one_line(text, limit=250):
 class EmailReporter:
     """E-mail each crash report: subject = title, body = the JSON report (plain text)."""
 
-    def __init__(self, host, port=None, sender=None, recipients=None, username=None, password=None,
-                 starttls=False, ssl=False, timeout=10, cafile=None):
+    def __init__(self, host: str, port: int | None = None, sender: str | None = None,
+                 recipients: str | Sequence[str] | None = None, username: str | None = None,
+                 password: str | None = None, starttls: bool = False, ssl: bool = False, timeout: float = 10,
+                 cafile: str | None = None) -> None:
         if not host or not isinstance(host, str):
             raise ValueError(f"host must be the SMTP server's name, got {host!r}")
         if not isinstance(sender, str) or "@" not in sender:
@@ -244,10 +255,11 @@ class EmailReporter:
         if password and not (starttls or ssl) and not _is_loopback(host):
             log.warning("%r sends the SMTP password unencrypted: set starttls (or ssl)", self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"EmailReporter(host={self.host!r}, port={self.port}, to={self.recipients!r})"
 
-    def build_message(self, title, message):
+    def build_message(self, title: str, message: str) -> EmailMessage:
+        """The e-mail of one report: subject the title (one line), plain-text body the report."""
         msg = EmailMessage()
         msg["Subject"] = _one_line(title)
         msg["From"] = self.sender
@@ -263,7 +275,7 @@ class EmailReporter:
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context), context
         return smtplib.SMTP(self.host, self.port, timeout=self.timeout), context
 
-    def __call__(self, title, message):
+    def __call__(self, title: str, message: str) -> None:
         where = f"SMTP server {self.host}:{self.port}"
         msg = self.build_message(title, message)
         try:
@@ -298,11 +310,11 @@ class EmailReporter:
                                      f"{_refusals(refused)}")
 
 
-def _text(value):
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _refusals(recipients):
+def _refusals(recipients: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(f"{addr} ({code} {_text(text)})" for addr, (code, text) in recipients.items())
 
 
@@ -312,16 +324,16 @@ def _refusals(recipients):
 class FanOutReporter:
     """Send each report through every reporter; a failure never stops the others."""
 
-    def __init__(self, reporters):
+    def __init__(self, reporters: Iterable[Callable[[str, str], object]]) -> None:
         self.reporters = list(reporters)
         if not self.reporters or not all(callable(r) for r in self.reporters):
             raise ValueError(f"FanOutReporter needs a list of reporter(title, message) callables, got {reporters!r}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FanOutReporter({self.reporters!r})"
 
-    def __call__(self, title, message):
-        errors = []
+    def __call__(self, title: str, message: str) -> None:
+        errors: list[tuple[Callable[[str, str], object], Exception]] = []
         for reporter in self.reporters:
             try:
                 reporter(title, message)
@@ -333,14 +345,14 @@ class FanOutReporter:
                                       errors)
 
 
-def _name(reporter):
+def _name(reporter: object) -> str:
     return getattr(reporter, "__name__", None) or repr(reporter)
 
 
 # -- pym-config.yaml ---------------------------------------------------------------
 
 
-def reporter_from_config(config=None):
+def reporter_from_config(config: PyMacaronConfig | None = None) -> Callable[[str, str], object] | None:
     """The reporter that ``crash_reports`` in pym-config.yaml describes (see above), or None.
 
     ``config`` defaults to :func:`pymacaron.config.get_config`. Raises ConfigError, naming the

@@ -23,6 +23,9 @@ import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable, Collection
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 
@@ -31,6 +34,9 @@ from pymacaron.crash import sender
 from pymacaron.crash.folding import fold_key
 from pymacaron.crash.redact import MAX_BODY_SCAN, format_exception, redact, redact_text, secret_values
 
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
+
 log = logging.getLogger("pymacaron.crash")
 
 FATAL_PREFIX = "FATAL BACKEND ERROR"
@@ -38,17 +44,17 @@ NON_FATAL_PREFIX = "NON-FATAL BACKEND ERROR"
 CLAIMS_IN_REPORT = ("name", "email", "is_expert", "is_admin", "is_support", "is_tester", "language")
 
 
-def default_reporter(title, message) -> None:
+def default_reporter(title: str, message: str) -> None:
     """Log the report (the reporter used unless API(error_reporter=...) names another)."""
     log.error("error: %s", title)
     log.error("details:\n%s", message)
 
 
-_reporter = default_reporter
+_reporter: Callable[[str, str], object] = default_reporter
 _sync = False
 
 
-def set_error_reporter(callback=None) -> None:
+def set_error_reporter(callback: Callable[[str, str], object] | None = None) -> None:
     """Install ``callback(title, message)`` as the crash reporter (None: the default, which logs)."""
     global _reporter
     if callback is not None and not callable(callback):
@@ -56,17 +62,19 @@ def set_error_reporter(callback=None) -> None:
     _reporter = callback or default_reporter
 
 
-def get_error_reporter():
+def get_error_reporter() -> Callable[[str, str], object]:
+    """The installed crash reporter, ``reporter(title, message)`` (default_reporter unless set)."""
     return _reporter
 
 
-def set_synchronous_reporting(enabled) -> None:
+def set_synchronous_reporting(enabled: bool) -> None:
     """Call the reporter in the reporting thread (e.g. in a worker that must not exit early)."""
     global _sync
     _sync = bool(enabled)
 
 
-def reporting_enabled():
+def reporting_enabled() -> bool:
+    """False when ``NO_ERROR_REPORTING=1`` or ``report_errors: false`` turns reports off (DO_REPORT_ERROR wins)."""
     if os.environ.get("DO_REPORT_ERROR"):
         return True
     if os.environ.get("NO_ERROR_REPORTING") == "1":
@@ -75,7 +83,7 @@ def reporting_enabled():
     return config is None or config.get("report_errors", True) is not False
 
 
-def _config():
+def _config() -> PyMacaronConfig | None:
     try:
         from pymacaron.config import config_loaded, get_config
 
@@ -84,18 +92,18 @@ def _config():
         return None
 
 
-def _app_name():
+def _app_name() -> str:
     config = _config()
     return (config.get("name", "") or "") if config is not None else ""
 
 
-def populate_error_report(data):
+def populate_error_report(data: dict[str, Any]) -> dict[str, Any]:
     """Add what is known about the current call, user, endpoint and server to ``data``."""
     from pymacaron_core.context import get_call_id, get_call_path
 
     data.setdefault("call_id", get_call_id() or "")
     data.setdefault("call_path", get_call_path() or "")
-    user = {"id": "", "is_auth": 0, "ip": ""}
+    user: dict[str, Any] = {"id": "", "is_auth": 0, "ip": ""}
     try:
         from pymacaron.auth import get_user_token_data
 
@@ -129,7 +137,7 @@ def populate_error_report(data):
     return data
 
 
-def _body_for_report(limit=10000):
+def _body_for_report(limit: int = 10000) -> str:
     """The request body (secret fields masked), as text, at most ``limit`` characters."""
     try:
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -149,7 +157,7 @@ def _body_for_report(limit=10000):
         return redact_text(raw[:limit].decode("utf-8", "replace"))
 
 
-def _server_info(api_name):
+def _server_info(api_name: str) -> dict[str, Any] | None:
     if not api_name:
         return None
     info = {"fqdn": socket.getfqdn(), "port": request.environ.get("SERVER_PORT", ""), "api_name": api_name,
@@ -164,7 +172,7 @@ def _server_info(api_name):
     return info
 
 
-def format_title(title, data, is_fatal, secrets=None):
+def format_title(title: object, data: dict[str, Any], is_fatal: bool, secrets: Collection[str] | None = None) -> str:
     """The one-line title of a report (``title`` is redacted, the rest is ours)."""
     prefix = FATAL_PREFIX if is_fatal else NON_FATAL_PREFIX
     name = _app_name()
@@ -176,7 +184,8 @@ def format_title(title, data, is_fatal, secrets=None):
     return f"{prefix} {detail}: {redact_text(str(title), secrets)}"
 
 
-def report_error(title=None, data=None, caught=None, is_fatal=False):
+def report_error(title: str | None = None, data: dict[str, Any] | None = None, caught: object = None,
+                 is_fatal: bool = False) -> str | None:
     """Send a report (NON-FATAL unless ``is_fatal``); returns its title, or None if reporting is off.
 
     ``data`` is copied, never changed. ``caught``: the exception (or object) behind the report.
@@ -184,7 +193,7 @@ def report_error(title=None, data=None, caught=None, is_fatal=False):
     return send_report(title, _own_copy(data) if data else {}, caught, is_fatal)
 
 
-def send_report(title, data, caught=None, is_fatal=False):
+def send_report(title: str | None, data: dict[str, Any], caught: Any = None, is_fatal: bool = False) -> str | None:
     """report_error() on a ``data`` dict the caller hands over (it must not change it afterwards).
 
     -> the report's title, or None when reporting is off or the report was folded into
@@ -221,7 +230,7 @@ def send_report(title, data, caught=None, is_fatal=False):
     if "stack" not in data:
         data["stack"] = _capture_stack()
 
-    def message():  # built by the sender, off the request path
+    def message() -> str:  # built by the sender, off the request path
         return json.dumps(redact(_render(data), secrets), sort_keys=True, indent=4, default=str)
 
     if _sync:
@@ -234,9 +243,9 @@ def send_report(title, data, caught=None, is_fatal=False):
 _PLAIN = (str, int, float, bool, type(None), traceback.TracebackException, traceback.StackSummary)
 
 
-def _own_copy(data):
+def _own_copy(data: dict[str, Any]) -> dict[str, Any]:
     """A copy the caller cannot change while the report waits in the queue."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, _PLAIN):
             out[key] = value
@@ -248,18 +257,18 @@ def _own_copy(data):
     return out
 
 
-def capture_trace(exc, limit=30):
+def capture_trace(exc: BaseException, limit: int | None = 30) -> traceback.TracebackException:
     """The traceback of ``exc``, captured now, formatted later (off the request path)."""
     return traceback.TracebackException(type(exc), exc, exc.__traceback__, limit=limit, lookup_lines=False)
 
 
-def _in_crash_package(frame):
+def _in_crash_package(frame: FrameType) -> bool:
     return "pymacaron/crash/" in frame.f_code.co_filename.replace(os.sep, "/")
 
 
-def _capture_stack(limit=30):
+def _capture_stack(limit: int = 30) -> traceback.StackSummary:
     """Where report_error was called from (the frames of pymacaron.crash left out)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and _in_crash_package(frame):
         frame = frame.f_back
     stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=limit, lookup_lines=False)
@@ -267,7 +276,7 @@ def _capture_stack(limit=30):
     return stack
 
 
-def _render(data):
+def _render(data: dict[str, Any]) -> dict[str, Any]:
     """Captured traces and stacks -> lists of lines, as in v1's reports."""
     out = dict(data)
     for key, value in data.items():
@@ -278,9 +287,9 @@ def _render(data):
     return out
 
 
-def _calling_function():
+def _calling_function() -> str:
     """Name of the function that called report_error (first frame outside pymacaron.crash)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and _in_crash_package(frame):
         frame = frame.f_back
     return frame.f_code.co_name if frame is not None else ""

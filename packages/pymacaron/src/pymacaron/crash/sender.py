@@ -19,6 +19,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable, Hashable
 
 from pymacaron.crash import folding
 from pymacaron.crash.redact import format_exception
@@ -29,8 +30,11 @@ QUEUE_SIZE = 1000
 EXIT_FLUSH_SECONDS = 10.0
 FOLD_TICK_SECONDS = 1.0  # how often the sender looks for fold windows that are over
 
+Reporter = Callable[[str, str], object]  # reporter(title, message): sends one crash report
+Message = str | Callable[[], str]  # the report's text, or a function building it in the sender's thread
 
-def deliver(reporter, title, message) -> None:
+
+def deliver(reporter: Reporter, title: str, message: Message) -> None:
     """Call ``reporter(title, message)`` (``message`` may be a function building it); log, never raise."""
     if callable(message):
         try:
@@ -48,13 +52,13 @@ def deliver(reporter, title, message) -> None:
 class Sender:
     """A bounded queue of (reporter, title, message) and the thread that sends them."""
 
-    def __init__(self, maxsize=QUEUE_SIZE):
-        self.queue = queue.Queue(maxsize=maxsize)
-        self.thread = None
+    def __init__(self, maxsize: int = QUEUE_SIZE) -> None:
+        self.queue: queue.Queue[tuple[Reporter, str, Message]] = queue.Queue(maxsize=maxsize)
+        self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self.dropped = 0
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             try:
                 reporter, title, message = self.queue.get(timeout=FOLD_TICK_SECONDS)
@@ -66,14 +70,16 @@ class Sender:
             finally:
                 self.queue.task_done()
 
-    def _ensure_thread(self):
+    def _ensure_thread(self) -> None:
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
                 thread = threading.Thread(target=self._run, name="pymacaron-crash-reporter", daemon=True)
                 thread.start()  # RuntimeError at interpreter shutdown: the caller sends inline
                 self.thread = thread
 
-    def submit(self, reporter, title, message) -> None:
+    def submit(self, reporter: Reporter, title: str, message: Message) -> None:
+        """Queue one report for the sender thread (sent inline at interpreter shutdown; dropped, and logged,
+        when the queue is full)."""
         try:
             self._ensure_thread()
         except RuntimeError:
@@ -85,7 +91,7 @@ class Sender:
             self.dropped += 1
             log.error("crash report queue full (%d reports waiting): dropped report %r", self.queue.qsize(), title)
 
-    def flush(self, timeout=5.0):
+    def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued report was delivered; False if ``timeout`` seconds passed first."""
         deadline = time.monotonic() + timeout
         done = self.queue.all_tasks_done
@@ -102,20 +108,22 @@ _sender = Sender()
 _folder = folding.Folder()
 
 
-def submit(reporter, title, message) -> None:
+def submit(reporter: Reporter, title: str, message: Message) -> None:
+    """Queue one report on the process's sender (see :meth:`Sender.submit`)."""
     _sender.submit(reporter, title, message)
 
 
-def fold(key, reporter, error_id=""):
+def fold(key: Hashable, reporter: Reporter, error_id: str = "") -> bool:
     """True: send the report of ``key`` now; False: it is folded (counted) into an open window."""
     return _folder.admit(key, reporter, folding.window_seconds(), error_id)
 
 
-def folded_title(key, title) -> None:
+def folded_title(key: Hashable, title: str) -> None:
+    """Record ``title`` (as sent) as the title of the fold window ``key`` opened, for its summary."""
     _folder.titled(key, title)
 
 
-def submit_folded(everything=False) -> None:
+def submit_folded(everything: bool = False) -> None:
     """Queue the summaries of the fold windows that are over (all of them: ``everything``)."""
     for reporter, title, data in _folder.due(folding.window_seconds(), everything):
         message = json.dumps(data, sort_keys=True, indent=4, default=str)
@@ -129,26 +137,26 @@ def forget_folds() -> None:
     _folder = folding.Folder()
 
 
-def flush_reports(timeout=5.0):
+def flush_reports(timeout: float = 5.0) -> bool:
     """Block until queued reports, and the summaries of folded ones, are delivered (at most ``timeout``
     seconds); True if all were."""
     submit_folded(everything=True)
     return _sender.flush(timeout)
 
 
-def _flush_at_exit():
+def _flush_at_exit() -> None:
     submit_folded(everything=True)
     if _sender.queue.unfinished_tasks and not _sender.flush(EXIT_FLUSH_SECONDS):
         log.error("exiting with %d crash report(s) not delivered after %ss",
                   _sender.queue.unfinished_tasks, EXIT_FLUSH_SECONDS)
 
 
-def _flush_when_child_exits():
+def _flush_when_child_exits() -> None:
     # a multiprocessing child (granian's workers) ends with os._exit(), skipping atexit: its finalizers run
     multiprocessing.util.Finalize(None, _flush_at_exit, exitpriority=100)
 
 
-def _reset_after_fork():
+def _reset_after_fork() -> None:
     global _sender, _folder
     _sender = Sender()
     _folder = folding.Folder()

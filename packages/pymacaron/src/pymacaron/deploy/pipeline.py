@@ -24,15 +24,23 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pymacaron.deploy.targets import JWT_KEYS, DeployContext, DeployError, DeployResult, Progress, load_target
+
+if TYPE_CHECKING:
+    from pymacaron.config import PyMacaronConfig
+    from pymacaron.docker import Engine
 
 UNIT_TEST_DIR = "test"
 
 
 @dataclass
 class Options:
+    """What ``pymacaron deploy`` does: its flags (the pym-config env, the image version, which steps run)."""
+
     env: str | None = None
     version: str | None = None
     unit_tests: bool = True
@@ -48,16 +56,19 @@ class Options:
 
 @dataclass
 class Step:
+    """One step of the pipeline: its title, why it is skipped (None: it runs), what runs it, its plan lines."""
+
     title: str
     skip: str | None  # why it is skipped, or None
-    run: object = field(repr=False, default=None)
-    plan: list = field(default_factory=list)
+    run: Callable[[], None] | None = field(repr=False, default=None)
+    plan: list[str] = field(default_factory=list)
 
 
 class Pipeline:
     """One deployment of the service holding ``cwd``; :meth:`run` or :meth:`print_plan`."""
 
-    def __init__(self, options=None, cwd=None, progress=None, engine=None, environ=None):
+    def __init__(self, options: Options | None = None, cwd: str | None = None, progress: Progress | None = None,
+                 engine: Engine | None = None, environ: Mapping[str, str] | None = None) -> None:
         from pymacaron.docker import DockerError, Engine, load_project
 
         self.options = options or Options()
@@ -75,12 +86,12 @@ class Pipeline:
         self.target = load_target(self.project.deploy_target) if self.options.deploy else None
         self.commit = self._git("rev-parse", "HEAD")[:6]
         self.version = self.options.version or self._version()
-        self.image = self.project.image(self.version)
-        self.result = None
+        self.image: str = self.project.image(self.version)
+        self.result: DeployResult | None = None
 
     # -- set-up ------------------------------------------------------------------------------
 
-    def _git(self, *args):
+    def _git(self, *args: str) -> str:
         from pymacaron.cli._common import CommandError, git
 
         try:
@@ -88,7 +99,7 @@ class Pipeline:
         except CommandError as e:
             raise DeployError(str(e)) from None
 
-    def _version(self):
+    def _version(self) -> str:
         from pymacaron.cli._common import CommandError
         from pymacaron.cli.version import version_tag
 
@@ -97,7 +108,7 @@ class Pipeline:
         except CommandError as e:
             raise DeployError(str(e)) from None
 
-    def _secrets(self):
+    def _secrets(self) -> dict[str, str]:
         names = self.project.secret_names
         missing = [n for n in names if not self.environ.get(n)]
         if missing:
@@ -106,7 +117,7 @@ class Pipeline:
                               "service through the platform's secret mechanism only)")
         return {n: self.environ[n] for n in names}
 
-    def _config(self):
+    def _config(self) -> PyMacaronConfig:
         from pymacaron.config import ConfigError, PyMacaronConfig
 
         saved = dict(os.environ)
@@ -119,17 +130,20 @@ class Pipeline:
             os.environ.clear()
             os.environ.update(saved)
 
-    def context(self, image=None, dry_run=False):
+    def context(self, image: str | None = None, dry_run: bool = False) -> DeployContext:
+        """The DeployContext handed to the deploy target (``image``: the one to deploy, default the built one)."""
         return DeployContext(folder=self.folder, config=self.config, version=self.version, image=image or self.image,
                              env=self.options.env, dry_run=dry_run, run_tests=self.options.acceptance_tests,
                              progress=self.progress, secrets=dict(self.secrets))
 
-    def pushed_image(self):
+    def pushed_image(self) -> str:
+        """The image reference the target deploys: in the registry when pushing, else the local one."""
         from pymacaron.docker import remote_ref
 
         return remote_ref(self.image, self.registry()) if self.options.push else self.image
 
-    def registry(self):
+    def registry(self) -> str | None:
+        """Where to push: --registry, else docker_registry of pym-config, else the target's, else None (docker.io)."""
         target_registry = getattr(self.target, "registry", None)
         if callable(target_registry):  # a target may pick it per service, e.g. gcr.io for a bare GCP project
             target_registry = target_registry(self.config)
@@ -137,7 +151,8 @@ class Pipeline:
 
     # -- the steps ---------------------------------------------------------------------------
 
-    def steps(self):
+    def steps(self) -> list[Step]:
+        """The six steps in order (see the module docstring), each with why it is skipped and its plan."""
         o = self.options
         unit_dir = os.path.join(self.folder, UNIT_TEST_DIR)
         unit_skip = ("--no-test" if not o.acceptance_tests and not o.unit_tests else
@@ -166,10 +181,10 @@ class Pipeline:
         ]
 
     @staticmethod
-    def _show(cmd):
+    def _show(cmd: list[str]) -> str:
         return " ".join("python" if c == sys.executable else c for c in cmd)
 
-    def _subprocess(self, cmd, what, fix):
+    def _subprocess(self, cmd: list[str], what: str, fix: str) -> None:
         env = dict(self.environ)
         if self.options.env:
             env["PYM_ENV"] = self.options.env
@@ -183,13 +198,17 @@ class Pipeline:
         if code != 0:
             raise DeployError(f"{what} failed (exit status {code}): {fix}")
 
-    def unit_test_command(self):
+    def unit_test_command(self) -> list[str]:
+        """The command of the unit tests: pytest on the service's test/ folder, stopping at the first failure."""
         return [sys.executable, "-m", "pytest", "-x", UNIT_TEST_DIR]
 
     def unit_tests(self) -> None:
+        """Step 1: run the unit tests (DeployError when they fail)."""
         self._subprocess(self.unit_test_command(), "the unit tests", "fix them, or skip them with --no-unittest")
 
     def build_image(self) -> None:
+        """Step 2: reuse a local image of this commit unless --force-build (the newest local one with --no-build),
+        else build it."""
         from pymacaron.docker import DockerError, package
 
         try:
@@ -208,24 +227,27 @@ class Pipeline:
         except DockerError as e:
             raise DeployError(f"building the image failed: {e}") from None
 
-    def _reusable_image(self, latest=False):
+    def _reusable_image(self, latest: bool = False) -> str | None:
         self.engine.check()
         tags = [ref for ref in self.engine.images(self.project.repository) if ":" in ref]
         if not latest:
             tags = [ref for ref in tags if re.search(rf"-{re.escape(self.commit)}$", ref)]
         return max(tags, key=lambda ref: ref.rsplit(":", 1)[1]) if tags else None
 
-    def image_test_command(self):
+    def image_test_command(self) -> list[str]:
+        """The command of the acceptance tests against the image (with a generated token when JWT is configured)."""
         cmd = [sys.executable, "-m", "pymacaron", "test", "--image", self.image]
         if all(self.config.get(k) for k in JWT_KEYS):
             cmd.append("--gen-token")
         return cmd
 
     def test_image(self) -> None:
+        """Step 3: run the acceptance tests against the image (DeployError when they fail)."""
         self._subprocess(self.image_test_command(), f"the acceptance tests against the image {self.image}",
                          "nothing was pushed nor deployed; fix the service, or skip them with --no-test")
 
     def push_image(self) -> None:
+        """Step 4: push the image to its registry."""
         from pymacaron.docker import DockerError, package
 
         try:
@@ -237,6 +259,8 @@ class Pipeline:
         self.progress.info(f"pushed {result.pushed[-1]}")
 
     def deploy(self) -> None:
+        """Step 5: hand the pushed image to the deploy target; keeps its DeployResult."""
+        assert self.target is not None, "the deploy step runs only with options.deploy"
         ctx = self.context(image=self.pushed_image())
         result = self.target.deploy(ctx)
         if not isinstance(result, DeployResult):
@@ -245,7 +269,8 @@ class Pipeline:
         self.result = result
         self.progress.info(f"live at {result.live_url}" if result.live_url else "deployed")
 
-    def live_url(self):
+    def live_url(self) -> str:
+        """The URL to test after the deploy: the target's, else live_url (or live_host) of pym-config."""
         url = (self.result.live_url if self.result else None) or self.config.get("live_url") or \
             self.config.get("live_host")
         if not url:
@@ -254,6 +279,7 @@ class Pipeline:
         return url
 
     def test_live(self) -> None:
+        """Step 6: run the acceptance tests against the live service (DeployError when they fail)."""
         url = self.live_url()
         if not self.context().acceptance(url):
             raise DeployError(f"the acceptance tests against the live service {url} failed: it is deployed; fix "
@@ -261,18 +287,20 @@ class Pipeline:
 
     # -- running -----------------------------------------------------------------------------
 
-    def plan(self):
+    def plan(self) -> list[tuple[str, str | None, list[str]]]:
         """[(step title, skip reason or None, [plan lines])] (the deploy step asks the target's plan)."""
         out = []
         for step in self.steps():
             lines = list(step.plan)
             if step.run == self.deploy and not step.skip:
+                assert self.target is not None, "the deploy step is skipped without options.deploy"
                 lines = [str(line) for line in (self.target.plan(self.context(image=self.pushed_image(),
                                                                              dry_run=True)) or [])]
             out.append((step.title, step.skip, lines))
         return out
 
     def print_plan(self) -> None:
+        """Print the numbered steps, why each skipped one is, and what each other one would do."""
         p = self.progress
         p.step(f"plan for {self.project.name} {self.version} from {self.folder} (dry run: nothing is changed)")
         for i, (title, skip, lines) in enumerate(self.plan(), 1):
@@ -281,7 +309,7 @@ class Pipeline:
                 for line in lines:
                     p.info(f"     {line}")
 
-    def run(self):
+    def run(self) -> DeployResult | None:
         """Run the steps -> the target's DeployResult (or None when not deployed); DeployError on failure."""
         if self.options.dry_run:
             self.print_plan()
@@ -292,6 +320,7 @@ class Pipeline:
             if step.skip:
                 continue
             try:
+                assert step.run is not None, f"step {step.title!r} has nothing to run"
                 step.run()
             except DeployError as e:
                 self.progress.fail(str(e))
@@ -300,6 +329,7 @@ class Pipeline:
         return self.result
 
 
-def run_pipeline(options=None, cwd=None, progress=None, engine=None, environ=None):
+def run_pipeline(options: Options | None = None, cwd: str | None = None, progress: Progress | None = None,
+                 engine: Engine | None = None, environ: Mapping[str, str] | None = None) -> DeployResult | None:
     """Build a :class:`Pipeline` and run it (or print its plan with ``options.dry_run``)."""
     return Pipeline(options, cwd=cwd, progress=progress, engine=engine, environ=environ).run()

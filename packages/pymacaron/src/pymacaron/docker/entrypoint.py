@@ -15,17 +15,20 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 STOP_TIMEOUT = 30.0  # seconds for the other child to stop, then SIGKILL
 POLL_INTERVAL = 0.2
 
 
-def _say(text):
+def _say(text: str) -> None:
     sys.stderr.write(f"pymacaron.docker.entrypoint: {text}\n")
     sys.stderr.flush()
 
 
-def with_async(folder):
+def with_async(folder: str) -> bool:
     """``with_async`` of the folder's pym-config (``pym-config.$PYM_ENV.yaml`` first), read raw."""
     import yaml
 
@@ -40,11 +43,12 @@ def with_async(folder):
     return False
 
 
-def worker_command(folder):
+def worker_command(folder: str) -> list[str]:
+    """The command of the Celery worker of the service in ``folder`` (``pymacaron worker``, pymacaron-async)."""
     return [sys.executable, "-m", "pymacaron", "worker", "--service-dir", folder]
 
 
-def _stop(proc, timeout=STOP_TIMEOUT):
+def _stop(proc: subprocess.Popen[Any], timeout: float = STOP_TIMEOUT) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -54,21 +58,21 @@ def _stop(proc, timeout=STOP_TIMEOUT):
             proc.wait(timeout)
 
 
-def run_with_worker(folder):
+def run_with_worker(folder: str) -> int:
     """Run the server and the worker until one stops -> the exit status."""
     from pymacaron.serving import launch_production
 
     cmd, web = launch_production(folder)
-    children = {"server": web}
+    children: dict[str, subprocess.Popen[Any]] = {"server": web}
     try:
         children["worker"] = subprocess.Popen(worker_command(folder), cwd=folder)
     except BaseException:
         _stop(web)
         raise
     _say(f"serving on {cmd.url} with {cmd.server}, and a Celery worker (pids {web.pid}, {children['worker'].pid})")
-    stopping = []
+    stopping: list[int] = []
 
-    def forward(signum, frame):
+    def forward(signum: int, frame: FrameType | None) -> None:
         stopping.append(signum)
         for proc in children.values():
             if proc.poll() is None:
@@ -87,7 +91,8 @@ def run_with_worker(folder):
     return 128 - code if code < 0 else code
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the service of the folder ``argv[0]`` (default: the current one); its exit status, 1 when it cannot."""
     argv = sys.argv[1:] if argv is None else list(argv)
     folder = os.path.abspath(argv[0] if argv else os.getcwd())
     from pymacaron.serving import ServingError, run_production

@@ -14,8 +14,8 @@ import urllib.request
 DEFAULT_TIMEOUT = 4.0
 
 
-def check(port=None, timeout=None):
-    """-> (ok, message)."""
+def check(port: int | str | None = None, timeout: float | str | None = None) -> tuple[bool, str]:
+    """GET /ping of the local server -> (True when it answered 200, a one-line message saying what happened)."""
     port = port or os.environ.get("PORT") or "8080"
     timeout = float(timeout or os.environ.get("PYM_HEALTH_TIMEOUT") or DEFAULT_TIMEOUT)
     url = f"http://127.0.0.1:{port}/ping"
@@ -29,7 +29,8 @@ def check(port=None, timeout=None):
     return status == 200, f"{url}: HTTP {status}"
 
 
-def main():
+def main() -> int:
+    """Print the check's message; exit status 0 when /ping answered 200, else 1 (Docker's HEALTHCHECK)."""
     ok, message = check()
     print(message)
     return 0 if ok else 1

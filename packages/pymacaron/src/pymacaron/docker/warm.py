@@ -15,9 +15,10 @@ import compileall
 import os
 import re
 import sys
+from collections.abc import Sequence
 
 
-def warm(folder):
+def warm(folder: str) -> str | None:
     """Load every spec of ``folder`` into its start-up cache -> the cache folder (None: disabled)."""
     from pymacaron.bootstrap import BUILTIN_DIR, _flag, builtin_definitions, startup_cache_dir
     from pymacaron.config import PyMacaronConfig
@@ -52,7 +53,9 @@ def warm(folder):
     return cache_dir
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """Warm the cache of the folder ``argv[0]`` (default: the current one) and compile its Python files;
+    exit status 1 (the problems on stderr) when a spec has errors."""
     args = sys.argv[1:] if argv is None else argv
     folder = args[0] if args else os.getcwd()
     from pymacaron_core import SpecError

@@ -16,22 +16,29 @@ anything when off:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pymacaron.observability.settings import Settings, settings_from_config
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from pymacaron.config import PyMacaronConfig
 
 log = logging.getLogger("pymacaron.observability")
 
 __all__ = ["Settings", "add_routes", "install", "settings_from_config", "worker_stopping"]
 
-_settings = None
+_settings: Settings | None = None
 
 
-def current_settings():
+def current_settings() -> Settings | None:
     """The settings of the last app set up in this process (None before)."""
     return _settings
 
 
-def install(app, config):
+def install(app: Flask, config: PyMacaronConfig | None) -> Callable[[Callable[..., Any]], Callable[..., Any]] | None:
     """Set up the features ``config`` turns on for ``app`` -> a decorator for each served view, or None."""
     global _settings
     from pymacaron_core import observe as core_observe
@@ -63,7 +70,8 @@ def install(app, config):
     else:
         from pymacaron.observability.observe import client_hook
 
-        core_observe.client_call = client_hook(tracer, collected)
+        hook: Any = client_hook(tracer, collected)  # pymacaron_core.observe declares client_call with no type
+        core_observe.client_call = hook
     if not settings.observed:
         return None
     from pymacaron.observability.observe import server_decorator
@@ -71,12 +79,12 @@ def install(app, config):
     return server_decorator(tracer, collected, settings.access_log)
 
 
-def add_routes(app) -> None:
+def add_routes(app: Flask) -> None:
     """``GET /ready``, and ``GET /metrics`` when on, after the spec's routes: a spec serving either path keeps it."""
     from pymacaron.observability import metrics, readiness
 
     taken = {rule.rule for rule in app.url_map.iter_rules() if "GET" in (rule.methods or ())}
-    routes = [(readiness.READY_PATH, "pymacaron_ready", readiness.view)]
+    routes: list[tuple[str, str, Callable[[], Any]]] = [(readiness.READY_PATH, "pymacaron_ready", readiness.view)]
     settings = _settings
     if settings is not None and settings.metrics and settings.metrics_port is None:
         routes.append((metrics.METRICS_PATH, "pymacaron_metrics", metrics.view(settings.metrics_token)))
@@ -89,7 +97,7 @@ def add_routes(app) -> None:
         app.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
 
 
-def worker_stopping(timeout_s=5.0) -> None:
+def worker_stopping(timeout_s: float = 5.0) -> None:
     """A server process stops: deliver queued crash reports, export buffered spans, retire its metrics."""
     from pymacaron.crash.sender import flush_reports
     from pymacaron.observability import metrics, readiness, tracing

@@ -9,11 +9,15 @@ Content-Encoding yet. ``Vary: Accept-Encoding`` tells caches the body depends on
 from __future__ import annotations
 
 import gzip as _gzip
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 COMPRESSIBLE = ("application/json", "text/", "application/xml", "application/javascript", "image/svg+xml")
 
 
-def accepts_gzip(header):
+def accepts_gzip(header: str) -> bool:
     """Whether an Accept-Encoding value accepts gzip (``gzip;q=0`` refuses it)."""
     for part in header.split(","):
         name, _, params = part.strip().partition(";")
@@ -23,8 +27,10 @@ def accepts_gzip(header):
     return False
 
 
-def install(app, min_size, level):
-    def compress(response):
+def install(app: Flask, min_size: int, level: int) -> None:
+    """Compress ``app``'s responses of ``min_size`` bytes or more at gzip ``level`` (see the module docstring)."""
+
+    def compress(response: Response) -> Response:
         from flask import request
 
         if response.direct_passthrough or response.is_streamed or "Content-Encoding" in response.headers:

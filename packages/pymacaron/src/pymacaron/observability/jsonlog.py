@@ -13,13 +13,17 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from typing import Any
 
 ACCESS_FIELDS = ("operation", "method", "path", "status", "duration_ms")
 
 
 class JsonFormatter(logging.Formatter):
-    def format(self, record):
-        line = {
+    """Formats a log record as one JSON object (the fields of the module docstring)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON; secrets in its traceback are masked."""
+        line: dict[str, Any] = {
             "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc).isoformat(
                 timespec="milliseconds"),
             "level": record.levelname,
@@ -41,7 +45,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def request_fields(record) -> None:
+def request_fields(record: logging.LogRecord) -> None:
     """Put the request's call id/path, user id and trace ids on ``record`` (as ``pym_*``)."""
     try:
         from flask import has_request_context

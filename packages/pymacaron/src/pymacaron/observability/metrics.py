@@ -26,6 +26,15 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from flask import Response
+
+    from pymacaron.observability.settings import Settings
 
 log = logging.getLogger("pymacaron.metrics")
 
@@ -33,13 +42,13 @@ METRICS_PATH = "/metrics"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-_metrics = None
+_metrics: Metrics | None = None
 
 
 class Metrics:
     """This process's series (one per process: prometheus_client refuses a name twice)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.registry = CollectorRegistry(auto_describe=True)
@@ -58,16 +67,20 @@ class Metrics:
 
     # -- what the hooks record -------------------------------------------------------------
 
-    def crash_report(self, is_fatal) -> None:
+    def crash_report(self, is_fatal: bool) -> None:
+        """Count one crash report sent (``kind``: fatal or non_fatal)."""
         self.crash_reports.labels("fatal" if is_fatal else "non_fatal").inc()
 
-    def task_fired(self, name) -> None:
+    def task_fired(self, name: str) -> None:
+        """Count one asynchronous task fired."""
         self.tasks.labels(name, "fired").inc()
 
-    def task_done(self, name, succeeded) -> None:
+    def task_done(self, name: str, succeeded: bool) -> None:
+        """Count one asynchronous task run to its end, succeeded or failed."""
         self.tasks.labels(name, "succeeded" if succeeded else "failed").inc()
 
-    def client_call(self, api, operation, status) -> None:
+    def client_call(self, api: str, operation: str, status: int | None) -> None:
+        """Count one call of a generated client by its outcome (``status`` None: the service was unreachable)."""
         if status is None:
             outcome = "unreachable"
         elif status < 400:
@@ -80,7 +93,7 @@ class Metrics:
 
     # -- exposition ------------------------------------------------------------------------
 
-    def exposition(self):
+    def exposition(self) -> tuple[bytes, str]:
         """-> (body bytes, content type) of every series, summed over workers in multiprocess mode."""
         from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -93,7 +106,7 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def get_metrics():
+def get_metrics() -> Metrics:
     """This process's :class:`Metrics` (ConfigError when prometheus_client is missing)."""
     global _metrics
     if _metrics is None:
@@ -108,7 +121,7 @@ def get_metrics():
     return _metrics
 
 
-def install(settings):
+def install(settings: Settings) -> Metrics:
     """Turn the series on: the hooks (the /metrics route: :func:`pymacaron.observability.add_routes`)."""
     from pymacaron.observability import hooks
 
@@ -120,12 +133,13 @@ def install(settings):
 
 
 def uninstall() -> None:
+    """Turn the series off: the hooks record nothing (the values counted so far are kept)."""
     from pymacaron.observability import hooks
 
     hooks.crash_report = hooks.task_fired = hooks.task_done = None
 
 
-def authorized(header, token):
+def authorized(header: str | None, token: str | None) -> bool:
     """Whether the Authorization ``header`` carries ``token`` (compared in constant time)."""
     if token is None:
         return True
@@ -134,11 +148,11 @@ def authorized(header, token):
     return hmac.compare_digest(header[7:].strip().encode(), token.encode())
 
 
-def view(token):
+def view(token: str | None) -> Callable[[], Response]:
     """GET /metrics (401 without the token, when there is one)."""
     from flask import Response, request
 
-    def metrics_view():
+    def metrics_view() -> Response:
         if not authorized(request.headers.get("Authorization"), token):
             from pymacaron.exceptions import PyMacaronException
 
@@ -154,7 +168,7 @@ def view(token):
 # -- several processes ------------------------------------------------------------------------
 
 
-def prepare_multiprocess(env, folder):
+def prepare_multiprocess(env: MutableMapping[str, str], folder: str) -> str:
     """Before a production server starts: a fresh, empty multiprocess folder in ``env``.
 
     ``$PROMETHEUS_MULTIPROC_DIR`` given by the user is kept (and emptied of .db files);
@@ -174,7 +188,7 @@ def prepare_multiprocess(env, folder):
     return path
 
 
-def worker_exit(pid=None) -> None:
+def worker_exit(pid: int | None = None) -> None:
     """A worker stops: its live gauges (in-flight) no longer count."""
     if not os.environ.get(MULTIPROC_ENV) or _metrics is None:
         return
@@ -186,10 +200,10 @@ def worker_exit(pid=None) -> None:
         log.warning("could not mark the metrics of worker %s dead: %s", pid or os.getpid(), e)
 
 
-_port_server = None
+_port_server: ThreadingHTTPServer | None = None
 
 
-def serve_port(port, token=None, host=None):
+def serve_port(port: int, token: str | None = None, host: str | None = None) -> ThreadingHTTPServer:
     """Serve /metrics on ``port`` from this process (a thread), once. -> the server."""
     global _port_server
     if _port_server is not None:

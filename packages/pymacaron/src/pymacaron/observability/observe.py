@@ -11,20 +11,30 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 from flask import request
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
+    from pymacaron_core.client.caller import ClientMethod
+
+    from pymacaron.observability.metrics import Metrics
 
 access_log = logging.getLogger("pymacaron.access")
 
 
-def operation_name(view):
+def operation_name(view: Callable[..., Any]) -> tuple[str, str]:
+    """(``"GET /items/{id}"``, ``"GET"``) for a served operation's view; (its function name, "") for another view."""
     op = getattr(view, "operation", None)
     if op is None:
         return getattr(view, "__name__", "?"), ""
     return f"{op.method} {op.full_path}", op.method
 
 
-def server_decorator(tracer, metrics, access):
+def server_decorator(tracer: Tracer | None, metrics: Metrics | None,
+                     access: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """-> decorator(view): the view observed (see the module docstring)."""
     from pymacaron_core.context import get_call_id, get_call_path
 
@@ -37,23 +47,23 @@ def server_decorator(tracer, metrics, access):
 
         from pymacaron.observability.tracing import extract
 
-    def decorator(view):
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         name, method = operation_name(view)
         op = getattr(view, "operation", None)
         handler = getattr(op, "handler", None) or name
         if metrics is not None:
             in_flight = metrics.in_flight
-            counted = {}  # status -> this operation's counter child (labels() looked up once per status)
+            counted: dict[int, Any] = {}  # status -> this operation's counter child (labels() looked up once per status)
             duration = metrics.duration.labels(name)
 
-            def count(status):
+            def count(status: int) -> None:
                 child = counted.get(status)
                 if child is None:
                     child = counted[status] = metrics.requests.labels(name, method, str(status))
                 child.inc()
 
         @functools.wraps(view)
-        def observed(*args, **kwargs):
+        def observed(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             status = 500
             span = token = None
@@ -101,11 +111,11 @@ def server_decorator(tracer, metrics, access):
     return decorator
 
 
-def client_hook(tracer, metrics):
+def client_hook(tracer: Tracer | None, metrics: Metrics | None) -> Callable[[ClientMethod, MutableMapping[str, str], Callable[[], Any]], Any]:
     """-> the hook of :data:`pymacaron_core.observe.client_call` (see pymacaron_core.client.caller)."""
     from pymacaron.observability.tracing import client_span, inject
 
-    def client_call(method, headers, call):
+    def client_call(method: ClientMethod, headers: MutableMapping[str, str], call: Callable[[], Any]) -> Any:
         status = None
         try:
             if tracer is None:
@@ -124,6 +134,6 @@ def client_hook(tracer, metrics):
                 return resp
         finally:
             if metrics is not None:
-                metrics.client_call(method.api.name, method.name, status)
+                metrics.client_call(method.api.name, method.name or "", status)  # a built client method has a name
 
     return client_call

@@ -12,6 +12,11 @@ service still answers it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Response
 
 log = logging.getLogger("pymacaron.readiness")
 
@@ -19,12 +24,14 @@ READY_PATH = "/ready"
 
 
 class Readiness:
-    def __init__(self):
+    """Whether this process may be sent traffic: started, not draining, and every ready_hook agrees."""
+
+    def __init__(self) -> None:
         self.started = False
         self.draining = False
-        self.hooks = []
+        self.hooks: list[Callable[[], Any]] = []
 
-    def state(self):
+    def state(self) -> tuple[bool, str, str]:
         """-> (ready, code, why)."""
         if self.draining:
             return False, "DRAINING", "the service is shutting down"
@@ -43,7 +50,8 @@ class Readiness:
 _readiness = Readiness()
 
 
-def get_readiness():
+def get_readiness() -> Readiness:
+    """This process's :class:`Readiness`."""
     return _readiness
 
 
@@ -53,7 +61,8 @@ def reset() -> None:
     _readiness = Readiness()
 
 
-def set_hooks(hooks) -> None:
+def set_hooks(hooks: Sequence[Callable[[], Any]]) -> None:
+    """Install the user's ready_hook functions (ValueError for one that is not callable)."""
     for hook in hooks:
         if not callable(hook):
             raise ValueError(f"ready_hook must be a function, got {hook!r}")
@@ -61,6 +70,7 @@ def set_hooks(hooks) -> None:
 
 
 def mark_started() -> None:
+    """Start-up is complete (every API is served): /ready may answer 200."""
     _readiness.started = True
 
 
@@ -71,7 +81,7 @@ def start_draining() -> None:
         log.info("PyMacaron: draining (/ready answers 503)")
 
 
-def view():
+def view() -> Response:
     """GET /ready."""
     from flask import jsonify
 

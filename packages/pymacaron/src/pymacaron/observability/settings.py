@@ -20,14 +20,16 @@ shutdown_grace     30          seconds in-flight requests get to finish after SI
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from pymacaron.config import ConfigError
+from pymacaron.config import ConfigError, PyMacaronConfig
 
 EXPORTERS = ("otlp", "console", "memory", "none")
 
 
 @dataclass(frozen=True)
 class Tracing:
+    """The ``tracing:`` key: where spans go (``exporter``, ``endpoint``), the service's name, the sampled share."""
     exporter: str = "otlp"
     endpoint: str | None = None  # None: the OTEL_EXPORTER_OTLP_* variables, else http://localhost:4318
     service_name: str | None = None  # None: $OTEL_SERVICE_NAME, else the config's name
@@ -36,6 +38,7 @@ class Tracing:
 
 @dataclass(frozen=True)
 class Settings:
+    """The observability keys of one pym-config, checked (see the module docstring for each)."""
     tracing: Tracing | None = None
     metrics: bool = False
     metrics_token: str | None = None
@@ -49,19 +52,19 @@ class Settings:
     name: str = field(default="", compare=False)
 
     @property
-    def observed(self):
-        """Whether each request goes through :mod:`pymacaron.observability.requests`."""
+    def observed(self) -> bool:
+        """Whether each request goes through :mod:`pymacaron.observability.observe` (tracing, metrics or access log)."""
         return self.tracing is not None or self.metrics or self.access_log
 
 
-def _where(config, key):
+def _where(config: Any, key: str) -> str:
     where = getattr(config, "_where", None)
     if callable(where):
         return where(key)
     return getattr(config, "config_path", None) or "pym-config.yaml"
 
 
-def _bool(config, key, default):
+def _bool(config: Any, key: str, default: bool) -> bool:
     value = config.get(key, default) if config is not None else default
     if value is None:
         return default
@@ -70,7 +73,8 @@ def _bool(config, key, default):
     return value
 
 
-def _number(config, key, default, minimum, maximum=None, integer=True):
+def _number(config: Any, key: str, default: Any, minimum: float, maximum: float | None = None,
+            integer: bool = True) -> Any:
     value = config.get(key, default) if config is not None else default
     if value is None:
         return default
@@ -83,7 +87,7 @@ def _number(config, key, default, minimum, maximum=None, integer=True):
     return value
 
 
-def _tracing(config):
+def _tracing(config: Any) -> Tracing | None:
     value = config.get("tracing", False) if config is not None else False
     if value in (None, False):
         return None
@@ -114,7 +118,7 @@ def _tracing(config):
     return Tracing(exporter=exporter, endpoint=endpoint, service_name=name, sample_ratio=float(ratio))
 
 
-def settings_from_config(config):
+def settings_from_config(config: PyMacaronConfig | None) -> Settings:
     """-> :class:`Settings` (a ConfigError names the file, the line and what to write instead)."""
     if config is None:
         return Settings()

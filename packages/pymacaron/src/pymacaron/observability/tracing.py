@@ -19,24 +19,38 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from opentelemetry.context import Context
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Span, Tracer
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+    from pymacaron_core.client.caller import ClientMethod
+
+    from pymacaron.observability.settings import Tracing
 
 log = logging.getLogger("pymacaron.tracing")
+
+Headers = TypeVar("Headers", bound=MutableMapping[str, str])
 
 INSTRUMENTATION = "pymacaron"
 
 
 class _State:
-    provider = None
-    tracer = None
-    exporter = None  # the memory exporter, when tracing.exporter is memory
-    settings = None
-    propagator = None
+    provider: TracerProvider | None = None
+    tracer: Tracer | None = None
+    exporter: InMemorySpanExporter | None = None  # the memory exporter, when tracing.exporter is memory
+    settings: tuple[Tracing, str] | None = None
+    propagator: TraceContextTextMapPropagator | None = None
 
 
 _state = _State()
 
 
-def _require_sdk():
+def _require_sdk() -> None:
     try:
         import opentelemetry.sdk.trace  # noqa: F401
     except ImportError:
@@ -46,7 +60,7 @@ def _require_sdk():
                           "pip install 'pymacaron[otel]'") from None
 
 
-def setup(tracing, service_name=""):
+def setup(tracing: Tracing, service_name: str = "") -> Tracer:
     """Start tracing with the :class:`~pymacaron.observability.settings.Tracing` settings -> the tracer.
 
     Called again with the same settings, it keeps the running provider.
@@ -88,17 +102,17 @@ def setup(tracing, service_name=""):
     return _state.tracer
 
 
-def get_tracer():
+def get_tracer() -> Tracer | None:
     """The tracer of pymacaron's spans, or None when tracing is off."""
     return _state.tracer
 
 
-def memory_exporter():
+def memory_exporter() -> InMemorySpanExporter | None:
     """The InMemorySpanExporter of ``tracing: {exporter: memory}`` (None otherwise)."""
     return _state.exporter
 
 
-def flush(timeout_s=5.0):
+def flush(timeout_s: float = 5.0) -> bool:
     """Export the spans still buffered (at shutdown) -> True if all were."""
     if _state.provider is None:
         return True
@@ -126,23 +140,24 @@ def shutdown() -> None:
 class _EnvironGetter:
     """Reads ``traceparent`` / ``tracestate`` from a WSGI environ."""
 
-    def get(self, environ, key):
+    def get(self, environ: dict[str, Any], key: str) -> list[str] | None:
         value = environ.get("HTTP_" + key.upper().replace("-", "_"))
         return [value] if value is not None else None
 
-    def keys(self, environ):
+    def keys(self, environ: dict[str, Any]) -> list[str]:
         return [k[5:].lower().replace("_", "-") for k in environ if k.startswith("HTTP_")]
 
 
 _environ_getter = _EnvironGetter()
 
 
-def extract(environ):
+def extract(environ: dict[str, Any]) -> Context:
     """The caller's context from the request's ``traceparent`` (an empty context without one)."""
+    assert _state.propagator is not None, "tracing is off: call setup() first"
     return _state.propagator.extract(environ, getter=_environ_getter)
 
 
-def inject(headers):
+def inject(headers: Headers) -> Headers:
     """Add ``traceparent`` (and ``tracestate``) of the current span to ``headers`` (a dict)."""
     if _state.propagator is not None:
         _state.propagator.inject(headers)
@@ -152,27 +167,28 @@ def inject(headers):
 # -- client calls and tasks ---------------------------------------------------------------------
 
 
-def client_span(method):
+def client_span(method: ClientMethod) -> contextlib.AbstractContextManager[Span]:
     """A CLIENT span for one call of the generated client ``method`` (a context manager)."""
     from opentelemetry.trace import SpanKind
 
     op = method.operation
+    assert _state.tracer is not None, "tracing is off: call setup() first"
     return _state.tracer.start_as_current_span(
         f"{op.method} {op.path}", kind=SpanKind.CLIENT, record_exception=False, set_status_on_exception=True,
         attributes={"http.request.method": op.method, "pymacaron.client.api": method.api.name,
                     "pymacaron.client.operation": method.name, "url.template": op.path})
 
 
-def task_carrier():
+def task_carrier() -> dict[str, str] | None:
     """The W3C headers of the current span, for a task message (None outside any span)."""
     if _state.tracer is None:
         return None
-    carrier = inject({})
+    carrier: dict[str, str] = inject({})
     return carrier or None
 
 
 @contextlib.contextmanager
-def task_span(name, carrier):
+def task_span(name: str, carrier: dict[str, str] | None) -> Iterator[Span | None]:
     """The CONSUMER span of a task run: child of the span that fired it, and linked to it."""
     if _state.tracer is None:
         yield None
@@ -180,8 +196,9 @@ def task_span(name, carrier):
     from opentelemetry import trace
     from opentelemetry.trace import Link, SpanKind
 
+    assert _state.propagator is not None
     parent = _state.propagator.extract(carrier) if carrier else None
-    links = []
+    links: list[Any] = []
     if parent is not None:
         fired_by = trace.get_current_span(parent).get_span_context()
         if fired_by.is_valid:
@@ -191,7 +208,7 @@ def task_span(name, carrier):
         yield span
 
 
-def current_ids():
+def current_ids() -> tuple[str, str] | tuple[None, None]:
     """(trace_id, span_id) of the current span as hex, or (None, None)."""
     if _state.tracer is None:
         return None, None
