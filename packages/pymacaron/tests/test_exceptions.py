@@ -56,6 +56,17 @@ def test_pymacaron_exception_defaults_and_chaining():
                            "user_message": "Try again later", "error_caught": "{'db': 'down'}"}
 
 
+def test_status_code_is_settable_as_on_core_exceptions():
+    """Code written for core exceptions sets ``status_code`` (core's client does): on a PyMacaronException
+    it sets ``status``, so the Error JSON and the HTTP status follow (it used to raise AttributeError)."""
+    e = PyMacaronException("gone")
+    e.status_code = 410
+    assert e.status == e.status_code == 410 and PyMacaronException.status == 500
+    with Flask(__name__).app_context():
+        r = e.http_reply()
+    assert r.status_code == 410 and json.loads(r.get_data())["status"] == 410
+
+
 def test_http_reply_is_a_json_response_with_the_status():
     class Teapot(PyMacaronException):
         code = "i_am_a_teapot"

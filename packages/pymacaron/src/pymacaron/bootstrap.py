@@ -24,6 +24,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Union
 
 from pymacaron_core import ApiPool, SpecError
 
@@ -34,11 +36,23 @@ from pymacaron.crash import generate_crash_handler_decorator, set_error_reporter
 from pymacaron.exceptions import format_error
 from pymacaron.http import setup_app
 
+if TYPE_CHECKING:
+    from flask import Flask
+    from pymacaron_core.api import API as CoreAPI
+    from pymacaron_core.server.security import Verifiers
+
+    from pymacaron.crash.handler import ErrorDecorator
+
 log = logging.getLogger("pymacaron")
 
 BUILTIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apis")
 BUILTIN_APIS = ("ping", "crash")
 DEFAULT_PORT = 8080
+
+ConfigLike = Union[PyMacaronConfig, Mapping[str, Any]]  # get_config(), or pym-config.yaml's keys as a dict
+Hook = Callable[[], object]  # a ping_hook or ready_hook: called without arguments
+Hooks = Union[Hook, list[Union[Hook, None]], tuple[Union[Hook, None], ...], None]
+ErrorCallback = Callable[[BaseException], Any]  # an exception -> what the caller gets (format_error: an Error model)
 
 
 class _Runtime:
@@ -51,10 +65,10 @@ class _Runtime:
 runtime = _Runtime()
 
 
-_builtin_definitions = None
+_builtin_definitions: dict[str, dict[str, Any]] | None = None
 
 
-def builtin_definitions(cache_dir=None):
+def builtin_definitions(cache_dir: str | None = None) -> dict[str, dict[str, Any]]:
     """Error and Ok from the built-in spec: user specs may reference them without defining them."""
     global _builtin_definitions
     if _builtin_definitions is None:
@@ -71,7 +85,7 @@ def builtin_definitions(cache_dir=None):
 STARTUP_CACHE = os.path.join(".pym", "cache")
 
 
-def startup_cache_dir(config, project=None):
+def startup_cache_dir(config: ConfigLike, project: str | None = None) -> str | None:
     """Where the loaded, checked specs are kept between starts: ``<project>/.pym/cache``, the project
     being the folder of pym-config.yaml (else the folder holding ``apis/``); None when
     ``startup_cache: false`` or no project folder is known."""
@@ -82,7 +96,7 @@ def startup_cache_dir(config, project=None):
     return os.path.join(folder, STARTUP_CACHE) if folder else None
 
 
-def get_port():
+def get_port() -> int:
     """$PORT, else $PYM_SERVER_PORT, else 8080 (as an int)."""
     for var in ("PORT", "PYM_SERVER_PORT"):
         value = os.environ.get(var)
@@ -107,9 +121,17 @@ def _load_config_or_defaults():
 
 
 class API:
-    def __init__(self, app, host=None, port=None, debug=False, log_level=None, formats=None, timeout=20,
-                 error_reporter=None, default_user_id=None, error_callback=format_error, error_decorator=None,
-                 ping_hook=None, ready_hook=None):
+    """A service's set-up, made in server.py's start function: ``API(app, port=..., debug=...)``, then
+    ``load_apis("apis")`` and ``start(serve=...)``. ``timeout`` and ``error_callback`` apply to every API
+    loaded (server and clients), ``error_reporter(title, message)`` receives crash reports,
+    ``error_decorator`` rewrites error bodies, ``ping_hook`` runs at each /ping and ``ready_hook`` decides
+    /ready (each: a function or a list of them)."""
+
+    def __init__(self, app: Flask, host: str | None = None, port: int | str | None = None, debug: bool = False,
+                 log_level: int | str | None = None, formats: Any = None, timeout: float = 20,
+                 error_reporter: Callable[[str, str], object] | None = None, default_user_id: str | None = None,
+                 error_callback: ErrorCallback | None = format_error, error_decorator: ErrorDecorator | None = None,
+                 ping_hook: Hooks = None, ready_hook: Hooks = None) -> None:
         if app is None:
             raise ValueError("API(app): pass the service's Flask app")
         self.app = app
@@ -121,9 +143,9 @@ class API:
         self.error_callback = error_callback
         self.error_decorator = error_decorator
         self.default_user_id = default_user_id
-        self.apis = {}
-        self._project = None  # the folder holding apis/ (the start-up cache's place without pym-config.yaml)
-        self._published = None
+        self.apis: dict[str, str] = {}  # API name -> its yaml file
+        self._project: str | None = None  # the folder holding apis/ (the start-up cache's place without pym-config.yaml)
+        self._published: str | None = None
         if log_level is not None:
             logging.getLogger().setLevel(log_level)
         if error_reporter is not None:
@@ -150,8 +172,10 @@ class API:
 
     # -- loading ----------------------------------------------------------
 
-    def load_apis(self, path, ignore=None, include_crash_api=False):
-        """Register every ``*.yaml`` under ``path`` (the file name is the API name)."""
+    def load_apis(self, path: str, ignore: list[str] | tuple[str, ...] | set[str] | None = None,
+                  include_crash_api: bool = False) -> API:
+        """Register every ``*.yaml`` under ``path`` (the file name is the API name, ``ignore`` names some to
+        skip), plus the built-in ping API, and the crash API with ``include_crash_api=True`` -> self."""
         ignore = set(ignore or ())
         if not os.path.isdir(path):
             raise ConfigError(
@@ -171,14 +195,16 @@ class API:
             self.apis["crash"] = os.path.join(BUILTIN_DIR, "crash.yaml")
         return self
 
-    def load_clients(self, path=None, apis=None):
-        """Load ``<path>/<name>.yaml`` as remote clients (path defaults to ./apis)."""
+    def load_clients(self, path: str | None = None, apis: list[str] | tuple[str, ...] | None = None) -> API:
+        """Load ``<path>/<name>.yaml`` for each name of ``apis`` as a client of a remote service (path defaults
+        to ./apis), with this API's timeout, error_callback and formats -> self."""
         load_clients(path=path, apis=apis, timeout=self.timeout, error_callback=self.error_callback,
                      formats=self.formats)
         return self
 
-    def publish_apis(self, path="doc"):
-        """Serve each API's spec (yaml, json) and a Swagger UI page under /<path>/<api>."""
+    def publish_apis(self, path: str = "doc") -> API:
+        """Serve each loaded API's spec (yaml, json) and a Swagger UI page under /<path>/<api>, after
+        ``load_apis`` -> self."""
         if not self.apis:
             raise ConfigError("publish_apis() must be called after load_apis()")
         from pymacaron.docs import publish_specs
@@ -190,8 +216,9 @@ class API:
 
     # -- serving ----------------------------------------------------------
 
-    def start(self, serve=None):
-        """Load every API (served ones get routes), then serve HTTP when run by letsgo."""
+    def start(self, serve: str | list[str] | tuple[str, ...] | None = None) -> Flask:
+        """Load every API; those named by ``serve`` (default: all but the built-in ones) get routes, /ping
+        always. Run by ``letsgo`` as a script, then serve HTTP until stopped; -> the Flask app."""
         if isinstance(serve, str):
             serve = [serve]
         elif serve is None:
@@ -303,7 +330,7 @@ def _flag(config, key, default):
     return value
 
 
-def client_base_path(config, api_name):
+def client_base_path(config: ConfigLike | None, api_name: str) -> bool:
     """Whether the client of ``api_name`` calls ``<basePath><path>`` (``client_base_path`` in pym-config).
 
     ``false`` (the default): the spec's paths as written, as v1 clients did (v1 servers, and
@@ -324,7 +351,7 @@ VERIFIER_FIX = ("name a function verifying it in pym-config.yaml: 'security_veri
                 "true to accept the caller (see 'Spec security' in pymacaron's README)")
 
 
-def security_verifiers(config):
+def security_verifiers(config: ConfigLike | None) -> Verifiers:
     """The verifiers of the spec's ``security``: JWT (pymacaron.auth.verify_jwt) for bearer, oauth2 and
     openIdConnect schemes; ``security_verifiers`` of pym-config (scheme name -> dotted function) for the rest,
     or to replace the JWT check of a scheme."""
@@ -358,8 +385,10 @@ def _exit_on_sigterm():
     signal.signal(signal.SIGTERM, terminate)
 
 
-def load_clients(path=None, apis=None, timeout=20, error_callback=format_error, formats=None):
-    """Load ``apis`` (names of ``<path>/<name>.yaml``) as clients of remote services."""
+def load_clients(path: str | None = None, apis: list[str] | tuple[str, ...] | None = None, timeout: float = 20,
+                 error_callback: ErrorCallback | None = format_error, formats: Any = None) -> list[CoreAPI]:
+    """Load ``apis`` (names of ``<path>/<name>.yaml``, path defaulting to ./apis) as clients of remote
+    services, without a Flask app (e.g. in a script) -> those APIs, whose operations call the services."""
     if not apis or not isinstance(apis, (list, tuple)):
         raise ValueError("load_clients(apis=[...]) needs a list of API names")
     if path is None:
@@ -414,8 +443,10 @@ def _fail(message):
     sys.exit(1)
 
 
-def letsgo(name, callback=None) -> None:
-    """Entry point of server.py: run it as a script, or build the app when imported."""
+def letsgo(name: str, callback: Callable[..., object] | None = None) -> None:
+    """Entry point of server.py (``letsgo(__name__, callback=start)``): run as a script, parse the command line
+    (--port, --host, --env, --debug, --reload, --mock-unbound) and serve; imported, only call ``start`` to
+    build the app."""
     if callback is None:
         raise ValueError("letsgo(__name__, callback=start): the callback is required")
     if name != "__main__":

@@ -54,7 +54,7 @@ from pymacaron_core.server.plan import dumps
 
 log = logging.getLogger(__name__)
 
-code_to_class = {}
+code_to_class: dict[str, type[PyMacaronException]] = {}  # error code -> its class (subclasses, add_error)
 GENERIC_500_DESCRIPTION = ("The server failed to handle this request. Its error_id identifies the failure in "
                            "the service's crash reports.")
 MAX_ERRORS_LISTED = 100  # validation problems listed in 'errors' (the description counts them all)
@@ -78,8 +78,13 @@ class PyMacaronException(PyMacaronCoreException):
 
     @property
     def status_code(self) -> int:
-        """The HTTP status (``status``)."""
+        """The HTTP status (``status``); setting it sets ``status``, as on core exceptions (settable there)."""
         return self.status
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        """Set ``status``: the Error JSON's and the HTTP status."""
+        self.status = value
 
     def tell_user(self, msg: str) -> PyMacaronException:
         """Set the message meant for the end user -> self."""
@@ -118,7 +123,7 @@ class PyMacaronException(PyMacaronCoreException):
         """The same content as an ``Error`` model (needs a loaded API: they all define Error)."""
         from pymacaron_core.models import yielding_model
 
-        model = yielding_model("Error")  # pymacaron's own Error, whatever Error a service's spec defines
+        model: Any = yielding_model("Error")  # pymacaron's own Error, whatever Error a service's spec defines
         if model is None:
             raise RuntimeError("to_model() needs the Error model, defined once an API is loaded "
                                "(API(app).load_apis(...).start(...)); use to_dict() or http_reply() before that")
