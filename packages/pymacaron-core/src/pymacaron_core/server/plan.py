@@ -44,9 +44,12 @@ _JSON_MIME = "application/json"
 _SCALARS = (str, int, float, bool)  # JSON values a response schema may declare (type string, number...)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def dumps(data: Any) -> str:
     """Strict JSON: a NaN or an infinity raises ValueError (never a bare ``NaN`` in a response)."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(data)  # one encoder for every response (json.dumps with options makes one per call)
 
 
 class RequestPlan:
