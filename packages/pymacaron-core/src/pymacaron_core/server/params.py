@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.datastructures import MultiDict
+
 from pymacaron_core.spec.description import flask_var
 
 if TYPE_CHECKING:
@@ -139,11 +141,20 @@ class ParamReader:
             if not raw:
                 raw = None
         else:
-            raw = source.get(self.key)
-            if raw is not None and self.single and len(source.getlist(self.key)) > 1:
-                errors.append((self.path, "repeated", f"{self.name!r} is given {len(source.getlist(self.key))} "
-                               f"times, but it is not an array: give it once"))
-                return None
+            if self.single and isinstance(source, MultiDict):
+                # a MultiDict is a dict of value lists: one lookup gives the value and how many were sent
+                values = dict.get(source, self.key)
+                raw = values[0] if values else None
+                if values is not None and len(values) > 1:
+                    errors.append((self.path, "repeated", f"{self.name!r} is given {len(values)} "
+                                   f"times, but it is not an array: give it once"))
+                    return None
+            else:
+                raw = source.get(self.key)
+                if raw is not None and self.single and len(source.getlist(self.key)) > 1:
+                    errors.append((self.path, "repeated", f"{self.name!r} is given {len(source.getlist(self.key))} "
+                                   f"times, but it is not an array: give it once"))
+                    return None
             if raw == "" and self.kind in _CASTABLE:
                 raw = None
         if raw is None:

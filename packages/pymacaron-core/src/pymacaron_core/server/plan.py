@@ -45,10 +45,20 @@ _SCALARS = (str, int, float, bool)  # JSON values a response schema may declare 
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+try:  # the C encoder itself, without the circular-reference bookkeeping (a cycle still fails: RecursionError)
+    from json.encoder import c_make_encoder as _c_make_encoder
+    from json.encoder import encode_basestring as _encode_basestring
+
+    _C_ENCODE = _c_make_encoder(None, _ENCODER.default, _encode_basestring, None, ":", ",", False, False, False) \
+        if _c_make_encoder is not None else None
+except ImportError:  # pragma: no cover - Pythons without the C accelerator
+    _C_ENCODE = None
 
 
 def dumps(data: Any) -> str:
     """Strict JSON: a NaN or an infinity raises ValueError (never a bare ``NaN`` in a response)."""
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(data, 0))
     return _ENCODER.encode(data)  # one encoder for every response (json.dumps with options makes one per call)
 
 
