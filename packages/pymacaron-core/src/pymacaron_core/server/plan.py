@@ -46,7 +46,7 @@ _SCALARS = (str, int, float, bool)  # JSON values a response schema may declare 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 try:  # the C encoder itself, without the circular-reference bookkeeping (a cycle still fails: RecursionError)
-    from json.encoder import c_make_encoder as _c_make_encoder
+    from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
     from json.encoder import encode_basestring as _encode_basestring
 
     _C_ENCODE = _c_make_encoder(None, _ENCODER.default, _encode_basestring, None, ":", ",", False, False, False) \
