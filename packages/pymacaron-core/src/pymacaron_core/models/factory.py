@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import SpecProblem
 from pymacaron_core.models.base import PyMacaronModel
+from pymacaron_core.schema.dialects import single_type
 from pymacaron_core.schema.compiler import Validator
 
 if TYPE_CHECKING:
@@ -295,7 +296,7 @@ class ModelFactory:
         chooser = self._discriminated(schema, _depth)
         if chooser is not None:
             return chooser
-        kind = _single_type(schema.get("type"))
+        kind = single_type(schema.get("type"))
         if kind == "array" or "items" in schema and kind is None:
             item = self.to_python(schema.get("items") or {}, _depth + 1)
             if item is None:
@@ -370,7 +371,7 @@ class ModelFactory:
             if name in self.classes:
                 return _model_to_json
             return self.to_wire(self.definitions.get(name) or {}, _depth + 1)
-        kind = _single_type(schema.get("type"))
+        kind = single_type(schema.get("type"))
         if kind == "array":
             item = self.to_wire(schema.get("items") or {}, _depth + 1)
             if item is None:
@@ -420,14 +421,6 @@ def _nullable(schema, dialect="swagger2"):
         kind = schema.get("type")
         return isinstance(kind, list) and "null" in kind
     return False
-
-
-def _single_type(kind):
-    """3.1 type arrays: [string, "null"] -> string (None when several types remain)."""
-    if isinstance(kind, list):
-        kinds = [k for k in kind if k != "null"]
-        return kinds[0] if len(kinds) == 1 else None
-    return kind
 
 
 def _is_date_format(schema, definitions):

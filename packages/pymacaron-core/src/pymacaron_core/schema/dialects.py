@@ -19,6 +19,16 @@ all three OpenAPI dialects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+
+def single_type(kind: Any) -> Any:
+    """A schema's ``type`` as one name: OpenAPI 3.1 type arrays lose ``"null"`` (``[number, "null"]`` ->
+    ``number``); None when several types remain; any other value as it is."""
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return kinds[0] if len(kinds) == 1 else None
+    return kind
 
 
 @dataclass(frozen=True)

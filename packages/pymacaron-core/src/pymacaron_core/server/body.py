@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pymacaron_core.exceptions import Problem, ValidationError
+from pymacaron_core.schema.dialects import single_type
 from pymacaron_core.server.params import UploadedFile, _CastError, cast_value
 
 if TYPE_CHECKING:
@@ -145,14 +146,6 @@ def _properties_of(schema, definitions, depth=0):
     return props
 
 
-def _single_type(kind):
-    """OpenAPI 3.1 type arrays: [number, "null"] -> number (None when several types remain)."""
-    if isinstance(kind, list):
-        kinds = [k for k in kind if k != "null"]
-        return kinds[0] if len(kinds) == 1 else None
-    return kind
-
-
 def _form_body(request, schema, definitions):
     props = _properties_of(schema, definitions)
     out = {}
@@ -160,10 +153,10 @@ def _form_body(request, schema, definitions):
     for key in request.form.keys():
         values = request.form.getlist(key)
         prop = props.get(key) or {}
-        kind = _single_type(prop.get("type"))
+        kind = single_type(prop.get("type"))
         try:
             if kind == "array":
-                item_kind = _single_type((prop.get("items") or {}).get("type"))
+                item_kind = single_type((prop.get("items") or {}).get("type"))
                 if len(values) == 1 and "," in values[0]:
                     values = values[0].split(",")
                 out[key] = [cast_value(item_kind, v) for v in values]

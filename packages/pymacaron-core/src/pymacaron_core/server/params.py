@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
 
+from pymacaron_core.schema.dialects import single_type
 from pymacaron_core.spec.description import flask_var
 
 if TYPE_CHECKING:
     from pymacaron_core.schema.compiler import Validator
-    from pymacaron_core.server.styles import StyledReader
     from pymacaron_core.spec.description import Parameter
 
 _SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
@@ -95,12 +95,12 @@ def cast_value(kind: str | None, raw: Any) -> Any:
         raise _CastError from None
 
 
-class ParamReader:
-    """Reads one path, query, header, cookie or formData parameter of a request: cast from its string
-    form, validated, converted (see the module docstring)."""
+class Reader:
+    """What every parameter reader knows of its parameter: where it is read (``key`` in its
+    ``location``), whether it is required or has a default, its compiled validator and converter,
+    and the path its problems are reported at."""
 
-    __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind",
-                 "items_kind", "separator", "multi", "single", "validate", "convert", "path")
+    __slots__ = ("name", "location", "key", "required", "default", "has_default", "validate", "convert", "path")
 
     def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
         self.name = param.name
@@ -109,19 +109,26 @@ class ParamReader:
         self.required = param.required
         self.default = param.default
         self.has_default = param.has_default
+        self.validate = validator
+        self.convert = convert
+        self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
+
+
+class ParamReader(Reader):
+    """Reads one path, query, header, cookie or formData parameter of a request: cast from its string
+    form, validated, converted (see the module docstring)."""
+
+    __slots__ = ("kind", "items_kind", "separator", "multi", "single")
+
+    def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
+        super().__init__(param, validator, convert)
         self.kind = param.type
-        items = param.schema.get("items") or {}
-        self.items_kind = items.get("type") if isinstance(items, dict) else None
-        if isinstance(self.items_kind, list):  # 3.1: [integer, "null"]
-            kinds = [k for k in self.items_kind if k != "null"]
-            self.items_kind = kinds[0] if len(kinds) == 1 else None
+        items = param.schema.get("items")
+        self.items_kind = single_type(items.get("type")) if isinstance(items, dict) else None
         self.multi = param.collection_format == "multi"
         self.separator = _SEPARATORS.get(param.collection_format, ",")
         # one value only: a query or form field given twice is refused, not "first value wins"
         self.single = self.kind != "array" and param.location in ("query", "formData", "cookie")
-        self.validate = validator
-        self.convert = convert
-        self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
 
     def __repr__(self) -> str:
         return f"<ParamReader {self.location}.{self.name} {self.kind}>"
@@ -178,7 +185,7 @@ class ParamReader:
         return checked(self, value, errors)
 
 
-def checked(reader: ParamReader | StyledReader, value: object, errors: list) -> object:
+def checked(reader: Reader, value: object, errors: list) -> object:
     """The tail every parameter reader shares: ``value`` (cast from the request) validated by the
     reader's compiled validator, then converted for the handler; None, with the problems appended to
     ``errors``, when it is not valid."""

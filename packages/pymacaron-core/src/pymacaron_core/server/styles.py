@@ -21,52 +21,40 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pymacaron_core.server.params import LOCATION_NAMES, _CastError, cast_value, checked
-from pymacaron_core.spec.description import flask_var, is_json_media
+from pymacaron_core.schema.dialects import single_type
+from pymacaron_core.server.params import Reader, _CastError, cast_value, checked
+from pymacaron_core.spec.description import is_json_media
 
 if TYPE_CHECKING:
     from pymacaron_core.schema.compiler import Validator
     from pymacaron_core.spec.description import Parameter
 
 _MISSING = object()
+
+
+def _type_of(schema):
+    return single_type(schema.get("type")) if isinstance(schema, dict) else None
 _CASTABLE = {"integer", "number", "boolean"}
 
 
-def _single_type(schema):
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    if isinstance(kind, list):
-        kinds = [k for k in kind if k != "null"]
-        return kinds[0] if len(kinds) == 1 else None
-    return kind
-
-
-class StyledReader:
+class StyledReader(Reader):
     """Reads one OpenAPI 3 parameter written in a ``style`` that no collectionFormat expresses
     (deepObject, label, matrix, form or simple objects) or as ``content`` (JSON): parsed, cast,
     validated, converted."""
 
-    __slots__ = ("name", "location", "key", "required", "default", "has_default", "kind", "style", "explode",
-                 "items_kind", "prop_kinds", "extra_kind", "validate", "convert", "path", "json", "media_type")
+    __slots__ = ("kind", "style", "explode", "items_kind", "prop_kinds", "extra_kind", "json", "media_type")
 
     def __init__(self, param: Parameter, validator: Validator | None, convert: Callable[[Any], Any] | None) -> None:
+        super().__init__(param, validator, convert)
         schema = param.schema
-        self.name = param.name
-        self.location = param.location
-        self.key = flask_var(param.name) if param.location == "path" else param.name
-        self.required = param.required
-        self.default = param.default
-        self.has_default = param.has_default
-        self.kind = _single_type(schema) or ("object" if "properties" in schema else None)
+        self.kind = _type_of(schema) or ("object" if "properties" in schema else None)
         self.style = param.style
         self.explode = param.explode
-        self.items_kind = _single_type(schema.get("items"))
+        self.items_kind = _type_of(schema.get("items"))
         props: Any = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        self.prop_kinds = {k: _single_type(v) for k, v in props.items()}
+        self.prop_kinds = {k: _type_of(v) for k, v in props.items()}
         extra = schema.get("additionalProperties")
-        self.extra_kind = _single_type(extra) if isinstance(extra, dict) else None
-        self.validate = validator
-        self.convert = convert
-        self.path = (LOCATION_NAMES.get(param.location, param.location), param.name)
+        self.extra_kind = _type_of(extra) if isinstance(extra, dict) else None
         self.media_type = param.media_type
         self.json = param.style == "content" and is_json_media(param.media_type)
 
