@@ -25,7 +25,8 @@ from pymacaron_core.models.factory import ModelFactory
 from pymacaron_core.schema.compiler import SchemaCompiler
 from pymacaron_core.schema.formats import FormatRegistry
 from pymacaron_core.server.content_type import check_for as content_check_for
-from pymacaron_core.server.plan import RequestPlan, ResponsePlan
+from pymacaron_core.server.plan import RequestPlan
+from pymacaron_core.server.response import ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
 from pymacaron_core.server.security import compile_security
 from pymacaron_core.spec.document import load_document, strip_docs

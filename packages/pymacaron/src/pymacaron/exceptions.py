@@ -50,7 +50,7 @@ from flask import Response
 
 from pymacaron_core.exceptions import PyMacaronCoreException
 from pymacaron_core.exceptions import ValidationError as CoreValidationError
-from pymacaron_core.server.plan import dumps
+from pymacaron_core.server.response import dumps
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pymacaron_core.server.plan import dumps
+from pymacaron_core.server.response import dumps
 from werkzeug.exceptions import HTTPException
 
 from pymacaron import limits

@@ -28,12 +28,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from pymacaron_core.context import enter_call
 from pymacaron_core.exceptions import PyMacaronCoreException, RequestTooLargeError
 from pymacaron_core.models.base import PyMacaronModel
-from pymacaron_core.server.plan import dumps
+from pymacaron_core.server.response import dumps
 
 if TYPE_CHECKING:
     from flask import Request
 
-    from pymacaron_core.server.plan import RequestPlan, ResponsePlan
+    from pymacaron_core.server.plan import RequestPlan
+    from pymacaron_core.server.response import ResponsePlan
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from pymacaron_core.server.plan import dumps
+from pymacaron_core.server.response import dumps
 
 from pymacaron import config as _config_module
 from pymacaron.crash.redact import format_exception
