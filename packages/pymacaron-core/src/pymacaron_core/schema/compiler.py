@@ -56,6 +56,7 @@ from urllib.parse import unquote, urldefrag
 
 from pymacaron_core.exceptions import Problem, format_location
 from pymacaron_core.schema.dialects import dialect as _dialect
+from pymacaron_core.schema.export import literal
 from pymacaron_core.schema.refs import SchemaIndex
 from pymacaron_core.schema.runtime import (
     MISSING,
@@ -189,8 +190,11 @@ class SchemaCompiler:
 
     def __init__(self, definitions: dict[str, Any], formats: FormatRegistry, label: str = "api",
                  check_formats: bool = True, dialect: str = "swagger2", root: dict[str, Any] | None = None,
-                 base_uri: str = "", resources: dict[str, Any] | None = None, lazy: bool = False) -> None:
+                 base_uri: str = "", resources: dict[str, Any] | None = None, lazy: bool = False,
+                 record: bool = False) -> None:
         self.definitions = definitions
+        # record: keep the source of every generated function, in order (see schema/export.py)
+        self.recorded: list[str] | None = [] if record else None
         # lazy: validators are generated on their first call (an API's hundreds of operations do not all
         # pay at start-up). Only for schemas whose generation cannot fail: the caller has checked them
         # (stage 2: every $ref resolves, every pattern compiles; see spec/README.md).
@@ -306,6 +310,8 @@ class SchemaCompiler:
         filename = f"<pymacaron-validator {where}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         exec(compile(text, filename, "exec"), self.ns)
+        if self.recorded is not None:
+            self.recorded.append(text)
 
     def _function_for(self, node, ctx):
         """The name of the function validating ``node`` in ``ctx`` (generated on flush)."""
@@ -336,7 +342,13 @@ class SchemaCompiler:
 
     def _const(self, value, prefix="c"):
         plain = isinstance(value, (str, int, float, tuple, frozenset, re.Pattern))
-        key = (prefix, repr(value)) if plain else (prefix, id(value))
+        if plain:
+            try:  # equal values share a constant; sets are written sorted, so the names never depend on hashing
+                key: tuple[str, Any] = (prefix, literal(value))
+            except ValueError:
+                key = (prefix, repr(value))
+        else:
+            key = (prefix, id(value))
         if key not in self._consts:
             cname = f"_{prefix}{len(self._consts)}"
             self._consts[key] = cname
@@ -553,12 +565,13 @@ class SchemaCompiler:
         options = schema["enum"]
         if not isinstance(options, list):
             return
-        if types == ["string"] and all(isinstance(o, str) for o in options):
+        if all(isinstance(o, str) for o in options):
             cname = self._const(frozenset(options), "enum")
-            src.line(f"if {v} not in {cname}:")
-        else:
-            cname = self._const(tuple(options), "enum")
-            src.line(f"if not _enum_ok({v}, {cname}):")
+            src.line(f"if {v} not in {cname}:" if types == ["string"] else
+                     f"if not (isinstance({v}, str) and {v} in {cname}):")
+        else:  # JSON equality is equality of canonical forms (1 == 1.0, true != 1), which hash
+            cname = self._const(frozenset(canon(o) for o in options), "enum")
+            src.line(f"if _canon({v}) not in {cname}:")
         src.indent()
         self._err(src, path, "enum", f"'%r is not one of %r' % ({v}, {list(options)!r})")
         src.dedent()

@@ -43,7 +43,7 @@ Folder = str | os.PathLike[str]
 
 log = logging.getLogger(__name__)
 
-FORMAT = "pymacaron-spec-cache 1"
+FORMAT = "pymacaron-spec-cache 2"
 _SPEC_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -91,7 +91,8 @@ def _file_digest(path):
 
 
 class Entry:
-    """What a hit gives back: the loaded document's parts."""
+    """What a hit gives back: the loaded document's parts (``locs_json`` is "" for a JSON spec, whose lines
+    are found in its text: :meth:`Locations.from_json_text`)."""
 
     def __init__(self, data: dict[str, Any], locs_json: str, warnings: list[SpecProblem]) -> None:
         self.data = data
@@ -162,8 +163,9 @@ def write(folder: Folder, key: str, spec_dir: str | os.PathLike[str], data: Any,
         data_json = json.dumps(data, separators=(",", ":"), allow_nan=True)
         if json.loads(data_json) != data:  # e.g. an !!omap (tuples): JSON would not give it back as it is
             raise ValueError("the spec holds values JSON does not keep as they are")
-        body = "\n".join((json.dumps(meta, separators=(",", ":")), data_json,
-                          locs.to_json())).encode("utf-8") + b"\n"
+        # a JSON spec's lines are found in its text, which the reader has: no map (an empty line)
+        locs_json = "" if locs.unparsed else locs.to_json()
+        body = "\n".join((json.dumps(meta, separators=(",", ":")), data_json, locs_json)).encode("utf-8") + b"\n"
     except (TypeError, ValueError, OSError, RecursionError) as e:  # e.g. a !!binary or !!set value
         log.debug("start-up cache: not cached (%s)", e)
         return False

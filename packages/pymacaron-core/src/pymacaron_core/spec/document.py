@@ -166,14 +166,19 @@ def _load_cached(yaml_path, name, default_definitions, strict, cache_dir, versio
     file = _display_path(str(yaml_path))
     try:
         with open(yaml_path, "rb") as f:
-            key = cache.cache_key(f.read(), default_definitions, versions)
+            raw = f.read()
+        key = cache.cache_key(raw, default_definitions, versions)
     except OSError:
-        key = None  # _load_document reports it
+        raw, key = b"", None  # _load_document reports it
     spec_dir = os.path.dirname(os.path.abspath(yaml_path))
     entry = cache.read(cache_dir, key, spec_dir, file) if key else None
     if entry is not None:
         settle(entry.warnings, strict)
-        return SpecDocument(entry.data, Locations.from_json(file, entry.locs_json), file, name, entry.warnings)
+        if entry.locs_json:
+            locs = Locations.from_json(file, entry.locs_json)
+        else:  # a JSON spec: its lines are found in its text (the key covers its bytes) when asked for
+            locs = Locations.from_json_text(file, raw.decode("utf-8", "replace"))
+        return SpecDocument(entry.data, locs, file, name, entry.warnings)
     doc = _load_document(yaml_path, None, name, default_definitions, strict)
     if key:
         cache.write(cache_dir, key, spec_dir, doc.data, doc.locs, doc.warnings, doc.sources)

@@ -1,14 +1,24 @@
-"""Load a YAML spec while remembering the line of every node.
+"""Load a YAML (or JSON) spec, and find the line of any of its nodes.
 
 The result is plain JSON-like data (dict keys are strings, dates become ISO
 strings) plus a :class:`Locations` map from JSON paths to line numbers, so
 that start-up errors can point at the line to fix.
+
+Most starts never ask for a line (a spec without problems), so the map is
+made on the first question: :func:`load_yaml` builds only the data (libyaml's
+nodes turned into Python values by a loop that takes plain strings as they
+are, the common case, rather than PyYAML's generic constructor; a document
+written in JSON is read by the json module), and keeps the text, which is
+parsed again, for lines, when a line is first asked for.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
+import json.decoder
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,21 +26,28 @@ from pymacaron_core.exceptions import SpecError, SpecProblem
 
 
 class Locations:
-    """JSON path (tuple of keys) -> 1-based line number."""
+    """JSON path (tuple of keys) -> 1-based line number.
+
+    Three sources: the map recorded while a YAML text was read, the JSON text of such a map (the
+    start-up cache; parsed on the first question), or a JSON spec's own text (:class:`JsonText`:
+    each question walks down the text to the node).
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self._lines: dict[tuple, int] = {}
         self._serialized: str | None = None  # JSON text of the map, read on first use (start-up cache)
+        self._source: JsonText | None = None  # a JSON spec's text, where lines are looked up
 
     def set(self, path: Iterable[str | int], line: int) -> None:
         """Record that the node at ``path`` is on ``line``."""
-        if self._serialized is not None:
-            self._materialize()
+        self._materialize()
         self._lines[tuple(path)] = line
 
     def line(self, path: Iterable[str | int]) -> int | None:
         """Line of ``path``, or of its nearest ancestor that has one."""
+        if self._source is not None:
+            return self._source.line(tuple(path))
         if self._serialized is not None:
             self._materialize()
         path = tuple(path)
@@ -40,10 +57,16 @@ class Locations:
             path = path[:-1]
         return self._lines.get((), None)
 
+    @property
+    def unparsed(self) -> bool:
+        """True when the lines are those of a JSON spec's text (the start-up cache keeps no map for them)."""
+        return self._source is not None
+
     def to_json(self) -> str:
         """The map as JSON text: a list of ``[line, key, key...]`` (see :meth:`from_json`)."""
         if self._serialized is not None:
             return self._serialized
+        self._materialize()
         return json.dumps([[line, *path] for path, line in self._lines.items()], separators=(",", ":"))
 
     @classmethod
@@ -53,10 +76,95 @@ class Locations:
         locs._serialized = text
         return locs
 
+    @classmethod
+    def from_json_text(cls, file: str, text: str) -> Locations:
+        """The lines of ``file``, a JSON document whose text is ``text``, found in it when asked for."""
+        locs = cls(file)
+        locs._source = JsonText(text)
+        return locs
+
     def _materialize(self):
-        text, self._serialized = self._serialized, None
-        names = {}  # one string object per distinct key: paths share most of theirs
-        self._lines = {tuple([names.setdefault(k, k) for k in entry[1:]]): entry[0] for entry in json.loads(text)}
+        if self._source is not None:  # every line of the text, as reading it as YAML records them
+            text, self._source = self._source.text, None
+            _parse(text, self.file, lambda loader, node, classes: _build(loader, node, (), self._lines, set(), classes))
+        elif self._serialized is not None:
+            text, self._serialized = self._serialized, None
+            names = {}  # one string object per distinct key: paths share most of theirs
+            self._lines = {tuple([names.setdefault(k, k) for k in entry[1:]]): entry[0]
+                           for entry in json.loads(text)}
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class JsonText:
+    """The text of a JSON document, and the line of any node in it, found by walking down to it.
+
+    A member of an object is on the line of its key, an item of an array where it starts (what
+    reading the text as YAML records). Each object or array on the way is indexed once (its
+    members' offsets; their values skipped by the json module's C scanner), so a question costs
+    the size of what it walks through the first time, and a dictionary lookup per level afterwards.
+    The text must be valid JSON (it was read with the json module first).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._members: dict[tuple, dict[str, tuple[int, int]] | list[int] | None] = {}
+        self._newlines: list[int] | None = None
+        # the C scanner: (value, end) of the value at an offset
+        self._scan: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+    def line(self, path: tuple) -> int:
+        """The line of the node at ``path``, or of its nearest ancestor in the text."""
+        text = self.text
+        pos = found = _skip(text, 0)
+        for depth, key in enumerate(path):
+            members = self._index(path[:depth], pos)
+            if isinstance(members, dict) and isinstance(key, str) and key in members:
+                found, pos = members[key]
+            elif isinstance(members, list) and isinstance(key, int) and 0 <= key < len(members):
+                found = pos = members[key]
+            else:
+                break
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", text)]
+        return bisect.bisect_left(self._newlines, found) + 1
+
+    def _index(self, prefix, pos):
+        if prefix in self._members:
+            return self._members[prefix]
+        text, scan, skip = self.text, self._scan, _skip
+        members: dict[str, tuple[int, int]] | list[int] | None = None
+        try:
+            if text.startswith("{", pos):
+                members = {}
+                i = skip(text, pos + 1)
+                while text[i] != "}":
+                    key_at = i
+                    key, i = json.decoder.scanstring(text, i + 1)
+                    i = skip(text, skip(text, i) + 1)  # the ':' and the spaces around it
+                    members[key] = (key_at, i)
+                    i = skip(text, scan(text, i)[1])
+                    if text[i] == ",":
+                        i = skip(text, i + 1)
+            elif text.startswith("[", pos):
+                members = []
+                i = skip(text, pos + 1)
+                while text[i] != "]":
+                    members.append(i)
+                    i = skip(text, scan(text, i)[1])
+                    if text[i] == ",":
+                        i = skip(text, i + 1)
+        except (ValueError, IndexError, StopIteration):  # not the JSON it was: no deeper line than here
+            members = None
+        self._members[prefix] = members
+        return members
+
+
+def _skip(text: str, i: int) -> int:
+    """The offset of the first character at or after ``i`` that is not JSON whitespace."""
+    m = _WHITESPACE.match(text, i)
+    return m.end() if m else i
 
 
 def _yaml():
@@ -80,26 +188,43 @@ class _RecursiveAlias(Exception):
         self.node = node
 
 
-def _build(loader, node, path, locs, seen, containers):
-    locs.set(path, node.start_mark.line + 1)
-    if isinstance(node, containers):
-        if id(node) in seen:  # an alias to one of its own ancestors: the data would be infinite
-            raise _RecursiveAlias(node)
-        seen.add(id(node))
-        try:
-            if isinstance(node, containers[1]):
-                return [_build(loader, item, path + (i,), locs, seen, containers) for i, item in enumerate(node.value)]
-            loader.flatten_mapping(node)
-            out = {}
-            for key_node, value_node in node.value:
+_STR = "tag:yaml.org,2002:str"
+
+
+def _build(loader, node, path, lines, seen, classes):
+    """The Python value of ``node``, recording in ``lines`` the line of it and of everything in it.
+
+    ``classes``: PyYAML's (MappingNode, SequenceNode, ScalarNode). Strings (most of a spec) are taken
+    as they are; other scalars, merge keys and keys that are not strings go through PyYAML's constructor.
+    """
+    lines[path] = node.start_mark.line + 1
+    if node.tag == _STR and node.__class__ is classes[2]:
+        return node.value
+    if not isinstance(node, (classes[0], classes[1])):
+        return _scalar(loader, node)
+    if id(node) in seen:  # an alias to one of its own ancestors: the data would be infinite
+        raise _RecursiveAlias(node)
+    seen.add(id(node))
+    try:
+        if isinstance(node, classes[1]):
+            return [_build(loader, item, path + (i,), lines, seen, classes) for i, item in enumerate(node.value)]
+        for key_node, _ in node.value:
+            if key_node.tag != _STR or key_node.__class__ is not classes[2]:
+                loader.flatten_mapping(node)  # merge keys (<<), keys that are not strings: the general way
+                break
+        out = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _STR and key_node.__class__ is classes[2]:
+                key = key_node.value
+            else:
                 key = _scalar(loader, key_node)
                 key = key if isinstance(key, str) else _key_to_str(key)
-                out[key] = _build(loader, value_node, path + (key,), locs, seen, containers)
-                locs.set(path + (key,), key_node.start_mark.line + 1)
-            return out
-        finally:
-            seen.discard(id(node))
-    return _scalar(loader, node)
+            at = path + (key,)
+            out[key] = _build(loader, value_node, at, lines, seen, classes)
+            lines[at] = key_node.start_mark.line + 1
+        return out
+    finally:
+        seen.discard(id(node))
 
 
 def _key_to_str(key):
@@ -110,20 +235,16 @@ def _key_to_str(key):
     return str(key)
 
 
-def load_yaml(text: str, file: str) -> tuple[dict[str, Any], Locations]:
-    """Parse ``text`` (the content of ``file``) -> (data, Locations).
-
-    Raises SpecError naming the file and line on a YAML syntax error.
-    """
+def _parse(text, file, build):
+    """``build(loader, root node, node classes)`` on the parsed ``text``; YAML errors -> SpecError (file, line)."""
     yaml, loader_class = _yaml()
-    locs = Locations(file)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise SpecError(SpecProblem(file, 1, "", "the file is empty",
                                         "write a Swagger 2.0 spec in it"))
-        data = _build(loader, node, (), locs, set(), (yaml.MappingNode, yaml.SequenceNode))
+        return build(loader, node, (yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode))
     except _RecursiveAlias as e:
         raise SpecError(SpecProblem(
             file, e.node.start_mark.line + 1, "", "recursive YAML alias: an anchor (&name) is used (*name) inside "
@@ -144,6 +265,33 @@ def load_yaml(text: str, file: str) -> tuple[dict[str, Any], Locations]:
         raise SpecError(SpecProblem(file, None, "", f"YAML error: {e}", "")) from None
     finally:
         loader.dispose()
+
+
+def _json_data(text):
+    """``text`` read as JSON when it is a JSON object (a JSON spec), else None (read as YAML)."""
+    if not text.lstrip()[:1] == "{":
+        return None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None  # YAML flow style that is not JSON, or not valid at all: YAML says which and where
+    return data if isinstance(data, dict) else None
+
+
+def _no_constant(name):
+    raise ValueError(name)  # NaN, Infinity: not JSON, and YAML reads them as strings
+
+
+def load_yaml(text: str, file: str) -> tuple[dict[str, Any], Locations]:
+    """Parse ``text`` (the content of ``file``) -> (data, Locations).
+
+    Raises SpecError naming the file and line on a YAML syntax error.
+    """
+    data = _json_data(text)
+    if data is not None:
+        return data, Locations.from_json_text(file, text)
+    locs = Locations(file)
+    data = _parse(text, file, lambda loader, node, classes: _build(loader, node, (), locs._lines, set(), classes))
     if not isinstance(data, dict):
         raise SpecError(SpecProblem(file, 1, "", "the spec is not a YAML mapping",
                                     "start the file with 'swagger: \"2.0\"'"))
