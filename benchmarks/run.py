@@ -92,9 +92,9 @@ def startup_suite(args):
     sizes = [int(n) for n in args.startup_sizes.split(",")]
     versions = args.startup_specs.split(",")
     print(f"\nStart-up: spawn -> first 200 over HTTP, and peak RSS; {', '.join(map(str, sizes))} operations, "
-          f"spec {', '.join(versions)}; median of {args.starts} interleaved fresh starts, cold and warm cache")
+          f"spec {', '.join(versions)} in {args.startup_format.upper()}; median of {args.starts} interleaved fresh starts, cold and warm cache")
     try:
-        rows = measure(sizes=sizes, versions=versions, starts=args.starts)
+        rows = measure(sizes=sizes, versions=versions, starts=args.starts, fmt=args.startup_format)
     except StartupError as e:
         print(f"start-up suite failed: {e}")
         return False
@@ -143,6 +143,8 @@ def main(argv=None):
     parser.add_argument("--starts", type=int, default=5, help="startup: fresh starts per service and cache mode")
     parser.add_argument("--startup-sizes", default="10,100,1000", help="startup: operation counts, comma-separated")
     parser.add_argument("--startup-specs", default="2.0", help="startup: spec versions (2.0, 3.0, 3.1), comma-separated")
+    parser.add_argument("--startup-format", default="yaml", choices=("yaml", "json"),
+                        help="startup: the generated spec's text, YAML in block style (as people write) or JSON")
     parser.add_argument("--no-fail", action="store_true", help="report, but exit 0 even when over target")
     args = parser.parse_args(argv)
     ok = True

@@ -58,8 +58,9 @@ def _model(version):
     return {"type": "object", "required": ["name", "count"], "properties": props}
 
 
-def spec_text(n, version="2.0"):
-    """The spec of the generated service, as JSON text (JSON is YAML)."""
+def spec_text(n, version="2.0", fmt="yaml"):
+    """The spec of the generated service: YAML in block style, as people write specs, or JSON text
+    (``fmt="json"``; JSON is YAML, and pymacaron reads a JSON spec with the json module)."""
     paths, models = {}, {}
     ref_root = "#/definitions/" if version == "2.0" else "#/components/schemas/"
     for i in range(n):
@@ -89,7 +90,11 @@ def spec_text(n, version="2.0"):
     else:
         doc = {"openapi": "3.1.0" if version == "3.1" else "3.0.3", "info": {"title": "svc", "version": "1.0"},
                "paths": paths, "components": {"schemas": models}}
-    return json.dumps(doc, indent=1)
+    if fmt == "json":
+        return json.dumps(doc, indent=1)
+    import yaml
+
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
 
 PYM_SERVER = """\
@@ -141,12 +146,12 @@ if __name__ == "__main__":
 """
 
 
-def write_services(root, n, version="2.0"):
-    """-> {"pymacaron": folder, "flask": folder} for n operations."""
-    pym = os.path.join(root, f"pym{version}-{n}")
+def write_services(root, n, version="2.0", fmt="yaml"):
+    """-> {"pymacaron": folder, "flask": folder} for n operations (the spec written in ``fmt``)."""
+    pym = os.path.join(root, f"pym{version}-{fmt}-{n}")
     os.makedirs(os.path.join(pym, "apis"), exist_ok=True)
     with open(os.path.join(pym, "apis", "svc.yaml"), "w", encoding="utf-8") as f:
-        f.write(spec_text(n, version))
+        f.write(spec_text(n, version, fmt))
     with open(os.path.join(pym, "handlers.py"), "w", encoding="utf-8") as f:
         f.write("".join(f"def r{i:04d}(body, item_id, q=None):\n    return body\n\n\n" for i in range(n)))
     with open(os.path.join(pym, "server.py"), "w", encoding="utf-8") as f:
@@ -239,9 +244,12 @@ def start_once(folder, clear_cache=False):
 # Warm starts, (operations -> start-up ratio target, peak RSS ratio target); None: reported only.
 # Cold starts (no cache) are reported: they must stay correct and no slower than before the cache.
 TARGETS = {10: (1.5, 1.3), 100: (None, None), 1000: (3.0, 2.0)}
+# Issue 12: an OpenAPI 3.1 spec of 200 operations starts in under a second (an absolute time: reported,
+# not a pass/fail target, since it depends on the machine; compare it with Flask's time in the same row).
+FIRST_START_OPS, FIRST_START_S = 200, 1.0
 
 
-def measure(sizes=(10, 100, 1000), versions=("2.0",), starts=5, root=None):
+def measure(sizes=(10, 100, 1000), versions=("2.0",), starts=5, root=None, fmt="yaml"):
     """-> rows of (label, n, mode, pym Start, flask Start); medians of ``starts`` interleaved starts."""
     own_root = root is None
     root = root or tempfile.mkdtemp(prefix="pym-startup-")
@@ -249,7 +257,7 @@ def measure(sizes=(10, 100, 1000), versions=("2.0",), starts=5, root=None):
     try:
         for version in versions:
             for n in sizes:
-                folders = write_services(root, n, version)
+                folders = write_services(root, n, version, fmt)
                 for folder in folders.values():  # warm-up: bytecode caches, and the start-up cache
                     start_once(folder)
                 for mode in ("cold", "warm"):
@@ -257,7 +265,7 @@ def measure(sizes=(10, 100, 1000), versions=("2.0",), starts=5, root=None):
                     for _ in range(starts):
                         pym.append(start_once(folders["pymacaron"], clear_cache=(mode == "cold")))
                         plain.append(start_once(folders["flask"]))
-                    rows.append((version, n, mode, _median(pym), _median(plain)))
+                    rows.append((f"{version} {fmt}", n, mode, _median(pym), _median(plain)))
     finally:
         if own_root:
             shutil.rmtree(root, ignore_errors=True)
@@ -272,7 +280,7 @@ def _median(starts):
 def report(rows):
     """Print the table; -> True when every target is met."""
     ok = True
-    print(f"\n{'spec':6}{'ops':>6}{'cache':>7}{'pym ms':>9}{'flask ms':>10}{'ratio':>7}"
+    print(f"\n{'spec':11}{'ops':>6}{'cache':>7}{'pym ms':>9}{'flask ms':>10}{'ratio':>7}"
           f"{'pym MB':>9}{'flask MB':>10}{'ratio':>7}{'CPU ratio':>11}  targets")
     for version, n, mode, pym, plain in rows:
         t_ratio = pym.seconds / plain.seconds
@@ -287,7 +295,9 @@ def report(rows):
             good = m_ratio <= m_target
             ok &= good
             verdict.append(f"RSS <= {m_target}x {'ok' if good else 'OVER'}")
-        print(f"{version:6}{n:6}{mode:>7}{pym.seconds * 1000:9.0f}{plain.seconds * 1000:10.0f}{t_ratio:7.2f}"
+        if n == FIRST_START_OPS and version.startswith("3.1"):  # issue 12: such a spec serves within 1 s
+            verdict.append(f"under {FIRST_START_S:g} s {'yes' if pym.seconds < FIRST_START_S else 'NO'} (reported)")
+        print(f"{version:11}{n:6}{mode:>7}{pym.seconds * 1000:9.0f}{plain.seconds * 1000:10.0f}{t_ratio:7.2f}"
               f"{pym.peak_rss_mb:9.1f}{plain.peak_rss_mb:10.1f}{m_ratio:7.2f}"
               f"{pym.cpu_seconds / max(plain.cpu_seconds, 1e-3):11.2f}  {', '.join(verdict)}")
     return ok

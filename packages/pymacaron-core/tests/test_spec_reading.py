@@ -42,10 +42,20 @@ def _key(k):
 
 
 def _yaml_lines(text):
-    """Every line recorded by reading ``text`` as YAML."""
-    lines = {}
-    _parse(text, "x", lambda loader, node, classes: _build(loader, node, (), lines, set(), classes))
-    return lines
+    """Every node's path -> its line, as reading ``text`` as YAML records them."""
+    out = {}
+
+    def walk(where, path):
+        if isinstance(where, list):
+            out[path] = where[0]
+            children = where[1].items() if isinstance(where[1], dict) else enumerate(where[1])
+            for key, child in children:
+                walk(child, path + (key,))
+        else:
+            out[path] = where
+
+    walk(_parse(text, "x", lambda loader, node, classes: _build(loader, node, set(), classes))[1], ())
+    return out
 
 
 def _read(path):
@@ -175,8 +185,17 @@ def test_the_start_up_cache_gives_the_lines_back(tmp_path, as_json):
         assert warm.line(node_path) == line == cold.line(node_path), node_path
 
 
-def test_setting_a_line_on_a_json_map_keeps_the_others():
-    locs = load_yaml('{\n "a": {\n  "b": 1\n }\n}', "s.json")[1]
+def test_setting_a_line_keeps_the_others():
+    locs = load_yaml('{\n "a": {\n  "b": [1,\n 2]\n }\n}', "s.json")[1]
     locs.set(("a", "c"), 9)
-    assert (locs.line(("a", "b")), locs.line(("a", "c")), locs.unparsed) == (3, 9, False)
-    assert Locations.from_json("s.json", locs.to_json()).line(("a", "b")) == 3
+    locs.set(("a", "b", 3), 7)
+    locs.set(("x", "y", 0), 8)
+    assert [locs.line(p) for p in [("a", "b"), ("a", "b", 1), ("a", "b", 3), ("a", "b", 2), ("a", "c"), ("x",),
+                                   ("x", "y", 0), ("x", "y", 1)]] == [3, 4, 7, 3, 9, 1, 8, 1]
+    assert not locs.unparsed
+    back = Locations.from_json("s.json", locs.to_json())
+    assert [back.line(p) for p in [("a", "b", 1), ("a", "c"), ("x", "y", 0)]] == [4, 9, 8]
+    empty = Locations("e.yaml")
+    assert empty.line(("a",)) is None
+    empty.set(("a",), 2)
+    assert (empty.line(("a", "b")), empty.line(())) == (2, None)

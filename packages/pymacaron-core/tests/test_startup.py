@@ -340,3 +340,24 @@ def test_a_31_document_with_ids_or_anchors_is_compiled_at_start_up(tmp_path):
     path.write_text(PETS_31.replace("Dog: {type: object,", "Dog: {$anchor: dog, type: object,"))
     ApiPool.add("pets2", yaml_path=str(path))
     assert not ApiPool.pets2.compiler.lazy
+
+
+def test_an_anchor_in_an_external_file_or_the_cache_is_seen(tmp_path):
+    """The walks looking for 2020-12 identifiers are skipped only when no text of the spec holds one: the
+    spec's own, its external files' (read at a cold start), the stored data (a warm start)."""
+    (tmp_path / "dogs.yaml").write_text(
+        "components:\n  schemas:\n    Hound: {$anchor: dog, type: object, required: [kind],"
+        " properties: {kind: {type: string}}}\n")
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS_31.replace("    Dog: {type: object, required: [kind], properties: {kind: {type: string}}}\n",
+                                    "    Dog: {$ref: 'dogs.yaml#/components/schemas/Hound'}\n"))
+    cache_dir = str(tmp_path / "cache")
+    for name in ("cold", "warm"):
+        doc = load_document(str(path), cache_dir=cache_dir, name=name)
+        assert doc.may_contain("$anchor") and not doc.may_contain("$dynamicAnchor")
+        ApiPool.add(name, yaml_path=str(path), cache_dir=cache_dir)
+        assert not getattr(ApiPool, name).compiler.lazy
+        assert getattr(ApiPool, name).compiler.index.anchors  # indexed: the anchor resolves
+    path.write_text(PETS_31.replace("discriminator:", "x-no: 1\n      discriminator:"))
+    doc = load_document(str(path))
+    assert not doc.may_contain("$anchor", "$id") and doc.may_contain("discriminator")

@@ -180,7 +180,8 @@ class API:
             lazy, found = lazy_allowed(self.doc)
             problems += found
         self.compiler = SchemaCompiler(self.doc.definitions, self.formats, label=name,
-                                       dialect=self.description.dialect, lazy=lazy)
+                                       dialect=self.description.dialect, lazy=lazy,
+                                       identifiers=self.doc.may_contain("$id", "$anchor", "$dynamicAnchor"))
         self.security_schemes = self.description.security_schemes
         self.operations = self.description.operations
         self.factory = ModelFactory(name, self.doc, self.formats, self.compiler, do_persist)

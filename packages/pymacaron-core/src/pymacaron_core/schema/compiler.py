@@ -191,7 +191,7 @@ class SchemaCompiler:
     def __init__(self, definitions: dict[str, Any], formats: FormatRegistry, label: str = "api",
                  check_formats: bool = True, dialect: str = "swagger2", root: dict[str, Any] | None = None,
                  base_uri: str = "", resources: dict[str, Any] | None = None, lazy: bool = False,
-                 record: bool = False) -> None:
+                 record: bool = False, identifiers: bool = True) -> None:
         self.definitions = definitions
         # record: keep the source of every generated function, in order (see schema/export.py)
         self.recorded: list[str] | None = [] if record else None
@@ -205,7 +205,9 @@ class SchemaCompiler:
         self.label = label
         self.dialect = _dialect(dialect)
         self.base_uri = base_uri
-        self.index = SchemaIndex(self.dialect.modern)
+        # identifiers=False: the caller knows no schema has an $id, $anchor or $dynamicAnchor (2020-12), so
+        # there is nothing to index: every node's base is the document's, which lookups default to
+        self.index = SchemaIndex(self.dialect.modern and identifiers)
         for uri, document in (resources or {}).items():
             self.index.add(uri, document)
         self.index.add(base_uri, root if root is not None else {"definitions": definitions})

@@ -99,7 +99,7 @@ def ok(func: SchemaFunction, value: Any) -> bool:
 class KeysPlan:
     """The keys of an object value that one schema evaluates (see the module docstring)."""
 
-    __slots__ = ("ns", "all", "names", "patterns", "always", "branches", "conditions", "dependents")
+    __slots__ = ("ns", "all", "names", "patterns", "always", "branches", "conditions", "dependents", "_flat")
 
     def __init__(self, ns: dict[str, Any]) -> None:
         self.ns = ns  # the compiler's namespace: branch functions are looked up by name
@@ -112,39 +112,62 @@ class KeysPlan:
         # (if name, if plan, then plan or None, else plan or None)
         self.conditions: list[tuple[str, KeysPlan, KeysPlan | None, KeysPlan | None]] = []
         self.dependents: list[tuple[str, KeysPlan]] = []  # (property, plan): dependentSchemas
+        self._flat: tuple | None = None  # see _flatten: made on the first call, once the plans are complete
+
+    def _flatten(self):
+        """This plan and every plan it always includes (allOf, $ref... transitively), as one: ``()`` when one of
+        them evaluates every key, else (names, patterns, the plans among them whose keys depend on the value)."""
+        names: set[str] = set()
+        patterns: list[re.Pattern[str]] = []
+        dynamic: list[KeysPlan] = []
+        seen: set[int] = set()
+        stack = [self]
+        while stack:
+            plan = stack.pop()
+            if id(plan) in seen:
+                continue
+            seen.add(id(plan))
+            if plan.all:
+                return ()
+            names.update(plan.names)
+            patterns.extend(p for p in plan.patterns if p not in patterns)
+            if plan.branches or plan.conditions or plan.dependents:
+                dynamic.append(plan)
+            stack.extend(plan.always)
+        return frozenset(names), tuple(patterns), tuple(dynamic)
 
     def keys(self, value: dict[str, Any]) -> Evaluated:
         """The keys of the object ``value`` that this schema evaluates, or ALL."""
-        if self.all:
+        flat = self._flat
+        if flat is None:
+            flat = self._flat = self._flatten()
+        if not flat:
             return ALL
-        out = {k for k in value if k in self.names} if self.names else set()
-        for pattern in self.patterns:
+        names, patterns, dynamic = flat
+        out = {k for k in value if k in names} if names else set()
+        for pattern in patterns:
             out.update(k for k in value if pattern.search(k))
-        for plan in self.always:
-            got = plan.keys(value)
-            if isinstance(got, _All):
-                return ALL
-            out |= got
-        for name, plan in self.branches:
-            if ok(self.ns[name], value):
-                got = plan.keys(value)
-                if isinstance(got, _All):
-                    return ALL
-                out |= got
-        for name, if_plan, then_plan, else_plan in self.conditions:
-            taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
-            for branch in taken:
-                if branch is not None:
-                    got = branch.keys(value)
+        for plan in dynamic:
+            for name, sub in plan.branches:
+                if ok(plan.ns[name], value):
+                    got = sub.keys(value)
                     if isinstance(got, _All):
                         return ALL
                     out |= got
-        for prop, plan in self.dependents:
-            if prop in value:
-                got = plan.keys(value)
-                if isinstance(got, _All):
-                    return ALL
-                out |= got
+            for name, if_plan, then_plan, else_plan in plan.conditions:
+                taken = (if_plan, then_plan) if ok(plan.ns[name], value) else (else_plan,)
+                for branch in taken:
+                    if branch is not None:
+                        got = branch.keys(value)
+                        if isinstance(got, _All):
+                            return ALL
+                        out |= got
+            for prop, sub in plan.dependents:
+                if prop in value:
+                    got = sub.keys(value)
+                    if isinstance(got, _All):
+                        return ALL
+                    out |= got
         return out
 
 

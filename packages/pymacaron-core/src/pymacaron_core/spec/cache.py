@@ -94,10 +94,11 @@ class Entry:
     """What a hit gives back: the loaded document's parts (``locs_json`` is "" for a JSON spec, whose lines
     are found in its text: :meth:`Locations.from_json_text`)."""
 
-    def __init__(self, data: dict[str, Any], locs_json: str, warnings: list[SpecProblem]) -> None:
+    def __init__(self, data: dict[str, Any], locs_json: str, warnings: list[SpecProblem], data_json: str = "") -> None:
         self.data = data
         self.locs_json = locs_json
         self.warnings = warnings
+        self.data_json = data_json  # the data's JSON text, as stored
 
 
 def read(folder: Folder, key: str, spec_dir: str | os.PathLike[str], file: str) -> Entry | None:
@@ -144,7 +145,7 @@ def read(folder: Folder, key: str, spec_dir: str | os.PathLike[str], file: str) 
     except (ValueError, KeyError, TypeError) as e:
         log.info("start-up cache: %s cannot be read (%s): ignored, rebuilt", path, e)
         return None
-    return Entry(data, locs_json, warnings)
+    return Entry(data, locs_json, warnings, data_line)
 
 
 # -- writing -------------------------------------------------------------

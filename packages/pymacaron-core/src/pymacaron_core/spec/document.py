@@ -42,6 +42,16 @@ class SpecDocument:
         self.sources: list[str] = []  # paths of the external files its $refs pointed into
         self.version = version_of(data) or "2.0"
         self._schemas: dict[str, Any] | None = None
+        # texts holding every key and string of the data (the spec's and its external files', or the
+        # data as JSON): what may_contain searches; None when unknown
+        self.texts: list[str] | None = None
+
+    def may_contain(self, *words: str) -> bool:
+        """False only when none of ``words`` occurs in the document's texts (then no key or string of
+        the data contains one: a walk looking for them can be skipped); True when one does, or unknown."""
+        if self.texts is None:
+            return True
+        return any(word in text for text in self.texts for word in words)
 
     @property
     def schemas_path(self) -> tuple[str, ...]:
@@ -138,10 +148,12 @@ def load_document(yaml_path: str | os.PathLike[str] | None = None, yaml_str: str
     key = _cache_key(yaml_path, yaml_str, name, default_definitions)
     cached = _cache.get(key) if key is not None else None
     if cached is not None:
-        data, locs, file, warnings = cached
+        kept, locs, file, warnings = cached
         settle(warnings, strict)
-        data = json.loads(data) if isinstance(data, str) else copy.deepcopy(data)
-        return SpecDocument(data, locs, file, name, warnings)
+        data = json.loads(kept) if isinstance(kept, str) else copy.deepcopy(kept)
+        doc = SpecDocument(data, locs, file, name, warnings)
+        doc.texts = [kept] if isinstance(kept, str) else None
+        return doc
     if cache_dir and yaml_path is not None:
         doc = _load_cached(yaml_path, name, default_definitions, strict, cache_dir, cache_versions)
     else:
@@ -178,7 +190,9 @@ def _load_cached(yaml_path, name, default_definitions, strict, cache_dir, versio
             locs = Locations.from_json(file, entry.locs_json)
         else:  # a JSON spec: its lines are found in its text (the key covers its bytes) when asked for
             locs = Locations.from_json_text(file, raw.decode("utf-8", "replace"))
-        return SpecDocument(entry.data, locs, file, name, entry.warnings)
+        doc = SpecDocument(entry.data, locs, file, name, entry.warnings)
+        doc.texts = [entry.data_json]
+        return doc
     doc = _load_document(yaml_path, None, name, default_definitions, strict)
     if key:
         cache.write(cache_dir, key, spec_dir, doc.data, doc.locs, doc.warnings, doc.sources)
@@ -218,10 +232,12 @@ def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False)
 
     data, locs = load_yaml(text, file)
     doc = SpecDocument(data, locs, file, name)
+    doc.texts = [text]  # and each external file's text (below)
     _check_version(doc)
     _normalise(doc)
     if default_definitions:
         _add_default_definitions(doc, default_definitions)
+        doc.texts.append(json.dumps(default_definitions, default=str))
     problems = []
     imported = {}
     _import_external_refs(doc, base_dir, problems, imported)
@@ -322,7 +338,10 @@ def _import_external_refs(doc, base_dir, problems, _cache=None):
             if other is None:
                 try:
                     with open(target, encoding="utf-8") as f:
-                        data, locs = load_yaml(f.read(), _display_path(target))
+                        text = f.read()
+                    if doc.texts is not None:
+                        doc.texts.append(text)
+                    data, locs = load_yaml(text, _display_path(target))
                 except FileNotFoundError:
                     problems.append(doc.problem(
                         path + ("$ref",), f"$ref {node['$ref']!r}: file {file_part!r} not found",

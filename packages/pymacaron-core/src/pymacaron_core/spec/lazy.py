@@ -29,6 +29,8 @@ _PREFIXES = ("#/components/schemas/", "#/definitions/")
 def lazy_allowed(doc: SpecDocument) -> tuple[bool, list[SpecProblem]]:
     """-> (True when ``doc``'s validators may be generated on first use, [located SpecProblems])."""
     problems: list[SpecProblem] = []
+    if not doc.may_contain(*EAGER_KEYS, "discriminator"):
+        return True, problems  # nothing the walk looks for is written anywhere in the spec
     allowed = _walk(doc, doc.data, (), problems)
     return allowed, problems
 

@@ -20,29 +20,47 @@ import json
 import json.decoder
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Union
 
 from pymacaron_core.exceptions import SpecError, SpecProblem
+
+
+# Where the nodes of a document are: a scalar's line, or [line, children] for a mapping (children: key ->
+# where) or a sequence (children: a list). A mapping member is on its key's line.
+Where = Union[int, list]
 
 
 class Locations:
     """JSON path (tuple of keys) -> 1-based line number.
 
-    Three sources: the map recorded while a YAML text was read, the JSON text of such a map (the
-    start-up cache; parsed on the first question), or a JSON spec's own text (:class:`JsonText`:
-    each question walks down the text to the node).
+    Three sources: the tree of lines recorded while a YAML text was read (:data:`Where`), the JSON
+    text of such a tree (the start-up cache; parsed on the first question), or a JSON spec's own
+    text (:class:`JsonText`: each question walks down the text to the node).
     """
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self._lines: dict[tuple, int] = {}
-        self._serialized: str | None = None  # JSON text of the map, read on first use (start-up cache)
+        self._tree: Where | None = None
+        self._serialized: str | None = None  # JSON text of the tree, read on first use (start-up cache)
         self._source: JsonText | None = None  # a JSON spec's text, where lines are looked up
 
     def set(self, path: Iterable[str | int], line: int) -> None:
-        """Record that the node at ``path`` is on ``line``."""
+        """Record that the node at ``path`` is on ``line`` (nodes on the way without a line are created)."""
         self._materialize()
-        self._lines[tuple(path)] = line
+        *parents, last = (None, *path)
+        if last is None:  # the document itself
+            self._tree = [line, self._tree[1]] if isinstance(self._tree, list) else line
+            return
+        if not isinstance(self._tree, list):
+            self._tree = [self._tree, {}]
+        node = self._tree
+        for key in parents[1:]:
+            child = _child(node[1], key)
+            if not isinstance(child, list):
+                child = _put(node, key, [child, {}])
+            node = child
+        current = _child(node[1], last)
+        _put(node, last, [line, current[1]] if isinstance(current, list) else line)
 
     def line(self, path: Iterable[str | int]) -> int | None:
         """Line of ``path``, or of its nearest ancestor that has one."""
@@ -50,12 +68,16 @@ class Locations:
             return self._source.line(tuple(path))
         if self._serialized is not None:
             self._materialize()
-        path = tuple(path)
-        while path:
-            if path in self._lines:
-                return self._lines[path]
-            path = path[:-1]
-        return self._lines.get((), None)
+        node = self._tree
+        found = node[0] if isinstance(node, list) else node
+        for key in path:
+            if not isinstance(node, list):
+                break
+            node = _child(node[1], key)
+            line = node[0] if isinstance(node, list) else node
+            if line is not None:  # None: a node set() created on the way to another
+                found = line
+        return found
 
     @property
     def unparsed(self) -> bool:
@@ -63,15 +85,15 @@ class Locations:
         return self._source is not None
 
     def to_json(self) -> str:
-        """The map as JSON text: a list of ``[line, key, key...]`` (see :meth:`from_json`)."""
+        """The tree of lines as JSON text (see :meth:`from_json`)."""
         if self._serialized is not None:
             return self._serialized
         self._materialize()
-        return json.dumps([[line, *path] for path, line in self._lines.items()], separators=(",", ":"))
+        return json.dumps(self._tree, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, file: str, text: str) -> Locations:
-        """The map of ``file`` from :meth:`to_json`'s text, parsed when a line is first asked for."""
+        """The lines of ``file`` from :meth:`to_json`'s text, parsed when a line is first asked for."""
         locs = cls(file)
         locs._serialized = text
         return locs
@@ -86,12 +108,29 @@ class Locations:
     def _materialize(self):
         if self._source is not None:  # every line of the text, as reading it as YAML records them
             text, self._source = self._source.text, None
-            _parse(text, self.file, lambda loader, node, classes: _build(loader, node, (), self._lines, set(), classes))
+            self._tree = _parse(text, self.file, lambda loader, node, classes: _build(loader, node, set(), classes))[1]
         elif self._serialized is not None:
             text, self._serialized = self._serialized, None
-            names = {}  # one string object per distinct key: paths share most of theirs
-            self._lines = {tuple([names.setdefault(k, k) for k in entry[1:]]): entry[0]
-                           for entry in json.loads(text)}
+            self._tree = json.loads(text)
+
+
+def _child(children, key):
+    if isinstance(children, dict):
+        return children.get(key if isinstance(key, str) else str(key))
+    return children[key] if isinstance(key, int) and 0 <= key < len(children) else None
+
+
+def _put(node, key, value):
+    """Set the child ``key`` of the container ``node`` ([line, children]) -> ``value``."""
+    children = node[1]
+    if isinstance(children, list) and not (isinstance(key, int) and key >= 0):
+        children = node[1] = {str(i): c for i, c in enumerate(children)}
+    if isinstance(children, list):
+        children.extend([None] * (key + 1 - len(children)))
+        children[key] = value
+    else:
+        children[key if isinstance(key, str) else str(key)] = value
+    return value
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -191,38 +230,43 @@ class _RecursiveAlias(Exception):
 _STR = "tag:yaml.org,2002:str"
 
 
-def _build(loader, node, path, lines, seen, classes):
-    """The Python value of ``node``, recording in ``lines`` the line of it and of everything in it.
+def _build(loader, node, seen, classes):
+    """-> (the Python value of ``node``, where it and everything in it are: :data:`Where`).
 
     ``classes``: PyYAML's (MappingNode, SequenceNode, ScalarNode). Strings (most of a spec) are taken
     as they are; other scalars, merge keys and keys that are not strings go through PyYAML's constructor.
     """
-    lines[path] = node.start_mark.line + 1
+    line = node.start_mark.line + 1
     if node.tag == _STR and node.__class__ is classes[2]:
-        return node.value
+        return node.value, line
     if not isinstance(node, (classes[0], classes[1])):
-        return _scalar(loader, node)
+        return _scalar(loader, node), line
     if id(node) in seen:  # an alias to one of its own ancestors: the data would be infinite
         raise _RecursiveAlias(node)
     seen.add(id(node))
     try:
         if isinstance(node, classes[1]):
-            return [_build(loader, item, path + (i,), lines, seen, classes) for i, item in enumerate(node.value)]
+            items, wheres = [], []
+            for item in node.value:
+                value, where = _build(loader, item, seen, classes)
+                items.append(value)
+                wheres.append(where)
+            return items, [line, wheres]
         for key_node, _ in node.value:
             if key_node.tag != _STR or key_node.__class__ is not classes[2]:
                 loader.flatten_mapping(node)  # merge keys (<<), keys that are not strings: the general way
                 break
-        out = {}
+        out, members = {}, {}
         for key_node, value_node in node.value:
             if key_node.tag == _STR and key_node.__class__ is classes[2]:
                 key = key_node.value
             else:
                 key = _scalar(loader, key_node)
                 key = key if isinstance(key, str) else _key_to_str(key)
-            at = path + (key,)
-            out[key] = _build(loader, value_node, at, lines, seen, classes)
-            lines[at] = key_node.start_mark.line + 1
-        return out
+            out[key], where = _build(loader, value_node, seen, classes)
+            key_line = key_node.start_mark.line + 1  # a member is on its key's line
+            members[key] = key_line if where.__class__ is int else [key_line, where[1]]
+        return out, [line, members]
     finally:
         seen.discard(id(node))
 
@@ -291,7 +335,7 @@ def load_yaml(text: str, file: str) -> tuple[dict[str, Any], Locations]:
     if data is not None:
         return data, Locations.from_json_text(file, text)
     locs = Locations(file)
-    data = _parse(text, file, lambda loader, node, classes: _build(loader, node, (), locs._lines, set(), classes))
+    data, locs._tree = _parse(text, file, lambda loader, node, classes: _build(loader, node, set(), classes))
     if not isinstance(data, dict):
         raise SpecError(SpecProblem(file, 1, "", "the spec is not a YAML mapping",
                                     "start the file with 'swagger: \"2.0\"'"))

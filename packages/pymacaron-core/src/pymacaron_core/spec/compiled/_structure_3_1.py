@@ -2688,4 +2688,4 @@ _plan58.names = frozenset(('email', 'name', 'url', ))
 _plan58.always = [_plan_x1]
 
 VALIDATE = validate_spec_0
-FINGERPRINT = '2db3475046033365e3a2e536ff03ae4ea9ed5df16e01403ac9ef50ed70d3e7b9'
+FINGERPRINT = 'c3cc64ebd5ac7e268c0d027063f8a1298a2d9dc87966e5ca18726c9390f62a39'
