@@ -2,7 +2,8 @@
 handlers of our own, called over real HTTP, then fuzzed by schemathesis.
 
 The specs are in packages/pymacaron-core/tests/fixtures/public_specs (their README says where each
-comes from, at which commit, under which licence) and are never edited. They bind no handler
+comes from, at which commit, under which licence) and are never edited; an excerpt (Discord's)
+selects whole objects of the original document and changes none of them. They bind no handler
 (no ``x-bind-server``, plain operationIds, some with hyphens or spaces), so each test serves an
 *overlay*: the spec loaded, ``x-openapi-router-controller: publicspecs.<module>`` added to every
 path item (connexion's documented rule, which pymacaron-core follows: controller + '.' +
@@ -206,6 +207,125 @@ def test_galaxy_planets(galaxy):
     assert r.status_code == 404 and r.json()["title"] == "Not Found", r.text
 
 
+DISCORD = "/api/v10"  # the path of the excerpt's servers[0]
+DISCORD_VERIFIERS = {"BotToken": "publicspecs.discord.check_bot_token"}
+BOT = {"Authorization": "Bot discord-test-bot-token"}
+
+
+@pytest.fixture(scope="module")
+def discord(serve):
+    # BotToken (an apiKey in the Authorization header) is a Discord bot token checked by a verifier of
+    # ours; OAuth2 tokens are JWTs checked by pymacaron, scopes included
+    return serve("discord", overlay("discord-excerpt-3.1.json", "publicspecs.discord"), verifiers=DISCORD_VERIFIERS)
+
+
+def discord_error(r, status, *words):
+    """The reply is the excerpt's ErrorResponse ({code, message, errors}) with ``status``, naming ``words``."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert isinstance(body["code"], int) and isinstance(body["message"], str), body
+    for word in words:
+        assert word in body["message"] and any(word in field for field in body.get("errors", {})), body
+    return body
+
+
+def test_discord_const_branches_in_request_bodies(discord):
+    """Discord's enums are ``oneOf`` lists of ``{title, const}`` branches. Each branch of
+    StageInstancesPrivacyLevels (1, 2), GuildMFALevel (0, 1) and ChannelPermissionOverwrites (0, 1) is
+    accepted and reaches the handler (it answers what it got); a value of no branch, or of another
+    type, is a 400 in the spec's ErrorResponse naming the field; ``null`` is accepted where the spec
+    adds a ``{"type": "null"}`` branch (create_stage_instance: the handler applies Discord's default,
+    2) and refused where it does not (update_stage_instance, set_guild_mfa_level)."""
+    url = discord.url + DISCORD
+    stages = url + "/stage-instances"
+    for channel, level, expected in (("101", 1, 1), ("102", 2, 2), ("103", None, 2)):
+        r = requests.post(stages, json={"topic": "Town hall", "channel_id": channel, "privacy_level": level},
+                          headers=BOT, timeout=10)
+        assert r.status_code == 200 and r.json()["privacy_level"] == expected, r.text
+        assert r.json()["channel_id"] == channel and r.json()["topic"] == "Town hall"
+    r = requests.post(stages, json={"topic": "No level", "channel_id": "104"}, headers=BOT, timeout=10)
+    assert r.status_code == 200 and r.json()["privacy_level"] == 2, r.text
+    for wrong in (3, 0, "1", 1.5, True):
+        r = requests.post(stages, json={"topic": "x", "channel_id": "105", "privacy_level": wrong}, headers=BOT,
+                          timeout=10)
+        discord_error(r, 400, "privacy_level")
+    assert requests.get(stages + "/101", headers=BOT, timeout=10).json()["privacy_level"] == 1
+    r = requests.patch(stages + "/101", json={"privacy_level": 2}, headers=BOT, timeout=10)
+    assert r.status_code == 200 and r.json()["privacy_level"] == 2, r.text
+    discord_error(requests.patch(stages + "/101", json={"privacy_level": None}, headers=BOT, timeout=10), 400,
+                  "privacy_level")
+    assert requests.delete(stages + "/101", headers=BOT, timeout=10).status_code == 204
+    discord_error(requests.get(stages + "/101", headers=BOT, timeout=10), 404)
+
+    mfa = url + "/guilds/81384788765712384/mfa"
+    for level in (0, 1):
+        r = requests.post(mfa, json={"level": level}, headers=BOT, timeout=10)
+        assert r.status_code == 200 and r.json() == {"level": level}, r.text
+    for body in ({"level": 2}, {"level": -1}, {"level": None}, {"level": "0"}, {}):
+        discord_error(requests.post(mfa, json=body, headers=BOT, timeout=10), 400, "level")
+
+    overwrite = url + "/channels/101/permissions/202"
+    for kind in (0, 1, None):
+        r = requests.put(overwrite, json={"type": kind, "allow": 1024, "deny": None}, headers=BOT, timeout=10)
+        assert r.status_code == 204 and r.content == b"", r.text
+    discord_error(requests.put(overwrite, json={"type": 2}, headers=BOT, timeout=10), 400, "type")
+    assert requests.delete(overwrite, headers=BOT, timeout=10).status_code == 204
+
+
+def test_discord_const_branches_in_a_query_parameter(discord):
+    """get_guild_widget_png: the ``style`` query parameter is WidgetImageStyles, five string ``const``
+    branches; each reaches the handler (its fake PNG ends with what it was asked for), another value is
+    a 400 naming ``style``. The operation's security is ``[{}, {BotToken: []}]``: no credentials needed."""
+    url = discord.url + DISCORD + "/guilds/81384788765712384/widget.png"
+    for style in ("shield", "banner1", "banner2", "banner3", "banner4"):
+        r = requests.get(url, params={"style": style}, timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Type"] == "image/png", r.text
+        assert r.content == b"\x89PNG\r\n\x1a\n" + f"81384788765712384:{style}".encode()
+    assert requests.get(url, timeout=10).content.endswith(b":shield")
+    for wrong in ("banner5", "SHIELD", ""):
+        discord_error(requests.get(url, params={"style": wrong}, timeout=10), 400, "style")
+
+
+def test_discord_bot_token_and_oauth2_scopes(discord):
+    """BotToken is an apiKey in the Authorization header, here checked as a Discord bot token by a
+    verifier of ours ('Bot <token>'); OAuth2 is a JWT whose scopes pymacaron checks. A BotToken-only
+    operation refuses no credentials, a wrong bot token and a JWT (401); PUT .../commands/{id}/permissions
+    opens to BotToken or to OAuth2 with ``applications.commands.permissions.update``: a JWT without that
+    scope is a 403 naming it, with it the handler gets the ApplicationCommandPermissionType branches."""
+    stages = discord.url + DISCORD + "/stage-instances"
+    body = {"topic": "Secured", "channel_id": "301"}
+    for headers in ({}, {"Authorization": "Bot wrong-token"}, bearer(discord.secret)):
+        discord_error(requests.post(stages, json=body, headers=headers, timeout=10), 401)
+    assert requests.post(stages, json=body, headers=BOT, timeout=10).status_code == 200
+
+    url = discord.url + DISCORD + "/applications/11/guilds/22/commands/33/permissions"
+    grants = {"permissions": [{"id": "44", "type": 1, "permission": True}, {"id": "55", "type": 2, "permission": False},
+                              {"id": "66", "type": 3, "permission": True}]}
+    discord_error(requests.put(url, json=grants, timeout=10), 401)
+    r = requests.put(url, json=grants, headers=bearer(discord.secret, "applications.commands.update"), timeout=10)
+    body = discord_error(r, 403)
+    assert "applications.commands.permissions.update" in body["message"]
+    assert 'scope="applications.commands.permissions.update"' in r.headers["WWW-Authenticate"]
+    for headers in (BOT, bearer(discord.secret, "applications.commands.permissions.update")):
+        r = requests.put(url, json=grants, headers=headers, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"id": "33", "application_id": "11", "guild_id": "22", "permissions": grants["permissions"]}
+    assert requests.get(url, headers=BOT, timeout=10).json()["permissions"] == grants["permissions"]
+    wrong = {"permissions": [{"id": "44", "type": 4, "permission": True}]}
+    discord_error(requests.put(url, json=wrong, headers=BOT, timeout=10), 400, "type")
+
+
+def test_discord_a_handler_answering_no_const_branch_is_a_500(discord):
+    """Responses are validated too: set_guild_mfa_level's handler answers, for one guild, a level that
+    is none of GuildMFALevel's branches (3); the client gets a 500 without it, and the service's log
+    says the response broke the spec at response.level."""
+    r = requests.post(discord.url + DISCORD + "/guilds/1000000000000000666/mfa", json={"level": 1}, headers=BOT,
+                      timeout=10)
+    assert r.status_code == 500 and "level" not in r.json(), r.text
+    log = (discord.folder.parent / "server.log").read_text(encoding="utf-8")
+    assert "the response does not match the spec: response.level: 3 is not valid" in log, log[-3000:]
+
+
 def fuzz(server, prefix: str = "", headers: dict | None = None) -> subprocess.CompletedProcess:
     """schemathesis (its CLI, in a subprocess) over the served spec (the overlay in ``apis/``) at
     ``server.url + prefix``, checking not_a_server_error and response_schema_conformance."""
@@ -265,6 +385,14 @@ def test_fuzz_galaxy(galaxy):
     result = fuzz(galaxy, headers=bearer(galaxy.secret, "read:account"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Tested: 9" in result.stdout, result.stdout[-3000:]
+
+
+def test_fuzz_discord(discord):
+    """schemathesis over the Discord excerpt (ten operations), with a bot token (it opens every
+    operation): no 5xx, no response breaking its schema (the 4XX ErrorResponse included)."""
+    result = fuzz(discord, DISCORD, headers=BOT)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested: 10" in result.stdout, result.stdout[-3000:]
 
 
 def test_a_mutual_tls_scheme_stops_pymacaron_with_one_clear_problem(tmp_path):

@@ -22,6 +22,7 @@ from pymacaron_core.spec.yamlfile import load_yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PUBLIC = os.path.join(FIXTURES, "public_specs")
+PUBLIC_SPECS = sorted(glob.glob(os.path.join(PUBLIC, "*.yaml")) + glob.glob(os.path.join(PUBLIC, "*.json")))
 
 # An OpenAPI 3.1 document of our own using the 2020-12 schema keywords a 3.1 spec may use.
 FEATURES_31 = """\
@@ -84,7 +85,7 @@ def _specs(version):
         paths += glob.glob(os.path.join(ROOT, "packages", "pymacaron", "src", "pymacaron", "apis", "*.yaml"))
         paths += glob.glob(os.path.join(ROOT, "benchmarks", "**", "*.yaml"), recursive=True)
     else:
-        paths = glob.glob(os.path.join(PUBLIC, "*.yaml"))
+        paths = list(PUBLIC_SPECS)
     out = [data for data, _ in map(_load, sorted(paths)) if version_of(data) == version]
     if version == "3.1":
         out.append(load_yaml(FEATURES_31, "features.yaml")[0])
@@ -132,7 +133,7 @@ def test_same_verdict_as_jsonschema_on_real_and_broken_specs(version, minimum):
     assert verdicts[True] > 20 and verdicts[False] > 20  # both sides exercised
 
 
-@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(PUBLIC, "*.yaml"))),
+@pytest.mark.parametrize("path", PUBLIC_SPECS,
                          ids=os.path.basename)
 def test_public_specs_pass(path):
     data, locs = _load(path)
