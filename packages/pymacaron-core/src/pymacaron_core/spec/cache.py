@@ -152,8 +152,12 @@ def read(folder: Folder, key: str, spec_dir: str | os.PathLike[str], file: str) 
 
 
 def write(folder: Folder, key: str, spec_dir: str | os.PathLike[str], data: Any, locs: Locations,
-          warnings: Iterable[SpecProblem], sources: Iterable[str]) -> bool:
-    """Store an entry (atomically); False when it cannot be (data that is not JSON, a read-only folder)."""
+          warnings: Iterable[SpecProblem], sources: Iterable[str]) -> str | None:
+    """Store an entry (atomically) -> the data's JSON text as stored; None when it cannot be stored (data that
+    is not JSON, e.g. a !!binary value; a read-only folder).
+
+    The data is what :func:`load_yaml` reads (strings, numbers, booleans, null, lists, string-keyed mappings:
+    dates are ISO strings, !!omap and !!set are a list and a mapping), so JSON gives it back as it is."""
     try:
         meta = {
             "key": key,
@@ -162,14 +166,12 @@ def write(folder: Folder, key: str, spec_dir: str | os.PathLike[str], data: Any,
                           "severity": w.severity} for w in warnings],
         }
         data_json = json.dumps(data, separators=(",", ":"), allow_nan=True)
-        if json.loads(data_json) != data:  # e.g. an !!omap (tuples): JSON would not give it back as it is
-            raise ValueError("the spec holds values JSON does not keep as they are")
         # a JSON spec's lines are found in its text, which the reader has: no map (an empty line)
         locs_json = "" if locs.unparsed else locs.to_json()
         body = "\n".join((json.dumps(meta, separators=(",", ":")), data_json, locs_json)).encode("utf-8") + b"\n"
-    except (TypeError, ValueError, OSError, RecursionError) as e:  # e.g. a !!binary or !!set value
+    except (TypeError, ValueError, OSError, RecursionError) as e:  # e.g. a !!binary value
         log.debug("start-up cache: not cached (%s)", e)
-        return False
+        return None
     head = f"{FORMAT} {len(body)} {hashlib.sha256(body).hexdigest()}\n".encode("ascii")
     try:
         os.makedirs(folder, exist_ok=True)
@@ -187,8 +189,8 @@ def write(folder: Folder, key: str, spec_dir: str | os.PathLike[str], data: Any,
             raise
     except OSError as e:
         log.debug("start-up cache: cannot write into %s: %s", folder, e)
-        return False
-    return True
+        return None
+    return data_json
 
 
 def clear(folder: Folder) -> int:

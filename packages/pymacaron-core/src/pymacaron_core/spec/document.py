@@ -45,6 +45,7 @@ class SpecDocument:
         # texts holding every key and string of the data (the spec's and its external files', or the
         # data as JSON): what may_contain searches; None when unknown
         self.texts: list[str] | None = None
+        self.data_json: str | None = None  # the data as JSON text, when the start-up cache made or read it
 
     def may_contain(self, *words: str) -> bool:
         """False only when none of ``words`` occurs in the document's texts (then no key or string of
@@ -161,12 +162,14 @@ def load_document(yaml_path: str | os.PathLike[str] | None = None, yaml_str: str
     if key is not None:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        try:  # a copy for the next load: JSON text is much cheaper to make than a deep copy
-            kept = json.dumps(doc.data)
-            if json.loads(kept) != doc.data:  # tuples (!!omap): JSON would not give them back
-                raise ValueError(kept)
-        except (TypeError, ValueError, RecursionError):
-            kept = copy.deepcopy(doc.data)
+        # a copy for the next load: JSON text (the start-up cache's when there is one) is much cheaper to
+        # make than a deep copy, and gives the data back as it is (see cache.write)
+        kept = doc.data_json
+        if kept is None:
+            try:
+                kept = json.dumps(doc.data)
+            except (TypeError, ValueError, RecursionError):
+                kept = copy.deepcopy(doc.data)
         _cache[key] = (kept, doc.locs, doc.file, list(doc.warnings))
     return doc
 
@@ -192,10 +195,11 @@ def _load_cached(yaml_path, name, default_definitions, strict, cache_dir, versio
             locs = Locations.from_json_text(file, raw.decode("utf-8", "replace"))
         doc = SpecDocument(entry.data, locs, file, name, entry.warnings)
         doc.texts = [entry.data_json]
+        doc.data_json = entry.data_json
         return doc
     doc = _load_document(yaml_path, None, name, default_definitions, strict)
     if key:
-        cache.write(cache_dir, key, spec_dir, doc.data, doc.locs, doc.warnings, doc.sources)
+        doc.data_json = cache.write(cache_dir, key, spec_dir, doc.data, doc.locs, doc.warnings, doc.sources)
     return doc
 
 
