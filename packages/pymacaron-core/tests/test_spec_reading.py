@@ -17,7 +17,7 @@ import yaml
 from core_testing import FIXTURES
 from pymacaron_core.exceptions import SpecError
 from pymacaron_core.spec.document import load_document
-from pymacaron_core.spec.yamlfile import Locations, _build, _parse, load_yaml
+from pymacaron_core.spec.yamlfile import Locations, _build, _parse, _yaml, load_yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SPECS = sorted(glob.glob(os.path.join(FIXTURES, "**", "*.yaml"), recursive=True)
@@ -199,3 +199,47 @@ def test_setting_a_line_keeps_the_others():
     assert empty.line(("a",)) is None
     empty.set(("a",), 2)
     assert (empty.line(("a", "b")), empty.line(())) == (2, None)
+
+
+COMMON = "definitions:\n  Shared: {type: object, properties: {n: {type: integer, pattern: '('}}}\n"
+
+
+@pytest.mark.parametrize("ref", ["common.yaml#/definitions/Shared", '"common.yaml#/definitions/Shared"',
+                                 "\n          common.yaml#/definitions/Shared"])
+@pytest.mark.parametrize("quoted_key", [False, True])
+def test_a_ref_into_another_file_is_followed_however_it_is_written(tmp_path, ref, quoted_key):
+    """Reading skips the walk for external $refs when the text has none: each way of writing one is seen."""
+    (tmp_path / "common.yaml").write_text("definitions:\n  Shared: {type: object, properties: {n: {type: integer}}}\n")
+    key = '"$ref"' if quoted_key else "$ref"
+    spec = tmp_path / "api.yaml"
+    spec.write_text("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\ndefinitions:\n"
+                    f"  Foo:\n    properties:\n      s:\n        {key}: {ref}\n")
+    doc = load_document(str(spec))
+    assert doc.data["definitions"]["Foo"]["properties"]["s"] == {"$ref": "#/definitions/Shared"}
+    assert "Shared" in doc.definitions
+
+
+def test_a_ref_key_written_with_an_escape_is_followed(tmp_path):
+    (tmp_path / "common.yaml").write_text("definitions:\n  Shared: {type: object}\n")
+    spec = tmp_path / "api.json"
+    spec.write_text('{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {},'
+                    ' "definitions": {"Foo": {"\\u0024ref": "common.yaml#/definitions/Shared"}}}')
+    assert load_document(str(spec)).data["definitions"]["Foo"]["$ref"] == "#/definitions/Shared"
+
+
+def test_a_bad_pattern_in_an_external_file_is_found(tmp_path):
+    """The pattern check runs when any text of the spec (here only the external file's) has a pattern."""
+    (tmp_path / "common.yaml").write_text(COMMON)
+    spec = tmp_path / "api.yaml"
+    spec.write_text("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"
+                    "definitions:\n  Foo: {$ref: 'common.yaml#/definitions/Shared'}\n")
+    with pytest.raises(SpecError, match="pattern"):
+        load_document(str(spec))
+
+
+def test_loaders_with_path_resolvers_are_used_as_they_are(monkeypatch):
+    """Tags are resolved once per distinct scalar only while no path resolver is registered."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert _yaml()[1] is not base and issubclass(_yaml()[1], base)
+    monkeypatch.setattr(base, "yaml_path_resolvers", {("x",): "tag"})
+    assert _yaml()[1] is base

@@ -19,6 +19,7 @@ import copy
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -244,11 +245,13 @@ def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False)
         doc.texts.append(json.dumps(default_definitions, default=str))
     problems = []
     imported = {}
-    _import_external_refs(doc, base_dir, problems, imported)
+    if _EXTERNAL_REF.search(text) or _ESCAPED_DOLLAR.search(text):  # else every $ref is local: no walk
+        _import_external_refs(doc, base_dir, problems, imported)
     doc.sources = sorted(imported)  # the external files read (the start-up cache checks them)
     problems.extend(check_structure(doc.data, locs, doc.version))
     problems.extend(_check_refs(doc))
-    problems.extend(check_patterns(doc.data, locs))  # validators are generated lazily: they cannot fail later
+    if doc.may_contain("pattern"):  # validators are generated lazily: a bad pattern cannot fail later
+        problems.extend(check_patterns(doc.data, locs))
     doc.warnings = settle(problems, strict)
     if doc.version == "2.0":
         for def_name, schema in doc.definitions.items():
@@ -316,6 +319,13 @@ def _walk_refs(node, path=()):
     elif isinstance(node, list):
         for i, v in enumerate(node):
             yield from _walk_refs(v, path + (i,))
+
+
+# A $ref (key quoted or not) whose value does not start with '#': one into another file. Over-matching is
+# harmless (the walk then finds nothing to import); the text of a spec without one never matches, unless
+# it spells a key "$ref" with an escape.
+_EXTERNAL_REF = re.compile(r"""\$ref['"]?\s*:(?!\s*['"]?#)""")
+_ESCAPED_DOLLAR = re.compile(r"\\(u0024|x24|U00000024)", re.IGNORECASE)
 
 
 def _import_external_refs(doc, base_dir, problems, _cache=None):

@@ -206,12 +206,50 @@ def _skip(text: str, i: int) -> int:
     return m.end() if m else i
 
 
+_LOADERS: dict[type, type] = {}
+
+
 def _yaml():
     """PyYAML, imported when a spec is read (not when the start-up cache serves it), and its loader:
-    libyaml's parser when available (several times faster), the pure-Python one otherwise."""
+    libyaml's parser when available (several times faster), the pure-Python one otherwise, resolving
+    each distinct plain scalar once (:func:`_memo_loader`)."""
     import yaml
 
-    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if base.yaml_path_resolvers:  # someone registered path resolvers: tags then depend on where a node is
+        return yaml, base
+    loader = _LOADERS.get(base)
+    if loader is None:
+        loader = _LOADERS[base] = _memo_loader(base, yaml.ScalarNode)
+    return yaml, loader
+
+
+def _memo_loader(base, scalar_node):
+    """``base`` resolving the tag of each distinct (value, implicit) of a scalar once per document: with no
+    path resolvers a scalar's tag depends on nothing else (a spec repeats 'type', 'string', 'object'...
+    thousands of times), and the resolver's bookkeeping of paths is skipped (it has none to follow)."""
+
+    class Loader(base):
+        def __init__(self, stream):
+            super().__init__(stream)
+            self._tags = {}
+
+        def resolve(self, kind, value, implicit):
+            if kind is scalar_node:
+                key = (value, implicit)
+                tag = self._tags.get(key)
+                if tag is None:
+                    tag = self._tags[key] = base.resolve(self, kind, value, implicit)
+                return tag
+            return base.resolve(self, kind, value, implicit)
+
+        def descend_resolver(self, current_node, current_index):
+            return None
+
+        def ascend_resolver(self):
+            return None
+
+    return Loader
 
 
 def _scalar(loader, node):
