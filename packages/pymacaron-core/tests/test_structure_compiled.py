@@ -113,3 +113,19 @@ def test_an_exported_validator_with_plans_and_enums_behaves_as_compiled(tmp_path
         errors = []
         exported(value, (), errors)
         assert errors == generated.raw(value), value
+
+
+def test_sparse_objects_find_the_same_problems():
+    """A schema declaring many properties checked by walking the value's keys (the structure check's mode):
+    the same problems as looking up each property, listed in the value's key order."""
+    props = {f"p{i}": {"type": "integer", "minimum": i} for i in range(12)}
+    props["s"] = {"type": "object", "properties": {f"q{i}": {"type": "string"} for i in range(9)}, "required": ["q0"]}
+    schema = {"type": "object", "properties": props, "required": ["p0"], "additionalProperties": False}
+    plain = SchemaCompiler({}, FormatRegistry(), dialect="draft2020-12").compile(schema)
+    sparse = SchemaCompiler({}, FormatRegistry(), dialect="draft2020-12", sparse_objects=True).compile(schema)
+    values = [{"p0": 0}, {"p3": 1, "p0": "x", "zz": 1}, {"s": {"q3": 3}, "p11": 11, "p0": 0}, {"s": {"q0": "a", "q8": 1}},
+              [], {"p5": True, "p1": 0}]
+    for value in values:
+        assert sorted(sparse.raw(value)) == sorted(plain.raw(value)), value
+        assert sparse.is_valid(value) == plain.is_valid(value)
+    assert [p[0] for p in sparse.raw({"p5": 0, "p1": 0, "p0": 0})] == [("p5",), ("p1",)]

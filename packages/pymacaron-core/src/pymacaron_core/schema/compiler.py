@@ -107,6 +107,7 @@ _ANNOTATIONS = frozenset(("description", "title", "example", "examples", "xml", 
                           "nullable", "$defs", "definitions"))
 
 DIRECTIONS = (None, "request", "response")
+_SPARSE_MIN = 8  # declared properties from which sparse_objects walks the value's keys
 
 
 class Validator:
@@ -191,8 +192,11 @@ class SchemaCompiler:
     def __init__(self, definitions: dict[str, Any], formats: FormatRegistry, label: str = "api",
                  check_formats: bool = True, dialect: str = "swagger2", root: dict[str, Any] | None = None,
                  base_uri: str = "", resources: dict[str, Any] | None = None, lazy: bool = False,
-                 record: bool = False, identifiers: bool = True) -> None:
+                 record: bool = False, identifiers: bool = True, sparse_objects: bool = False) -> None:
         self.definitions = definitions
+        # sparse_objects: a schema declaring many properties walks the value's keys instead (same verdict and
+        # problems, listed in the value's key order rather than the schema's: for the structure check)
+        self.sparse_objects = sparse_objects
         # record: keep the source of every generated function, in order (see schema/export.py)
         self.recorded: list[str] | None = [] if record else None
         # lazy: validators are generated on their first call (an API's hundreds of operations do not all
@@ -742,6 +746,23 @@ class SchemaCompiler:
                   f"% ({low!r}, {c}))")
         src.dedent()
 
+    def _sparse_properties(self, src, checked, v, path, depth, ctx):
+        """The properties of a schema declaring many, checked by walking the value's keys (a few) through a
+        table of the properties' functions, rather than looking up each declared one (dozens)."""
+        names = {name: self._function_for(sub, ctx) for name, sub in checked}
+        table: dict[str, Any] = {}
+        self._tables.append((table, names))
+        cname = self._const(table, "props")
+        k, x, f = f"k{depth}", f"sx{depth}", f"f{depth}"
+        src.line(f"for {k}, {x} in {v}.items():")
+        src.indent()
+        src.line(f"{f} = {cname}.get({k})")
+        src.line(f"if {f} is not None:")
+        src.indent()
+        src.line(f"{f}({x}, {self._path(path + [k])}, e)")
+        src.dedent()
+        src.dedent()
+
     def _object(self, src, schema, v, path, depth, ctx):
         d = self.dialect
         child = ctx.child()
@@ -757,8 +778,12 @@ class SchemaCompiler:
                 src.indent()
                 self._err(src, path + [repr(name)], "required", repr(f"{name!r} is a required property"))
                 src.dedent()
+        checked = [(name, sub) for name, sub in props.items() if not self._noop(sub, child)]
+        if self.sparse_objects and len(checked) >= _SPARSE_MIN:
+            self._sparse_properties(src, checked, v, path, depth, child)
+            checked = []
         for n, (name, sub) in enumerate(props.items()):
-            if self._noop(sub, child):
+            if self._noop(sub, child) or not checked:
                 continue
             x = f"o{depth}_{n}"
             src.line(f"{x} = {v}.get({name!r}, MISSING)")

@@ -121,7 +121,8 @@ def _compile(version, record=False):
     v = _version(version)
     root, extra = _documents(v)
     compiler = SchemaCompiler({}, FormatRegistry(), f"structure-{version}", check_formats=False,
-                              dialect=v.dialect, root=root, base_uri=v.uri, resources=extra, record=record)
+                              dialect=v.dialect, root=root, base_uri=v.uri, resources=extra, record=record,
+                              sparse_objects=True)
     return compiler, compiler.compile(root, "spec")
 
 

@@ -16,12 +16,12 @@ from pymacaron_core.schema.runtime import ok as _ok
 from pymacaron_core.schema.runtime import unique_ok as _unique_ok
 
 _ns = globals()
-_re0 = _re_compile('^/')
-_re1 = _re_compile('^[^{}/ :\\\\]+(?::\\d+)?$')
-_enum2 = frozenset(('2.0', ))
-_re3 = _re_compile('^x-')
-_keys4 = frozenset(('basePath', 'consumes', 'definitions', 'externalDocs', 'host', 'info', 'parameters', 'paths', 'produces', 'responses', 'schemes', 'security', 'securityDefinitions', 'swagger', 'tags', ))
-_keys5 = frozenset(('description', 'externalDocs', 'name', ))
+_props0 = {}
+_re1 = _re_compile('^x-')
+_keys2 = frozenset(('basePath', 'consumes', 'definitions', 'externalDocs', 'host', 'info', 'parameters', 'paths', 'produces', 'responses', 'schemes', 'security', 'securityDefinitions', 'swagger', 'tags', ))
+_keys3 = frozenset(('description', 'externalDocs', 'name', ))
+_keys4 = frozenset(('description', 'url', ))
+_enum5 = frozenset(('2.0', ))
 _keys6 = frozenset(())
 _enum7 = frozenset(('accessCode', ))
 _enum8 = frozenset(('oauth2', ))
@@ -38,34 +38,45 @@ _enum18 = frozenset(('basic', ))
 _keys19 = frozenset(('description', 'type', ))
 _enum20 = frozenset(('http', 'https', 'ws', 'wss', ))
 _keys21 = frozenset(('description', 'examples', 'headers', 'schema', ))
-_enum22 = frozenset(('file', ))
+_props22 = {}
 _keys23 = frozenset(('default', 'description', 'example', 'externalDocs', 'format', 'readOnly', 'required', 'title', 'type', ))
-_keys24 = frozenset(('$ref', 'additionalProperties', 'allOf', 'default', 'description', 'discriminator', 'enum', 'example', 'exclusiveMaximum', 'exclusiveMinimum', 'externalDocs', 'format', 'items', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'multipleOf', 'pattern', 'properties', 'readOnly', 'required', 'title', 'type', 'uniqueItems', 'xml', ))
-_keys25 = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
-_enum26 = frozenset(('array', 'boolean', 'integer', 'null', 'number', 'object', 'string', ))
-_enum27 = frozenset(('array', 'boolean', 'integer', 'number', 'string', ))
-_keys28 = frozenset(('collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'pattern', 'type', 'uniqueItems', ))
-_keys29 = frozenset(('collectionFormat', 'default', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'pattern', 'type', 'uniqueItems', ))
-_enum30 = frozenset(('csv', 'pipes', 'ssv', 'tsv', ))
-_keys31 = frozenset(('$ref', 'delete', 'get', 'head', 'options', 'parameters', 'patch', 'post', 'put', ))
-_keys32 = frozenset(('$ref', ))
-_enum33 = frozenset(('path', ))
-_enum34 = frozenset((('c', True, ), ))
-_keys35 = frozenset(('collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'in', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'name', 'pattern', 'required', 'type', 'uniqueItems', ))
-_enum36 = frozenset(('query', ))
-_keys37 = frozenset(('allowEmptyValue', 'collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'in', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'name', 'pattern', 'required', 'type', 'uniqueItems', ))
-_enum38 = frozenset(('csv', 'multi', 'pipes', 'ssv', 'tsv', ))
-_enum39 = frozenset(('formData', ))
-_enum40 = frozenset(('array', 'boolean', 'file', 'integer', 'number', 'string', ))
-_enum41 = frozenset(('header', ))
-_enum42 = frozenset(('body', ))
-_keys43 = frozenset(('description', 'in', 'name', 'required', 'schema', ))
-_keys44 = frozenset(('consumes', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'produces', 'responses', 'schemes', 'security', 'summary', 'tags', ))
-_re45 = _re_compile('^([0-9]{3})$|^(default)$')
-_keys46 = frozenset(('contact', 'description', 'license', 'termsOfService', 'title', 'version', ))
-_keys47 = frozenset(('name', 'url', ))
-_keys48 = frozenset(('email', 'name', 'url', ))
-_keys49 = frozenset(('description', 'url', ))
+_enum24 = frozenset(('file', ))
+_props25 = {}
+_keys26 = frozenset(('$ref', 'additionalProperties', 'allOf', 'default', 'description', 'discriminator', 'enum', 'example', 'exclusiveMaximum', 'exclusiveMinimum', 'externalDocs', 'format', 'items', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'multipleOf', 'pattern', 'properties', 'readOnly', 'required', 'title', 'type', 'uniqueItems', 'xml', ))
+_keys27 = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
+_enum28 = frozenset(('array', 'boolean', 'integer', 'null', 'number', 'object', 'string', ))
+_props29 = {}
+_keys30 = frozenset(('collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'pattern', 'type', 'uniqueItems', ))
+_enum31 = frozenset(('array', 'boolean', 'integer', 'number', 'string', ))
+_props32 = {}
+_keys33 = frozenset(('collectionFormat', 'default', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'pattern', 'type', 'uniqueItems', ))
+_enum34 = frozenset(('csv', 'pipes', 'ssv', 'tsv', ))
+_re35 = _re_compile('^/')
+_props36 = {}
+_keys37 = frozenset(('$ref', 'delete', 'get', 'head', 'options', 'parameters', 'patch', 'post', 'put', ))
+_props38 = {}
+_keys39 = frozenset(('consumes', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'produces', 'responses', 'schemes', 'security', 'summary', 'tags', ))
+_re40 = _re_compile('^([0-9]{3})$|^(default)$')
+_keys41 = frozenset(('$ref', ))
+_props42 = {}
+_keys43 = frozenset(('collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'in', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'name', 'pattern', 'required', 'type', 'uniqueItems', ))
+_enum44 = frozenset((('c', True, ), ))
+_enum45 = frozenset(('path', ))
+_props46 = {}
+_keys47 = frozenset(('allowEmptyValue', 'collectionFormat', 'default', 'description', 'enum', 'exclusiveMaximum', 'exclusiveMinimum', 'format', 'in', 'items', 'maxItems', 'maxLength', 'maximum', 'minItems', 'minLength', 'minimum', 'multipleOf', 'name', 'pattern', 'required', 'type', 'uniqueItems', ))
+_enum48 = frozenset(('query', ))
+_enum49 = frozenset(('csv', 'multi', 'pipes', 'ssv', 'tsv', ))
+_props50 = {}
+_enum51 = frozenset(('array', 'boolean', 'file', 'integer', 'number', 'string', ))
+_enum52 = frozenset(('formData', ))
+_props53 = {}
+_enum54 = frozenset(('header', ))
+_enum55 = frozenset(('body', ))
+_keys56 = frozenset(('description', 'in', 'name', 'required', 'schema', ))
+_keys57 = frozenset(('contact', 'description', 'license', 'termsOfService', 'title', 'version', ))
+_keys58 = frozenset(('name', 'url', ))
+_keys59 = frozenset(('email', 'name', 'url', ))
+_re60 = _re_compile('^[^{}/ :\\\\]+(?::\\d+)?$')
 
 
 def validate_spec_0(x, p, e):
@@ -78,80 +89,21 @@ def validate_spec_0(x, p, e):
             e.append((p + ('info',), 'required', "'info' is a required property"))
         if 'paths' not in x:
             e.append((p + ('paths',), 'required', "'paths' is a required property"))
-        o0_0 = x.get('basePath', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('basePath',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                if _re0.search(o0_0) is None:
-                    e.append((p + ('basePath',), 'pattern', '%r does not match %r' % (o0_0, '^/')))
-        o0_1 = x.get('consumes', MISSING)
-        if o0_1 is not MISSING:
-            sub_1(o0_1, p + ('consumes',), e)
-        o0_2 = x.get('definitions', MISSING)
-        if o0_2 is not MISSING:
-            sub_2(o0_2, p + ('definitions',), e)
-        o0_3 = x.get('externalDocs', MISSING)
-        if o0_3 is not MISSING:
-            sub_3(o0_3, p + ('externalDocs',), e)
-        o0_4 = x.get('host', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('host',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                if _re1.search(o0_4) is None:
-                    e.append((p + ('host',), 'pattern', '%r does not match %r' % (o0_4, '^[^{}/ :\\\\]+(?::\\d+)?$')))
-        o0_5 = x.get('info', MISSING)
-        if o0_5 is not MISSING:
-            sub_4(o0_5, p + ('info',), e)
-        o0_6 = x.get('parameters', MISSING)
-        if o0_6 is not MISSING:
-            sub_5(o0_6, p + ('parameters',), e)
-        o0_7 = x.get('paths', MISSING)
-        if o0_7 is not MISSING:
-            sub_6(o0_7, p + ('paths',), e)
-        o0_8 = x.get('produces', MISSING)
-        if o0_8 is not MISSING:
-            sub_1(o0_8, p + ('produces',), e)
-        o0_9 = x.get('responses', MISSING)
-        if o0_9 is not MISSING:
-            sub_7(o0_9, p + ('responses',), e)
-        o0_10 = x.get('schemes', MISSING)
-        if o0_10 is not MISSING:
-            sub_8(o0_10, p + ('schemes',), e)
-        o0_11 = x.get('security', MISSING)
-        if o0_11 is not MISSING:
-            sub_9(o0_11, p + ('security',), e)
-        o0_12 = x.get('securityDefinitions', MISSING)
-        if o0_12 is not MISSING:
-            sub_10(o0_12, p + ('securityDefinitions',), e)
-        o0_13 = x.get('swagger', MISSING)
-        if o0_13 is not MISSING:
-            if not (isinstance(o0_13, str)):
-                e.append((p + ('swagger',), 'type', '%r is not of type %s' % (o0_13, "'string'")))
-            else:
-                if o0_13 not in _enum2:
-                    e.append((p + ('swagger',), 'enum', '%r is not one of %r' % (o0_13, ['2.0'])))
-        o0_14 = x.get('tags', MISSING)
-        if o0_14 is not MISSING:
-            if not (isinstance(o0_14, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_14, "'array'")))
-            else:
-                if not _unique_ok(o0_14):
-                    e.append((p + ('tags',), 'uniqueItems', '%r has non-unique elements' % (o0_14,)))
-                for i1, x1 in enumerate(o0_14):
-                    sub_11(x1, p + ('tags', i1,), e)
+        for k0, sx0 in x.items():
+            f0 = _props0.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys4 and not _re3.search(k0):
+            if k0 not in _keys2 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_12(x, p, e):
+def sub_16(x, p, e):
     if isinstance(x, list):
         pass
     if isinstance(x, dict):
@@ -159,7 +111,18 @@ def sub_12(x, p, e):
     return None
 
 
-def sub_11(x, p, e):
+def sub_15(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            sub_17(x0, p + (i0,), e)
+    return None
+
+
+def sub_17(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -173,7 +136,7 @@ def sub_11(x, p, e):
                 pass
         o0_1 = x.get('externalDocs', MISSING)
         if o0_1 is not MISSING:
-            sub_3(o0_1, p + ('externalDocs',), e)
+            sub_18(o0_1, p + ('externalDocs',), e)
         o0_2 = x.get('name', MISSING)
         if o0_2 is not MISSING:
             if not (isinstance(o0_2, str)):
@@ -181,34 +144,76 @@ def sub_11(x, p, e):
             else:
                 pass
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys5 and not _re3.search(k0):
+            if k0 not in _keys3 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_10(x, p, e):
+def sub_18(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'url' not in x:
+            e.append((p + ('url',), 'required', "'url' is a required property"))
+        o0_0 = x.get('description', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('url', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys4 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_14(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum5:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['2.0'])))
+    return None
+
+
+def sub_13(x, p, e):
+    sub_19(x, p, e)
+    return None
+
+
+def sub_19(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
             if k0 not in _keys6:
                 pass
-                n = _ok(sub_13, ax0) + _ok(sub_14, ax0) + _ok(sub_15, ax0) + _ok(sub_16, ax0) + _ok(sub_17, ax0) + _ok(sub_18, ax0)
+                n = _ok(sub_20, ax0) + _ok(sub_21, ax0) + _ok(sub_22, ax0) + _ok(sub_23, ax0) + _ok(sub_24, ax0) + _ok(sub_25, ax0)
                 if n != 1:
                     e.append((p + (k0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax0,)))
     return None
 
 
-def sub_18(x, p, e):
-    sub_19(x, p, e)
+def sub_25(x, p, e):
+    sub_26(x, p, e)
     return None
 
 
-def sub_19(x, p, e):
+def sub_26(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -241,7 +246,7 @@ def sub_19(x, p, e):
                     e.append((p + ('flow',), 'enum', '%r is not one of %r' % (o0_2, ['accessCode'])))
         o0_3 = x.get('scopes', MISSING)
         if o0_3 is not MISSING:
-            sub_20(o0_3, p + ('scopes',), e)
+            sub_27(o0_3, p + ('scopes',), e)
         o0_4 = x.get('tokenUrl', MISSING)
         if o0_4 is not MISSING:
             if not (isinstance(o0_4, str)):
@@ -256,16 +261,16 @@ def sub_19(x, p, e):
                 if o0_5 not in _enum8:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_5, ['oauth2'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys9 and not _re3.search(k0):
+            if k0 not in _keys9 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_20(x, p, e):
+def sub_27(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -279,12 +284,12 @@ def sub_20(x, p, e):
     return None
 
 
-def sub_17(x, p, e):
-    sub_21(x, p, e)
+def sub_24(x, p, e):
+    sub_28(x, p, e)
     return None
 
 
-def sub_21(x, p, e):
+def sub_28(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -309,7 +314,7 @@ def sub_21(x, p, e):
                     e.append((p + ('flow',), 'enum', '%r is not one of %r' % (o0_1, ['application'])))
         o0_2 = x.get('scopes', MISSING)
         if o0_2 is not MISSING:
-            sub_20(o0_2, p + ('scopes',), e)
+            sub_27(o0_2, p + ('scopes',), e)
         o0_3 = x.get('tokenUrl', MISSING)
         if o0_3 is not MISSING:
             if not (isinstance(o0_3, str)):
@@ -324,21 +329,21 @@ def sub_21(x, p, e):
                 if o0_4 not in _enum8:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_4, ['oauth2'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys11 and not _re3.search(k0):
+            if k0 not in _keys11 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_16(x, p, e):
-    sub_22(x, p, e)
+def sub_23(x, p, e):
+    sub_29(x, p, e)
     return None
 
 
-def sub_22(x, p, e):
+def sub_29(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -363,7 +368,7 @@ def sub_22(x, p, e):
                     e.append((p + ('flow',), 'enum', '%r is not one of %r' % (o0_1, ['password'])))
         o0_2 = x.get('scopes', MISSING)
         if o0_2 is not MISSING:
-            sub_20(o0_2, p + ('scopes',), e)
+            sub_27(o0_2, p + ('scopes',), e)
         o0_3 = x.get('tokenUrl', MISSING)
         if o0_3 is not MISSING:
             if not (isinstance(o0_3, str)):
@@ -378,21 +383,21 @@ def sub_22(x, p, e):
                 if o0_4 not in _enum8:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_4, ['oauth2'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys11 and not _re3.search(k0):
+            if k0 not in _keys11 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_15(x, p, e):
-    sub_23(x, p, e)
+def sub_22(x, p, e):
+    sub_30(x, p, e)
     return None
 
 
-def sub_23(x, p, e):
+def sub_30(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -423,7 +428,7 @@ def sub_23(x, p, e):
                     e.append((p + ('flow',), 'enum', '%r is not one of %r' % (o0_2, ['implicit'])))
         o0_3 = x.get('scopes', MISSING)
         if o0_3 is not MISSING:
-            sub_20(o0_3, p + ('scopes',), e)
+            sub_27(o0_3, p + ('scopes',), e)
         o0_4 = x.get('type', MISSING)
         if o0_4 is not MISSING:
             if not (isinstance(o0_4, str)):
@@ -432,21 +437,21 @@ def sub_23(x, p, e):
                 if o0_4 not in _enum8:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_4, ['oauth2'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys14 and not _re3.search(k0):
+            if k0 not in _keys14 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_14(x, p, e):
-    sub_24(x, p, e)
+def sub_21(x, p, e):
+    sub_31(x, p, e)
     return None
 
 
-def sub_24(x, p, e):
+def sub_31(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -483,21 +488,21 @@ def sub_24(x, p, e):
                 if o0_3 not in _enum16:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_3, ['apiKey'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys17 and not _re3.search(k0):
+            if k0 not in _keys17 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_13(x, p, e):
-    sub_25(x, p, e)
+def sub_20(x, p, e):
+    sub_32(x, p, e)
     return None
 
 
-def sub_25(x, p, e):
+def sub_32(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -517,27 +522,32 @@ def sub_25(x, p, e):
                 if o0_1 not in _enum18:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_1, ['basic'])))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys19 and not _re3.search(k0):
+            if k0 not in _keys19 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_9(x, p, e):
+def sub_12(x, p, e):
+    sub_33(x, p, e)
+    return None
+
+
+def sub_33(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
         if not _unique_ok(x):
             e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
         for i0, x0 in enumerate(x):
-            sub_26(x0, p + (i0,), e)
+            sub_34(x0, p + (i0,), e)
     return None
 
 
-def sub_26(x, p, e):
+def sub_34(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -557,7 +567,12 @@ def sub_26(x, p, e):
     return None
 
 
-def sub_8(x, p, e):
+def sub_11(x, p, e):
+    sub_35(x, p, e)
+    return None
+
+
+def sub_35(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -572,18 +587,23 @@ def sub_8(x, p, e):
     return None
 
 
-def sub_7(x, p, e):
+def sub_10(x, p, e):
+    sub_36(x, p, e)
+    return None
+
+
+def sub_36(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
             if k0 not in _keys6:
                 pass
-                sub_27(ax0, p + (k0,), e)
+                sub_37(ax0, p + (k0,), e)
     return None
 
 
-def sub_27(x, p, e):
+def sub_37(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -597,81 +617,65 @@ def sub_27(x, p, e):
                 pass
         o0_1 = x.get('examples', MISSING)
         if o0_1 is not MISSING:
-            sub_28(o0_1, p + ('examples',), e)
+            sub_38(o0_1, p + ('examples',), e)
         o0_2 = x.get('headers', MISSING)
         if o0_2 is not MISSING:
-            sub_29(o0_2, p + ('headers',), e)
+            sub_39(o0_2, p + ('headers',), e)
         o0_3 = x.get('schema', MISSING)
         if o0_3 is not MISSING:
-            n = _ok(sub_30, o0_3) + _ok(sub_31, o0_3)
+            n = _ok(sub_40, o0_3) + _ok(sub_41, o0_3)
             if n != 1:
                 e.append((p + ('schema',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_3,)))
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys21 and not _re3.search(k0):
+            if k0 not in _keys21 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_31(x, p, e):
-    sub_32(x, p, e)
+def sub_41(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_32(x, p, e):
+def sub_42(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         if 'type' not in x:
             e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('default', MISSING)
-        if o0_0 is not MISSING:
-            sub_33(o0_0, p + ('default',), e)
-        o0_1 = x.get('description', MISSING)
-        if o0_1 is not MISSING:
-            sub_34(o0_1, p + ('description',), e)
-        o0_3 = x.get('externalDocs', MISSING)
-        if o0_3 is not MISSING:
-            sub_3(o0_3, p + ('externalDocs',), e)
-        o0_4 = x.get('format', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                pass
-        o0_5 = x.get('readOnly', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, bool)):
-                e.append((p + ('readOnly',), 'type', '%r is not of type %s' % (o0_5, "'boolean'")))
-            else:
-                pass
-        o0_6 = x.get('required', MISSING)
-        if o0_6 is not MISSING:
-            sub_35(o0_6, p + ('required',), e)
-        o0_7 = x.get('title', MISSING)
-        if o0_7 is not MISSING:
-            sub_36(o0_7, p + ('title',), e)
-        o0_8 = x.get('type', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_8, "'string'")))
-            else:
-                if o0_8 not in _enum22:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_8, ['file'])))
+        for k0, sx0 in x.items():
+            f0 = _props22.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys23 and not _re3.search(k0):
+            if k0 not in _keys23 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_36(x, p, e):
+def sub_50(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum24:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['file'])))
+    return None
+
+
+def sub_49(x, p, e):
+    sub_51(x, p, e)
+    return None
+
+
+def sub_51(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
@@ -679,7 +683,12 @@ def sub_36(x, p, e):
     return None
 
 
-def sub_35(x, p, e):
+def sub_48(x, p, e):
+    sub_52(x, p, e)
+    return None
+
+
+def sub_52(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -695,7 +704,15 @@ def sub_35(x, p, e):
     return None
 
 
-def sub_34(x, p, e):
+def sub_47(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_46(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
@@ -703,143 +720,62 @@ def sub_34(x, p, e):
     return None
 
 
-def sub_33(x, p, e):
+def sub_45(x, p, e):
+    sub_18(x, p, e)
     return None
 
 
-def sub_30(x, p, e):
-    sub_37(x, p, e)
-    return None
-
-
-def sub_37(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('$ref', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('$ref',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('additionalProperties', MISSING)
-        if o0_1 is not MISSING:
-            if not (_ok(sub_38, o0_1) or _ok(sub_39, o0_1)):
-                e.append((p + ('additionalProperties',), 'anyOf', '%r is not valid under any of the given schemas' % (o0_1,)))
-        o0_2 = x.get('allOf', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, list)):
-                e.append((p + ('allOf',), 'type', '%r is not of type %s' % (o0_2, "'array'")))
-            else:
-                if len(o0_2) < 1:
-                    e.append((p + ('allOf',), 'minItems', '%r is too short (minItems %d)' % (o0_2, 1)))
-                for i1, x1 in enumerate(o0_2):
-                    sub_37(x1, p + ('allOf', i1,), e)
-        o0_3 = x.get('default', MISSING)
-        if o0_3 is not MISSING:
-            sub_33(o0_3, p + ('default',), e)
-        o0_4 = x.get('description', MISSING)
-        if o0_4 is not MISSING:
-            sub_34(o0_4, p + ('description',), e)
-        o0_5 = x.get('discriminator', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, str)):
-                e.append((p + ('discriminator',), 'type', '%r is not of type %s' % (o0_5, "'string'")))
-            else:
-                pass
-        o0_6 = x.get('enum', MISSING)
-        if o0_6 is not MISSING:
-            sub_40(o0_6, p + ('enum',), e)
-        o0_8 = x.get('exclusiveMaximum', MISSING)
-        if o0_8 is not MISSING:
-            sub_41(o0_8, p + ('exclusiveMaximum',), e)
-        o0_9 = x.get('exclusiveMinimum', MISSING)
-        if o0_9 is not MISSING:
-            sub_42(o0_9, p + ('exclusiveMinimum',), e)
-        o0_10 = x.get('externalDocs', MISSING)
-        if o0_10 is not MISSING:
-            sub_3(o0_10, p + ('externalDocs',), e)
-        o0_11 = x.get('format', MISSING)
-        if o0_11 is not MISSING:
-            if not (isinstance(o0_11, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_11, "'string'")))
-            else:
-                pass
-        o0_12 = x.get('items', MISSING)
-        if o0_12 is not MISSING:
-            if not (_ok(sub_43, o0_12) or _ok(sub_44, o0_12)):
-                e.append((p + ('items',), 'anyOf', '%r is not valid under any of the given schemas' % (o0_12,)))
-        o0_13 = x.get('maxItems', MISSING)
-        if o0_13 is not MISSING:
-            sub_45(o0_13, p + ('maxItems',), e)
-        o0_14 = x.get('maxLength', MISSING)
-        if o0_14 is not MISSING:
-            sub_45(o0_14, p + ('maxLength',), e)
-        o0_15 = x.get('maxProperties', MISSING)
-        if o0_15 is not MISSING:
-            sub_45(o0_15, p + ('maxProperties',), e)
-        o0_16 = x.get('maximum', MISSING)
-        if o0_16 is not MISSING:
-            sub_46(o0_16, p + ('maximum',), e)
-        o0_17 = x.get('minItems', MISSING)
-        if o0_17 is not MISSING:
-            sub_47(o0_17, p + ('minItems',), e)
-        o0_18 = x.get('minLength', MISSING)
-        if o0_18 is not MISSING:
-            sub_47(o0_18, p + ('minLength',), e)
-        o0_19 = x.get('minProperties', MISSING)
-        if o0_19 is not MISSING:
-            sub_47(o0_19, p + ('minProperties',), e)
-        o0_20 = x.get('minimum', MISSING)
-        if o0_20 is not MISSING:
-            sub_48(o0_20, p + ('minimum',), e)
-        o0_21 = x.get('multipleOf', MISSING)
-        if o0_21 is not MISSING:
-            sub_49(o0_21, p + ('multipleOf',), e)
-        o0_22 = x.get('pattern', MISSING)
-        if o0_22 is not MISSING:
-            sub_50(o0_22, p + ('pattern',), e)
-        o0_23 = x.get('properties', MISSING)
-        if o0_23 is not MISSING:
-            if not (isinstance(o0_23, dict)):
-                e.append((p + ('properties',), 'type', '%r is not of type %s' % (o0_23, "'object'")))
-            else:
-                for k1, ax1 in o0_23.items():
-                    if k1 not in _keys6:
-                        pass
-                        sub_37(ax1, p + ('properties', k1,), e)
-        o0_24 = x.get('readOnly', MISSING)
-        if o0_24 is not MISSING:
-            if not (isinstance(o0_24, bool)):
-                e.append((p + ('readOnly',), 'type', '%r is not of type %s' % (o0_24, "'boolean'")))
-            else:
-                pass
-        o0_25 = x.get('required', MISSING)
-        if o0_25 is not MISSING:
-            sub_35(o0_25, p + ('required',), e)
-        o0_26 = x.get('title', MISSING)
-        if o0_26 is not MISSING:
-            sub_36(o0_26, p + ('title',), e)
-        o0_27 = x.get('type', MISSING)
-        if o0_27 is not MISSING:
-            sub_51(o0_27, p + ('type',), e)
-        o0_28 = x.get('uniqueItems', MISSING)
-        if o0_28 is not MISSING:
-            sub_52(o0_28, p + ('uniqueItems',), e)
-        o0_29 = x.get('xml', MISSING)
-        if o0_29 is not MISSING:
-            sub_53(o0_29, p + ('xml',), e)
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys24 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+def sub_44(x, p, e):
+    sub_53(x, p, e)
     return None
 
 
 def sub_53(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_43(x, p, e):
+    sub_54(x, p, e)
+    return None
+
+
+def sub_54(x, p, e):
+    return None
+
+
+def sub_40(x, p, e):
+    sub_55(x, p, e)
+    return None
+
+
+def sub_55(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props25.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys26 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_84(x, p, e):
+    sub_85(x, p, e)
+    return None
+
+
+def sub_85(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -874,16 +810,21 @@ def sub_53(x, p, e):
             else:
                 pass
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys25 and not _re3.search(k0):
+            if k0 not in _keys27 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_52(x, p, e):
+def sub_83(x, p, e):
+    sub_86(x, p, e)
+    return None
+
+
+def sub_86(x, p, e):
     if not (isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
@@ -891,13 +832,18 @@ def sub_52(x, p, e):
     return None
 
 
-def sub_51(x, p, e):
-    if not (_ok(sub_54, x) or _ok(sub_55, x)):
+def sub_82(x, p, e):
+    sub_87(x, p, e)
+    return None
+
+
+def sub_87(x, p, e):
+    if not (_ok(sub_88, x) or _ok(sub_89, x)):
         e.append((p, 'anyOf', '%r is not valid under any of the given schemas' % (x,)))
     return None
 
 
-def sub_55(x, p, e):
+def sub_89(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -906,22 +852,56 @@ def sub_55(x, p, e):
         if not _unique_ok(x):
             e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
         for i0, x0 in enumerate(x):
-            sub_56(x0, p + (i0,), e)
+            sub_90(x0, p + (i0,), e)
     return None
 
 
-def sub_56(x, p, e):
-    if not (isinstance(x, str) and x in _enum26):
+def sub_90(x, p, e):
+    if not (isinstance(x, str) and x in _enum28):
         e.append((p, 'enum', '%r is not one of %r' % (x, ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'])))
     return None
 
 
-def sub_54(x, p, e):
-    sub_56(x, p, e)
+def sub_88(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_50(x, p, e):
+def sub_81(x, p, e):
+    sub_51(x, p, e)
+    return None
+
+
+def sub_80(x, p, e):
+    sub_52(x, p, e)
+    return None
+
+
+def sub_79(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_78(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                sub_55(ax0, p + (k0,), e)
+    return None
+
+
+def sub_77(x, p, e):
+    sub_91(x, p, e)
+    return None
+
+
+def sub_91(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
@@ -929,7 +909,12 @@ def sub_50(x, p, e):
     return None
 
 
-def sub_49(x, p, e):
+def sub_76(x, p, e):
+    sub_92(x, p, e)
+    return None
+
+
+def sub_92(x, p, e):
     if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
         e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
     else:
@@ -938,7 +923,12 @@ def sub_49(x, p, e):
     return None
 
 
-def sub_48(x, p, e):
+def sub_75(x, p, e):
+    sub_93(x, p, e)
+    return None
+
+
+def sub_93(x, p, e):
     if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
         e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
     else:
@@ -946,20 +936,17 @@ def sub_48(x, p, e):
     return None
 
 
-def sub_47(x, p, e):
-    sub_45(x, p, e)
+def sub_74(x, p, e):
+    sub_94(x, p, e)
     return None
 
 
-def sub_46(x, p, e):
-    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
-    else:
-        pass
+def sub_94(x, p, e):
+    sub_95(x, p, e)
     return None
 
 
-def sub_45(x, p, e):
+def sub_95(x, p, e):
     if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
         e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
     else:
@@ -968,23 +955,85 @@ def sub_45(x, p, e):
     return None
 
 
-def sub_44(x, p, e):
+def sub_73(x, p, e):
+    sub_94(x, p, e)
+    return None
+
+
+def sub_72(x, p, e):
+    sub_94(x, p, e)
+    return None
+
+
+def sub_71(x, p, e):
+    sub_96(x, p, e)
+    return None
+
+
+def sub_96(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_70(x, p, e):
+    sub_95(x, p, e)
+    return None
+
+
+def sub_69(x, p, e):
+    sub_95(x, p, e)
+    return None
+
+
+def sub_68(x, p, e):
+    sub_95(x, p, e)
+    return None
+
+
+def sub_67(x, p, e):
+    if not (_ok(sub_97, x) or _ok(sub_98, x)):
+        e.append((p, 'anyOf', '%r is not valid under any of the given schemas' % (x,)))
+    return None
+
+
+def sub_98(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
         if len(x) < 1:
             e.append((p, 'minItems', '%r is too short (minItems %d)' % (x, 1)))
         for i0, x0 in enumerate(x):
-            sub_37(x0, p + (i0,), e)
+            sub_55(x0, p + (i0,), e)
     return None
 
 
-def sub_43(x, p, e):
-    sub_37(x, p, e)
+def sub_97(x, p, e):
+    sub_55(x, p, e)
     return None
 
 
-def sub_42(x, p, e):
+def sub_66(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_65(x, p, e):
+    sub_18(x, p, e)
+    return None
+
+
+def sub_64(x, p, e):
+    sub_99(x, p, e)
+    return None
+
+
+def sub_99(x, p, e):
     if not (isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
@@ -992,7 +1041,12 @@ def sub_42(x, p, e):
     return None
 
 
-def sub_41(x, p, e):
+def sub_63(x, p, e):
+    sub_100(x, p, e)
+    return None
+
+
+def sub_100(x, p, e):
     if not (isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
@@ -1000,7 +1054,12 @@ def sub_41(x, p, e):
     return None
 
 
-def sub_40(x, p, e):
+def sub_62(x, p, e):
+    sub_101(x, p, e)
+    return None
+
+
+def sub_101(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -1011,7 +1070,42 @@ def sub_40(x, p, e):
     return None
 
 
-def sub_39(x, p, e):
+def sub_61(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_60(x, p, e):
+    sub_53(x, p, e)
+    return None
+
+
+def sub_59(x, p, e):
+    sub_54(x, p, e)
+    return None
+
+
+def sub_58(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if len(x) < 1:
+            e.append((p, 'minItems', '%r is too short (minItems %d)' % (x, 1)))
+        for i0, x0 in enumerate(x):
+            sub_55(x0, p + (i0,), e)
+    return None
+
+
+def sub_57(x, p, e):
+    if not (_ok(sub_102, x) or _ok(sub_103, x)):
+        e.append((p, 'anyOf', '%r is not valid under any of the given schemas' % (x,)))
+    return None
+
+
+def sub_103(x, p, e):
     if not (isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
@@ -1019,249 +1113,335 @@ def sub_39(x, p, e):
     return None
 
 
-def sub_38(x, p, e):
-    sub_37(x, p, e)
+def sub_102(x, p, e):
+    sub_55(x, p, e)
     return None
 
 
-def sub_29(x, p, e):
+def sub_56(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_39(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
             if k0 not in _keys6:
                 pass
-                sub_57(ax0, p + (k0,), e)
+                sub_104(ax0, p + (k0,), e)
     return None
 
 
-def sub_57(x, p, e):
+def sub_104(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         if 'type' not in x:
             e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('collectionFormat', MISSING)
-        if o0_0 is not MISSING:
-            sub_58(o0_0, p + ('collectionFormat',), e)
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            sub_59(o0_1, p + ('default',), e)
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('enum', MISSING)
-        if o0_3 is not MISSING:
-            sub_60(o0_3, p + ('enum',), e)
-        o0_4 = x.get('exclusiveMaximum', MISSING)
-        if o0_4 is not MISSING:
-            sub_61(o0_4, p + ('exclusiveMaximum',), e)
-        o0_5 = x.get('exclusiveMinimum', MISSING)
-        if o0_5 is not MISSING:
-            sub_62(o0_5, p + ('exclusiveMinimum',), e)
-        o0_6 = x.get('format', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_6, "'string'")))
-            else:
-                pass
-        o0_7 = x.get('items', MISSING)
-        if o0_7 is not MISSING:
-            sub_63(o0_7, p + ('items',), e)
-        o0_8 = x.get('maxItems', MISSING)
-        if o0_8 is not MISSING:
-            sub_64(o0_8, p + ('maxItems',), e)
-        o0_9 = x.get('maxLength', MISSING)
-        if o0_9 is not MISSING:
-            sub_65(o0_9, p + ('maxLength',), e)
-        o0_10 = x.get('maximum', MISSING)
-        if o0_10 is not MISSING:
-            sub_66(o0_10, p + ('maximum',), e)
-        o0_11 = x.get('minItems', MISSING)
-        if o0_11 is not MISSING:
-            sub_67(o0_11, p + ('minItems',), e)
-        o0_12 = x.get('minLength', MISSING)
-        if o0_12 is not MISSING:
-            sub_68(o0_12, p + ('minLength',), e)
-        o0_13 = x.get('minimum', MISSING)
-        if o0_13 is not MISSING:
-            sub_69(o0_13, p + ('minimum',), e)
-        o0_14 = x.get('multipleOf', MISSING)
-        if o0_14 is not MISSING:
-            sub_70(o0_14, p + ('multipleOf',), e)
-        o0_15 = x.get('pattern', MISSING)
-        if o0_15 is not MISSING:
-            sub_71(o0_15, p + ('pattern',), e)
-        o0_16 = x.get('type', MISSING)
-        if o0_16 is not MISSING:
-            if not (isinstance(o0_16, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_16, "'string'")))
-            else:
-                if o0_16 not in _enum27:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_16, ['string', 'number', 'integer', 'boolean', 'array'])))
-        o0_17 = x.get('uniqueItems', MISSING)
-        if o0_17 is not MISSING:
-            sub_72(o0_17, p + ('uniqueItems',), e)
+        for k0, sx0 in x.items():
+            f0 = _props29.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys28 and not _re3.search(k0):
+            if k0 not in _keys30 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_72(x, p, e):
-    sub_52(x, p, e)
+def sub_122(x, p, e):
+    sub_123(x, p, e)
     return None
 
 
-def sub_71(x, p, e):
-    sub_50(x, p, e)
+def sub_123(x, p, e):
+    sub_86(x, p, e)
     return None
 
 
-def sub_70(x, p, e):
-    sub_49(x, p, e)
-    return None
-
-
-def sub_69(x, p, e):
-    sub_48(x, p, e)
-    return None
-
-
-def sub_68(x, p, e):
-    sub_47(x, p, e)
-    return None
-
-
-def sub_67(x, p, e):
-    sub_47(x, p, e)
-    return None
-
-
-def sub_66(x, p, e):
-    sub_46(x, p, e)
-    return None
-
-
-def sub_65(x, p, e):
-    sub_45(x, p, e)
-    return None
-
-
-def sub_64(x, p, e):
-    sub_45(x, p, e)
-    return None
-
-
-def sub_63(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('collectionFormat', MISSING)
-        if o0_0 is not MISSING:
-            sub_58(o0_0, p + ('collectionFormat',), e)
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            sub_59(o0_1, p + ('default',), e)
-        o0_2 = x.get('enum', MISSING)
-        if o0_2 is not MISSING:
-            sub_60(o0_2, p + ('enum',), e)
-        o0_3 = x.get('exclusiveMaximum', MISSING)
-        if o0_3 is not MISSING:
-            sub_61(o0_3, p + ('exclusiveMaximum',), e)
-        o0_4 = x.get('exclusiveMinimum', MISSING)
-        if o0_4 is not MISSING:
-            sub_62(o0_4, p + ('exclusiveMinimum',), e)
-        o0_5 = x.get('format', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_5, "'string'")))
-            else:
-                pass
-        o0_6 = x.get('items', MISSING)
-        if o0_6 is not MISSING:
-            sub_63(o0_6, p + ('items',), e)
-        o0_7 = x.get('maxItems', MISSING)
-        if o0_7 is not MISSING:
-            sub_64(o0_7, p + ('maxItems',), e)
-        o0_8 = x.get('maxLength', MISSING)
-        if o0_8 is not MISSING:
-            sub_65(o0_8, p + ('maxLength',), e)
-        o0_9 = x.get('maximum', MISSING)
-        if o0_9 is not MISSING:
-            sub_66(o0_9, p + ('maximum',), e)
-        o0_10 = x.get('minItems', MISSING)
-        if o0_10 is not MISSING:
-            sub_67(o0_10, p + ('minItems',), e)
-        o0_11 = x.get('minLength', MISSING)
-        if o0_11 is not MISSING:
-            sub_68(o0_11, p + ('minLength',), e)
-        o0_12 = x.get('minimum', MISSING)
-        if o0_12 is not MISSING:
-            sub_69(o0_12, p + ('minimum',), e)
-        o0_13 = x.get('multipleOf', MISSING)
-        if o0_13 is not MISSING:
-            sub_70(o0_13, p + ('multipleOf',), e)
-        o0_14 = x.get('pattern', MISSING)
-        if o0_14 is not MISSING:
-            sub_71(o0_14, p + ('pattern',), e)
-        o0_15 = x.get('type', MISSING)
-        if o0_15 is not MISSING:
-            if not (isinstance(o0_15, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_15, "'string'")))
-            else:
-                if o0_15 not in _enum27:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_15, ['string', 'number', 'integer', 'boolean', 'array'])))
-        o0_16 = x.get('uniqueItems', MISSING)
-        if o0_16 is not MISSING:
-            sub_72(o0_16, p + ('uniqueItems',), e)
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys29 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_62(x, p, e):
-    sub_42(x, p, e)
-    return None
-
-
-def sub_61(x, p, e):
-    sub_41(x, p, e)
-    return None
-
-
-def sub_60(x, p, e):
-    sub_40(x, p, e)
-    return None
-
-
-def sub_59(x, p, e):
-    sub_33(x, p, e)
-    return None
-
-
-def sub_58(x, p, e):
+def sub_121(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        if x not in _enum30:
+        if x not in _enum31:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'integer', 'boolean', 'array'])))
+    return None
+
+
+def sub_120(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_124(x, p, e):
+    sub_91(x, p, e)
+    return None
+
+
+def sub_119(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_125(x, p, e):
+    sub_92(x, p, e)
+    return None
+
+
+def sub_118(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_126(x, p, e):
+    sub_93(x, p, e)
+    return None
+
+
+def sub_117(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_127(x, p, e):
+    sub_94(x, p, e)
+    return None
+
+
+def sub_116(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_128(x, p, e):
+    sub_94(x, p, e)
+    return None
+
+
+def sub_115(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_129(x, p, e):
+    sub_96(x, p, e)
+    return None
+
+
+def sub_114(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_130(x, p, e):
+    sub_95(x, p, e)
+    return None
+
+
+def sub_113(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_131(x, p, e):
+    sub_95(x, p, e)
+    return None
+
+
+def sub_112(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_132(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props32.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys33 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_149(x, p, e):
+    sub_123(x, p, e)
+    return None
+
+
+def sub_148(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum31:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'integer', 'boolean', 'array'])))
+    return None
+
+
+def sub_147(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_146(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_145(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_144(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_143(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_142(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_141(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_140(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_139(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_138(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_137(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_150(x, p, e):
+    sub_99(x, p, e)
+    return None
+
+
+def sub_136(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_151(x, p, e):
+    sub_100(x, p, e)
+    return None
+
+
+def sub_135(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_152(x, p, e):
+    sub_101(x, p, e)
+    return None
+
+
+def sub_134(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_153(x, p, e):
+    sub_54(x, p, e)
+    return None
+
+
+def sub_133(x, p, e):
+    sub_154(x, p, e)
+    return None
+
+
+def sub_154(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum34:
             e.append((p, 'enum', '%r is not one of %r' % (x, ['csv', 'ssv', 'tsv', 'pipes'])))
     return None
 
 
-def sub_28(x, p, e):
+def sub_111(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_110(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_109(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_108(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_107(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_106(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_105(x, p, e):
+    sub_154(x, p, e)
+    return None
+
+
+def sub_38(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1269,87 +1449,182 @@ def sub_28(x, p, e):
     return None
 
 
-def sub_6(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        for k0_0, px0_0 in x.items():
-            if _re0.search(k0_0):
-                pass
-                sub_73(px0_0, p + (k0_0,), e)
-        for k0_1, px0_1 in x.items():
-            if _re3.search(k0_1):
-                pass
-                sub_12(px0_1, p + (k0_1,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys6 and not _re0.search(k0) and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+def sub_9(x, p, e):
+    sub_155(x, p, e)
     return None
 
 
-def sub_73(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('$ref', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('$ref',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('delete', MISSING)
-        if o0_1 is not MISSING:
-            sub_74(o0_1, p + ('delete',), e)
-        o0_2 = x.get('get', MISSING)
-        if o0_2 is not MISSING:
-            sub_74(o0_2, p + ('get',), e)
-        o0_3 = x.get('head', MISSING)
-        if o0_3 is not MISSING:
-            sub_74(o0_3, p + ('head',), e)
-        o0_4 = x.get('options', MISSING)
-        if o0_4 is not MISSING:
-            sub_74(o0_4, p + ('options',), e)
-        o0_5 = x.get('parameters', MISSING)
-        if o0_5 is not MISSING:
-            sub_75(o0_5, p + ('parameters',), e)
-        o0_6 = x.get('patch', MISSING)
-        if o0_6 is not MISSING:
-            sub_74(o0_6, p + ('patch',), e)
-        o0_7 = x.get('post', MISSING)
-        if o0_7 is not MISSING:
-            sub_74(o0_7, p + ('post',), e)
-        o0_8 = x.get('put', MISSING)
-        if o0_8 is not MISSING:
-            sub_74(o0_8, p + ('put',), e)
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys31 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_75(x, p, e):
+def sub_155(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
         if not _unique_ok(x):
             e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
         for i0, x0 in enumerate(x):
-            n = _ok(sub_76, x0) + _ok(sub_77, x0)
-            if n != 1:
-                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
+            sub_156(x0, p + (i0,), e)
     return None
 
 
-def sub_77(x, p, e):
-    sub_78(x, p, e)
+def sub_156(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
     return None
 
 
-def sub_78(x, p, e):
+def sub_8(x, p, e):
+    sub_157(x, p, e)
+    return None
+
+
+def sub_157(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re35.search(k0_0):
+                pass
+                sub_158(px0_0, p + (k0_0,), e)
+        for k0_1, px0_1 in x.items():
+            if _re1.search(k0_1):
+                pass
+                sub_16(px0_1, p + (k0_1,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys6 and not _re35.search(k0) and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_158(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props36.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys37 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_167(x, p, e):
+    sub_168(x, p, e)
+    return None
+
+
+def sub_168(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'responses' not in x:
+            e.append((p + ('responses',), 'required', "'responses' is a required property"))
+        for k0, sx0 in x.items():
+            f0 = _props38.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys39 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_180(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            if not (isinstance(x0, str)):
+                e.append((p + (i0,), 'type', '%r is not of type %s' % (x0, "'string'")))
+            else:
+                pass
+    return None
+
+
+def sub_179(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_178(x, p, e):
+    sub_33(x, p, e)
+    return None
+
+
+def sub_177(x, p, e):
+    sub_35(x, p, e)
+    return None
+
+
+def sub_176(x, p, e):
+    sub_181(x, p, e)
+    return None
+
+
+def sub_181(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re40.search(k0_0):
+                pass
+                sub_182(px0_0, p + (k0_0,), e)
+        for k0_1, px0_1 in x.items():
+            if _re1.search(k0_1):
+                pass
+                sub_16(px0_1, p + (k0_1,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys6 and not _re40.search(k0) and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+        if len(x) < 1:
+            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
+        if _ok(sub_183, x):
+            e.append((p, 'not', '%r should not be valid under %r' % (x, {'additionalProperties': False, 'patternProperties': {'^x-': {'$ref': '#/definitions/vendorExtension'}}, 'type': 'object'})))
+    return None
+
+
+def sub_183(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys6 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_182(x, p, e):
+    n = _ok(sub_184, x) + _ok(sub_185, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_185(x, p, e):
+    sub_186(x, p, e)
+    return None
+
+
+def sub_186(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1362,29 +1637,62 @@ def sub_78(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys32:
+            if k0 not in _keys41:
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_76(x, p, e):
-    sub_79(x, p, e)
+def sub_184(x, p, e):
+    sub_37(x, p, e)
     return None
 
 
-def sub_79(x, p, e):
-    n = _ok(sub_80, x) + _ok(sub_81, x)
+def sub_175(x, p, e):
+    sub_155(x, p, e)
+    return None
+
+
+def sub_174(x, p, e):
+    sub_187(x, p, e)
+    return None
+
+
+def sub_187(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            n = _ok(sub_188, x0) + _ok(sub_189, x0)
+            if n != 1:
+                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
+    return None
+
+
+def sub_189(x, p, e):
+    sub_186(x, p, e)
+    return None
+
+
+def sub_188(x, p, e):
+    sub_190(x, p, e)
+    return None
+
+
+def sub_190(x, p, e):
+    n = _ok(sub_191, x) + _ok(sub_192, x)
     if n != 1:
         e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_81(x, p, e):
-    sub_82(x, p, e)
+def sub_192(x, p, e):
+    sub_193(x, p, e)
     return None
 
 
-def sub_82(x, p, e):
+def sub_193(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1394,442 +1702,630 @@ def sub_82(x, p, e):
             e.append((p + ('in',), 'required', "'in' is a required property"))
         if 'type' not in x:
             e.append((p + ('type',), 'required', "'type' is a required property"))
-        n = _ok(sub_83, x) + _ok(sub_84, x) + _ok(sub_85, x) + _ok(sub_86, x)
+        n = _ok(sub_194, x) + _ok(sub_195, x) + _ok(sub_196, x) + _ok(sub_197, x)
         if n != 1:
             e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_86(x, p, e):
-    sub_87(x, p, e)
+def sub_197(x, p, e):
+    sub_198(x, p, e)
     return None
 
 
-def sub_87(x, p, e):
+def sub_198(x, p, e):
     if isinstance(x, dict):
         if 'required' not in x:
             e.append((p + ('required',), 'required', "'required' is a required property"))
-        o0_0 = x.get('collectionFormat', MISSING)
-        if o0_0 is not MISSING:
-            sub_58(o0_0, p + ('collectionFormat',), e)
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            sub_59(o0_1, p + ('default',), e)
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('enum', MISSING)
-        if o0_3 is not MISSING:
-            sub_60(o0_3, p + ('enum',), e)
-        o0_4 = x.get('exclusiveMaximum', MISSING)
-        if o0_4 is not MISSING:
-            sub_61(o0_4, p + ('exclusiveMaximum',), e)
-        o0_5 = x.get('exclusiveMinimum', MISSING)
-        if o0_5 is not MISSING:
-            sub_62(o0_5, p + ('exclusiveMinimum',), e)
-        o0_6 = x.get('format', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_6, "'string'")))
-            else:
-                pass
-        o0_7 = x.get('in', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, str)):
-                e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_7, "'string'")))
-            else:
-                if o0_7 not in _enum33:
-                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_7, ['path'])))
-        o0_8 = x.get('items', MISSING)
-        if o0_8 is not MISSING:
-            sub_63(o0_8, p + ('items',), e)
-        o0_9 = x.get('maxItems', MISSING)
-        if o0_9 is not MISSING:
-            sub_64(o0_9, p + ('maxItems',), e)
-        o0_10 = x.get('maxLength', MISSING)
-        if o0_10 is not MISSING:
-            sub_65(o0_10, p + ('maxLength',), e)
-        o0_11 = x.get('maximum', MISSING)
-        if o0_11 is not MISSING:
-            sub_66(o0_11, p + ('maximum',), e)
-        o0_12 = x.get('minItems', MISSING)
-        if o0_12 is not MISSING:
-            sub_67(o0_12, p + ('minItems',), e)
-        o0_13 = x.get('minLength', MISSING)
-        if o0_13 is not MISSING:
-            sub_68(o0_13, p + ('minLength',), e)
-        o0_14 = x.get('minimum', MISSING)
-        if o0_14 is not MISSING:
-            sub_69(o0_14, p + ('minimum',), e)
-        o0_15 = x.get('multipleOf', MISSING)
-        if o0_15 is not MISSING:
-            sub_70(o0_15, p + ('multipleOf',), e)
-        o0_16 = x.get('name', MISSING)
-        if o0_16 is not MISSING:
-            if not (isinstance(o0_16, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_16, "'string'")))
-            else:
-                pass
-        o0_17 = x.get('pattern', MISSING)
-        if o0_17 is not MISSING:
-            sub_71(o0_17, p + ('pattern',), e)
-        o0_18 = x.get('required', MISSING)
-        if o0_18 is not MISSING:
-            if not (isinstance(o0_18, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_18, "'boolean'")))
-            else:
-                if _canon(o0_18) not in _enum34:
-                    e.append((p + ('required',), 'enum', '%r is not one of %r' % (o0_18, [True])))
-        o0_19 = x.get('type', MISSING)
-        if o0_19 is not MISSING:
-            if not (isinstance(o0_19, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_19, "'string'")))
-            else:
-                if o0_19 not in _enum27:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_19, ['string', 'number', 'boolean', 'integer', 'array'])))
-        o0_20 = x.get('uniqueItems', MISSING)
-        if o0_20 is not MISSING:
-            sub_72(o0_20, p + ('uniqueItems',), e)
+        for k0, sx0 in x.items():
+            f0 = _props42.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys35 and not _re3.search(k0):
+            if k0 not in _keys43 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_85(x, p, e):
-    sub_88(x, p, e)
+def sub_219(x, p, e):
+    sub_123(x, p, e)
     return None
 
 
-def sub_88(x, p, e):
-    if isinstance(x, dict):
-        o0_0 = x.get('allowEmptyValue', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, bool)):
-                e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_0, "'boolean'")))
-            else:
-                pass
-        o0_1 = x.get('collectionFormat', MISSING)
-        if o0_1 is not MISSING:
-            sub_89(o0_1, p + ('collectionFormat',), e)
-        o0_2 = x.get('default', MISSING)
-        if o0_2 is not MISSING:
-            sub_59(o0_2, p + ('default',), e)
-        o0_3 = x.get('description', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_3, "'string'")))
-            else:
-                pass
-        o0_4 = x.get('enum', MISSING)
-        if o0_4 is not MISSING:
-            sub_60(o0_4, p + ('enum',), e)
-        o0_5 = x.get('exclusiveMaximum', MISSING)
-        if o0_5 is not MISSING:
-            sub_61(o0_5, p + ('exclusiveMaximum',), e)
-        o0_6 = x.get('exclusiveMinimum', MISSING)
-        if o0_6 is not MISSING:
-            sub_62(o0_6, p + ('exclusiveMinimum',), e)
-        o0_7 = x.get('format', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_7, "'string'")))
-            else:
-                pass
-        o0_8 = x.get('in', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, str)):
-                e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_8, "'string'")))
-            else:
-                if o0_8 not in _enum36:
-                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_8, ['query'])))
-        o0_9 = x.get('items', MISSING)
-        if o0_9 is not MISSING:
-            sub_63(o0_9, p + ('items',), e)
-        o0_10 = x.get('maxItems', MISSING)
-        if o0_10 is not MISSING:
-            sub_64(o0_10, p + ('maxItems',), e)
-        o0_11 = x.get('maxLength', MISSING)
-        if o0_11 is not MISSING:
-            sub_65(o0_11, p + ('maxLength',), e)
-        o0_12 = x.get('maximum', MISSING)
-        if o0_12 is not MISSING:
-            sub_66(o0_12, p + ('maximum',), e)
-        o0_13 = x.get('minItems', MISSING)
-        if o0_13 is not MISSING:
-            sub_67(o0_13, p + ('minItems',), e)
-        o0_14 = x.get('minLength', MISSING)
-        if o0_14 is not MISSING:
-            sub_68(o0_14, p + ('minLength',), e)
-        o0_15 = x.get('minimum', MISSING)
-        if o0_15 is not MISSING:
-            sub_69(o0_15, p + ('minimum',), e)
-        o0_16 = x.get('multipleOf', MISSING)
-        if o0_16 is not MISSING:
-            sub_70(o0_16, p + ('multipleOf',), e)
-        o0_17 = x.get('name', MISSING)
-        if o0_17 is not MISSING:
-            if not (isinstance(o0_17, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_17, "'string'")))
-            else:
-                pass
-        o0_18 = x.get('pattern', MISSING)
-        if o0_18 is not MISSING:
-            sub_71(o0_18, p + ('pattern',), e)
-        o0_19 = x.get('required', MISSING)
-        if o0_19 is not MISSING:
-            if not (isinstance(o0_19, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_19, "'boolean'")))
-            else:
-                pass
-        o0_20 = x.get('type', MISSING)
-        if o0_20 is not MISSING:
-            if not (isinstance(o0_20, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_20, "'string'")))
-            else:
-                if o0_20 not in _enum27:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_20, ['string', 'number', 'boolean', 'integer', 'array'])))
-        o0_21 = x.get('uniqueItems', MISSING)
-        if o0_21 is not MISSING:
-            sub_72(o0_21, p + ('uniqueItems',), e)
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys37 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_89(x, p, e):
+def sub_218(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        if x not in _enum38:
+        if x not in _enum31:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'boolean', 'integer', 'array'])))
+    return None
+
+
+def sub_217(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        if _canon(x) not in _enum44:
+            e.append((p, 'enum', '%r is not one of %r' % (x, [True])))
+    return None
+
+
+def sub_216(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_215(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_214(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_213(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_212(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_211(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_210(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_209(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_208(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_207(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_206(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum45:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['path'])))
+    return None
+
+
+def sub_205(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_204(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_203(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_202(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_201(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_200(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_199(x, p, e):
+    sub_154(x, p, e)
+    return None
+
+
+def sub_196(x, p, e):
+    sub_220(x, p, e)
+    return None
+
+
+def sub_220(x, p, e):
+    if isinstance(x, dict):
+        for k0, sx0 in x.items():
+            f0 = _props46.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0_0, px0_0 in x.items():
+            if _re1.search(k0_0):
+                pass
+                sub_16(px0_0, p + (k0_0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys47 and not _re1.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_242(x, p, e):
+    sub_123(x, p, e)
+    return None
+
+
+def sub_241(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum31:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'boolean', 'integer', 'array'])))
+    return None
+
+
+def sub_240(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_239(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_238(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_237(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_236(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_235(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_234(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_233(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_232(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_231(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_230(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_229(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum48:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['query'])))
+    return None
+
+
+def sub_228(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_227(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_226(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_225(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_224(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_223(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_222(x, p, e):
+    sub_243(x, p, e)
+    return None
+
+
+def sub_243(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum49:
             e.append((p, 'enum', '%r is not one of %r' % (x, ['csv', 'ssv', 'tsv', 'pipes', 'multi'])))
     return None
 
 
-def sub_84(x, p, e):
-    sub_90(x, p, e)
+def sub_221(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
     return None
 
 
-def sub_90(x, p, e):
+def sub_195(x, p, e):
+    sub_244(x, p, e)
+    return None
+
+
+def sub_244(x, p, e):
     if isinstance(x, dict):
-        o0_0 = x.get('allowEmptyValue', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, bool)):
-                e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_0, "'boolean'")))
-            else:
-                pass
-        o0_1 = x.get('collectionFormat', MISSING)
-        if o0_1 is not MISSING:
-            sub_89(o0_1, p + ('collectionFormat',), e)
-        o0_2 = x.get('default', MISSING)
-        if o0_2 is not MISSING:
-            sub_59(o0_2, p + ('default',), e)
-        o0_3 = x.get('description', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_3, "'string'")))
-            else:
-                pass
-        o0_4 = x.get('enum', MISSING)
-        if o0_4 is not MISSING:
-            sub_60(o0_4, p + ('enum',), e)
-        o0_5 = x.get('exclusiveMaximum', MISSING)
-        if o0_5 is not MISSING:
-            sub_61(o0_5, p + ('exclusiveMaximum',), e)
-        o0_6 = x.get('exclusiveMinimum', MISSING)
-        if o0_6 is not MISSING:
-            sub_62(o0_6, p + ('exclusiveMinimum',), e)
-        o0_7 = x.get('format', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_7, "'string'")))
-            else:
-                pass
-        o0_8 = x.get('in', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, str)):
-                e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_8, "'string'")))
-            else:
-                if o0_8 not in _enum39:
-                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_8, ['formData'])))
-        o0_9 = x.get('items', MISSING)
-        if o0_9 is not MISSING:
-            sub_63(o0_9, p + ('items',), e)
-        o0_10 = x.get('maxItems', MISSING)
-        if o0_10 is not MISSING:
-            sub_64(o0_10, p + ('maxItems',), e)
-        o0_11 = x.get('maxLength', MISSING)
-        if o0_11 is not MISSING:
-            sub_65(o0_11, p + ('maxLength',), e)
-        o0_12 = x.get('maximum', MISSING)
-        if o0_12 is not MISSING:
-            sub_66(o0_12, p + ('maximum',), e)
-        o0_13 = x.get('minItems', MISSING)
-        if o0_13 is not MISSING:
-            sub_67(o0_13, p + ('minItems',), e)
-        o0_14 = x.get('minLength', MISSING)
-        if o0_14 is not MISSING:
-            sub_68(o0_14, p + ('minLength',), e)
-        o0_15 = x.get('minimum', MISSING)
-        if o0_15 is not MISSING:
-            sub_69(o0_15, p + ('minimum',), e)
-        o0_16 = x.get('multipleOf', MISSING)
-        if o0_16 is not MISSING:
-            sub_70(o0_16, p + ('multipleOf',), e)
-        o0_17 = x.get('name', MISSING)
-        if o0_17 is not MISSING:
-            if not (isinstance(o0_17, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_17, "'string'")))
-            else:
-                pass
-        o0_18 = x.get('pattern', MISSING)
-        if o0_18 is not MISSING:
-            sub_71(o0_18, p + ('pattern',), e)
-        o0_19 = x.get('required', MISSING)
-        if o0_19 is not MISSING:
-            if not (isinstance(o0_19, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_19, "'boolean'")))
-            else:
-                pass
-        o0_20 = x.get('type', MISSING)
-        if o0_20 is not MISSING:
-            if not (isinstance(o0_20, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_20, "'string'")))
-            else:
-                if o0_20 not in _enum40:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_20, ['string', 'number', 'boolean', 'integer', 'array', 'file'])))
-        o0_21 = x.get('uniqueItems', MISSING)
-        if o0_21 is not MISSING:
-            sub_72(o0_21, p + ('uniqueItems',), e)
+        for k0, sx0 in x.items():
+            f0 = _props50.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys37 and not _re3.search(k0):
+            if k0 not in _keys47 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_83(x, p, e):
-    sub_91(x, p, e)
+def sub_266(x, p, e):
+    sub_123(x, p, e)
     return None
 
 
-def sub_91(x, p, e):
+def sub_265(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum51:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'boolean', 'integer', 'array', 'file'])))
+    return None
+
+
+def sub_264(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_263(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_262(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_261(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_260(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_259(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_258(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_257(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_256(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_255(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_254(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_253(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum52:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['formData'])))
+    return None
+
+
+def sub_252(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_251(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_250(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_249(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_248(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_247(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_246(x, p, e):
+    sub_243(x, p, e)
+    return None
+
+
+def sub_245(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_194(x, p, e):
+    sub_267(x, p, e)
+    return None
+
+
+def sub_267(x, p, e):
     if isinstance(x, dict):
-        o0_0 = x.get('collectionFormat', MISSING)
-        if o0_0 is not MISSING:
-            sub_58(o0_0, p + ('collectionFormat',), e)
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            sub_59(o0_1, p + ('default',), e)
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('enum', MISSING)
-        if o0_3 is not MISSING:
-            sub_60(o0_3, p + ('enum',), e)
-        o0_4 = x.get('exclusiveMaximum', MISSING)
-        if o0_4 is not MISSING:
-            sub_61(o0_4, p + ('exclusiveMaximum',), e)
-        o0_5 = x.get('exclusiveMinimum', MISSING)
-        if o0_5 is not MISSING:
-            sub_62(o0_5, p + ('exclusiveMinimum',), e)
-        o0_6 = x.get('format', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_6, "'string'")))
-            else:
-                pass
-        o0_7 = x.get('in', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, str)):
-                e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_7, "'string'")))
-            else:
-                if o0_7 not in _enum41:
-                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_7, ['header'])))
-        o0_8 = x.get('items', MISSING)
-        if o0_8 is not MISSING:
-            sub_63(o0_8, p + ('items',), e)
-        o0_9 = x.get('maxItems', MISSING)
-        if o0_9 is not MISSING:
-            sub_64(o0_9, p + ('maxItems',), e)
-        o0_10 = x.get('maxLength', MISSING)
-        if o0_10 is not MISSING:
-            sub_65(o0_10, p + ('maxLength',), e)
-        o0_11 = x.get('maximum', MISSING)
-        if o0_11 is not MISSING:
-            sub_66(o0_11, p + ('maximum',), e)
-        o0_12 = x.get('minItems', MISSING)
-        if o0_12 is not MISSING:
-            sub_67(o0_12, p + ('minItems',), e)
-        o0_13 = x.get('minLength', MISSING)
-        if o0_13 is not MISSING:
-            sub_68(o0_13, p + ('minLength',), e)
-        o0_14 = x.get('minimum', MISSING)
-        if o0_14 is not MISSING:
-            sub_69(o0_14, p + ('minimum',), e)
-        o0_15 = x.get('multipleOf', MISSING)
-        if o0_15 is not MISSING:
-            sub_70(o0_15, p + ('multipleOf',), e)
-        o0_16 = x.get('name', MISSING)
-        if o0_16 is not MISSING:
-            if not (isinstance(o0_16, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_16, "'string'")))
-            else:
-                pass
-        o0_17 = x.get('pattern', MISSING)
-        if o0_17 is not MISSING:
-            sub_71(o0_17, p + ('pattern',), e)
-        o0_18 = x.get('required', MISSING)
-        if o0_18 is not MISSING:
-            if not (isinstance(o0_18, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_18, "'boolean'")))
-            else:
-                pass
-        o0_19 = x.get('type', MISSING)
-        if o0_19 is not MISSING:
-            if not (isinstance(o0_19, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_19, "'string'")))
-            else:
-                if o0_19 not in _enum27:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_19, ['string', 'number', 'boolean', 'integer', 'array'])))
-        o0_20 = x.get('uniqueItems', MISSING)
-        if o0_20 is not MISSING:
-            sub_72(o0_20, p + ('uniqueItems',), e)
+        for k0, sx0 in x.items():
+            f0 = _props53.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys35 and not _re3.search(k0):
+            if k0 not in _keys43 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_80(x, p, e):
-    sub_92(x, p, e)
+def sub_288(x, p, e):
+    sub_123(x, p, e)
     return None
 
 
-def sub_92(x, p, e):
+def sub_287(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum31:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['string', 'number', 'boolean', 'integer', 'array'])))
+    return None
+
+
+def sub_286(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_285(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_284(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_283(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_282(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_281(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_280(x, p, e):
+    sub_128(x, p, e)
+    return None
+
+
+def sub_279(x, p, e):
+    sub_129(x, p, e)
+    return None
+
+
+def sub_278(x, p, e):
+    sub_130(x, p, e)
+    return None
+
+
+def sub_277(x, p, e):
+    sub_131(x, p, e)
+    return None
+
+
+def sub_276(x, p, e):
+    sub_132(x, p, e)
+    return None
+
+
+def sub_275(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum54:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['header'])))
+    return None
+
+
+def sub_274(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_273(x, p, e):
+    sub_150(x, p, e)
+    return None
+
+
+def sub_272(x, p, e):
+    sub_151(x, p, e)
+    return None
+
+
+def sub_271(x, p, e):
+    sub_152(x, p, e)
+    return None
+
+
+def sub_270(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_269(x, p, e):
+    sub_153(x, p, e)
+    return None
+
+
+def sub_268(x, p, e):
+    sub_154(x, p, e)
+    return None
+
+
+def sub_191(x, p, e):
+    sub_289(x, p, e)
+    return None
+
+
+def sub_289(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1850,7 +2346,7 @@ def sub_92(x, p, e):
             if not (isinstance(o0_1, str)):
                 e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
             else:
-                if o0_1 not in _enum42:
+                if o0_1 not in _enum55:
                     e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_1, ['body'])))
         o0_2 = x.get('name', MISSING)
         if o0_2 is not MISSING:
@@ -1866,155 +2362,116 @@ def sub_92(x, p, e):
                 pass
         o0_4 = x.get('schema', MISSING)
         if o0_4 is not MISSING:
-            sub_37(o0_4, p + ('schema',), e)
+            sub_55(o0_4, p + ('schema',), e)
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys43 and not _re3.search(k0):
+            if k0 not in _keys56 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_74(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+def sub_173(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        if 'responses' not in x:
-            e.append((p + ('responses',), 'required', "'responses' is a required property"))
-        o0_0 = x.get('consumes', MISSING)
-        if o0_0 is not MISSING:
-            sub_1(o0_0, p + ('consumes',), e)
-        o0_1 = x.get('deprecated', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-            else:
-                pass
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('externalDocs', MISSING)
-        if o0_3 is not MISSING:
-            sub_3(o0_3, p + ('externalDocs',), e)
-        o0_4 = x.get('operationId', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('operationId',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                pass
-        o0_5 = x.get('parameters', MISSING)
-        if o0_5 is not MISSING:
-            sub_75(o0_5, p + ('parameters',), e)
-        o0_6 = x.get('produces', MISSING)
-        if o0_6 is not MISSING:
-            sub_1(o0_6, p + ('produces',), e)
-        o0_7 = x.get('responses', MISSING)
-        if o0_7 is not MISSING:
-            sub_93(o0_7, p + ('responses',), e)
-        o0_8 = x.get('schemes', MISSING)
-        if o0_8 is not MISSING:
-            sub_8(o0_8, p + ('schemes',), e)
-        o0_9 = x.get('security', MISSING)
-        if o0_9 is not MISSING:
-            sub_9(o0_9, p + ('security',), e)
-        o0_10 = x.get('summary', MISSING)
-        if o0_10 is not MISSING:
-            if not (isinstance(o0_10, str)):
-                e.append((p + ('summary',), 'type', '%r is not of type %s' % (o0_10, "'string'")))
-            else:
-                pass
-        o0_11 = x.get('tags', MISSING)
-        if o0_11 is not MISSING:
-            if not (isinstance(o0_11, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_11, "'array'")))
-            else:
-                if not _unique_ok(o0_11):
-                    e.append((p + ('tags',), 'uniqueItems', '%r has non-unique elements' % (o0_11,)))
-                for i1, x1 in enumerate(o0_11):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('tags', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                    else:
-                        pass
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys44 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+        pass
     return None
 
 
-def sub_93(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+def sub_172(x, p, e):
+    sub_18(x, p, e)
+    return None
+
+
+def sub_171(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        for k0_0, px0_0 in x.items():
-            if _re45.search(k0_0):
-                pass
-                sub_94(px0_0, p + (k0_0,), e)
-        for k0_1, px0_1 in x.items():
-            if _re3.search(k0_1):
-                pass
-                sub_12(px0_1, p + (k0_1,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys6 and not _re45.search(k0) and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        if len(x) < 1:
-            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
-        if _ok(sub_95, x):
-            e.append((p, 'not', '%r should not be valid under %r' % (x, {'additionalProperties': False, 'patternProperties': {'^x-': {'$ref': '#/definitions/vendorExtension'}}, 'type': 'object'})))
+        pass
     return None
 
 
-def sub_95(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+def sub_170(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys6 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+        pass
     return None
 
 
-def sub_94(x, p, e):
-    n = _ok(sub_96, x) + _ok(sub_97, x)
-    if n != 1:
-        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+def sub_169(x, p, e):
+    sub_155(x, p, e)
     return None
 
 
-def sub_97(x, p, e):
-    sub_78(x, p, e)
+def sub_166(x, p, e):
+    sub_168(x, p, e)
     return None
 
 
-def sub_96(x, p, e):
-    sub_27(x, p, e)
+def sub_165(x, p, e):
+    sub_168(x, p, e)
     return None
 
 
-def sub_5(x, p, e):
+def sub_164(x, p, e):
+    sub_187(x, p, e)
+    return None
+
+
+def sub_163(x, p, e):
+    sub_168(x, p, e)
+    return None
+
+
+def sub_162(x, p, e):
+    sub_168(x, p, e)
+    return None
+
+
+def sub_161(x, p, e):
+    sub_168(x, p, e)
+    return None
+
+
+def sub_160(x, p, e):
+    sub_168(x, p, e)
+    return None
+
+
+def sub_159(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_7(x, p, e):
+    sub_290(x, p, e)
+    return None
+
+
+def sub_290(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
             if k0 not in _keys6:
                 pass
-                sub_79(ax0, p + (k0,), e)
+                sub_190(ax0, p + (k0,), e)
     return None
 
 
-def sub_4(x, p, e):
+def sub_6(x, p, e):
+    sub_291(x, p, e)
+    return None
+
+
+def sub_291(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2024,7 +2481,7 @@ def sub_4(x, p, e):
             e.append((p + ('title',), 'required', "'title' is a required property"))
         o0_0 = x.get('contact', MISSING)
         if o0_0 is not MISSING:
-            sub_98(o0_0, p + ('contact',), e)
+            sub_292(o0_0, p + ('contact',), e)
         o0_1 = x.get('description', MISSING)
         if o0_1 is not MISSING:
             if not (isinstance(o0_1, str)):
@@ -2033,7 +2490,7 @@ def sub_4(x, p, e):
                 pass
         o0_2 = x.get('license', MISSING)
         if o0_2 is not MISSING:
-            sub_99(o0_2, p + ('license',), e)
+            sub_293(o0_2, p + ('license',), e)
         o0_3 = x.get('termsOfService', MISSING)
         if o0_3 is not MISSING:
             if not (isinstance(o0_3, str)):
@@ -2053,16 +2510,16 @@ def sub_4(x, p, e):
             else:
                 pass
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys46 and not _re3.search(k0):
+            if k0 not in _keys57 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_99(x, p, e):
+def sub_293(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2081,16 +2538,16 @@ def sub_99(x, p, e):
             else:
                 pass
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys47 and not _re3.search(k0):
+            if k0 not in _keys58 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_98(x, p, e):
+def sub_292(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2113,73 +2570,70 @@ def sub_98(x, p, e):
             else:
                 pass
         for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
+            if _re1.search(k0_0):
                 pass
-                sub_12(px0_0, p + (k0_0,), e)
+                sub_16(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys48 and not _re3.search(k0):
+            if k0 not in _keys59 and not _re1.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_5(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if _re60.search(x) is None:
+            e.append((p, 'pattern', '%r does not match %r' % (x, '^[^{}/ :\\\\]+(?::\\d+)?$')))
+    return None
+
+
+def sub_4(x, p, e):
+    sub_18(x, p, e)
     return None
 
 
 def sub_3(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'url' not in x:
-            e.append((p + ('url',), 'required', "'url' is a required property"))
-        o0_0 = x.get('description', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('url', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        for k0_0, px0_0 in x.items():
-            if _re3.search(k0_0):
-                pass
-                sub_12(px0_0, p + (k0_0,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys49 and not _re3.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    sub_294(x, p, e)
     return None
 
 
-def sub_2(x, p, e):
+def sub_294(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
             if k0 not in _keys6:
                 pass
-                sub_37(ax0, p + (k0,), e)
+                sub_55(ax0, p + (k0,), e)
+    return None
+
+
+def sub_2(x, p, e):
+    sub_155(x, p, e)
     return None
 
 
 def sub_1(x, p, e):
-    if not (isinstance(x, list)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
-    else:
-        if not _unique_ok(x):
-            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
-        for i0, x0 in enumerate(x):
-            sub_100(x0, p + (i0,), e)
-    return None
-
-
-def sub_100(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        pass
+        if _re35.search(x) is None:
+            e.append((p, 'pattern', '%r does not match %r' % (x, '^/')))
     return None
 
 
+_props0.update({'basePath': sub_1, 'consumes': sub_2, 'definitions': sub_3, 'externalDocs': sub_4, 'host': sub_5, 'info': sub_6, 'parameters': sub_7, 'paths': sub_8, 'produces': sub_9, 'responses': sub_10, 'schemes': sub_11, 'security': sub_12, 'securityDefinitions': sub_13, 'swagger': sub_14, 'tags': sub_15})
+_props22.update({'default': sub_43, 'description': sub_44, 'externalDocs': sub_45, 'format': sub_46, 'readOnly': sub_47, 'required': sub_48, 'title': sub_49, 'type': sub_50})
+_props25.update({'$ref': sub_56, 'additionalProperties': sub_57, 'allOf': sub_58, 'default': sub_59, 'description': sub_60, 'discriminator': sub_61, 'enum': sub_62, 'exclusiveMaximum': sub_63, 'exclusiveMinimum': sub_64, 'externalDocs': sub_65, 'format': sub_66, 'items': sub_67, 'maxItems': sub_68, 'maxLength': sub_69, 'maxProperties': sub_70, 'maximum': sub_71, 'minItems': sub_72, 'minLength': sub_73, 'minProperties': sub_74, 'minimum': sub_75, 'multipleOf': sub_76, 'pattern': sub_77, 'properties': sub_78, 'readOnly': sub_79, 'required': sub_80, 'title': sub_81, 'type': sub_82, 'uniqueItems': sub_83, 'xml': sub_84})
+_props29.update({'collectionFormat': sub_105, 'default': sub_106, 'description': sub_107, 'enum': sub_108, 'exclusiveMaximum': sub_109, 'exclusiveMinimum': sub_110, 'format': sub_111, 'items': sub_112, 'maxItems': sub_113, 'maxLength': sub_114, 'maximum': sub_115, 'minItems': sub_116, 'minLength': sub_117, 'minimum': sub_118, 'multipleOf': sub_119, 'pattern': sub_120, 'type': sub_121, 'uniqueItems': sub_122})
+_props32.update({'collectionFormat': sub_133, 'default': sub_134, 'enum': sub_135, 'exclusiveMaximum': sub_136, 'exclusiveMinimum': sub_137, 'format': sub_138, 'items': sub_139, 'maxItems': sub_140, 'maxLength': sub_141, 'maximum': sub_142, 'minItems': sub_143, 'minLength': sub_144, 'minimum': sub_145, 'multipleOf': sub_146, 'pattern': sub_147, 'type': sub_148, 'uniqueItems': sub_149})
+_props36.update({'$ref': sub_159, 'delete': sub_160, 'get': sub_161, 'head': sub_162, 'options': sub_163, 'parameters': sub_164, 'patch': sub_165, 'post': sub_166, 'put': sub_167})
+_props38.update({'consumes': sub_169, 'deprecated': sub_170, 'description': sub_171, 'externalDocs': sub_172, 'operationId': sub_173, 'parameters': sub_174, 'produces': sub_175, 'responses': sub_176, 'schemes': sub_177, 'security': sub_178, 'summary': sub_179, 'tags': sub_180})
+_props42.update({'collectionFormat': sub_199, 'default': sub_200, 'description': sub_201, 'enum': sub_202, 'exclusiveMaximum': sub_203, 'exclusiveMinimum': sub_204, 'format': sub_205, 'in': sub_206, 'items': sub_207, 'maxItems': sub_208, 'maxLength': sub_209, 'maximum': sub_210, 'minItems': sub_211, 'minLength': sub_212, 'minimum': sub_213, 'multipleOf': sub_214, 'name': sub_215, 'pattern': sub_216, 'required': sub_217, 'type': sub_218, 'uniqueItems': sub_219})
+_props46.update({'allowEmptyValue': sub_221, 'collectionFormat': sub_222, 'default': sub_223, 'description': sub_224, 'enum': sub_225, 'exclusiveMaximum': sub_226, 'exclusiveMinimum': sub_227, 'format': sub_228, 'in': sub_229, 'items': sub_230, 'maxItems': sub_231, 'maxLength': sub_232, 'maximum': sub_233, 'minItems': sub_234, 'minLength': sub_235, 'minimum': sub_236, 'multipleOf': sub_237, 'name': sub_238, 'pattern': sub_239, 'required': sub_240, 'type': sub_241, 'uniqueItems': sub_242})
+_props50.update({'allowEmptyValue': sub_245, 'collectionFormat': sub_246, 'default': sub_247, 'description': sub_248, 'enum': sub_249, 'exclusiveMaximum': sub_250, 'exclusiveMinimum': sub_251, 'format': sub_252, 'in': sub_253, 'items': sub_254, 'maxItems': sub_255, 'maxLength': sub_256, 'maximum': sub_257, 'minItems': sub_258, 'minLength': sub_259, 'minimum': sub_260, 'multipleOf': sub_261, 'name': sub_262, 'pattern': sub_263, 'required': sub_264, 'type': sub_265, 'uniqueItems': sub_266})
+_props53.update({'collectionFormat': sub_268, 'default': sub_269, 'description': sub_270, 'enum': sub_271, 'exclusiveMaximum': sub_272, 'exclusiveMinimum': sub_273, 'format': sub_274, 'in': sub_275, 'items': sub_276, 'maxItems': sub_277, 'maxLength': sub_278, 'maximum': sub_279, 'minItems': sub_280, 'minLength': sub_281, 'minimum': sub_282, 'multipleOf': sub_283, 'name': sub_284, 'pattern': sub_285, 'required': sub_286, 'type': sub_287, 'uniqueItems': sub_288})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = '95af25120dd1b189f8a807f039d754c321aeba7bb1d40b2cf610deecc71d91bf'
+FINGERPRINT = '8670f157ce6310419fbd4a86831331ae3ffcc6146b6e23c439619587056765a2'

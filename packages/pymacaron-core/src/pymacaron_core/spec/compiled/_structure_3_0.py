@@ -16,60 +16,66 @@ from pymacaron_core.schema.runtime import ok as _ok
 from pymacaron_core.schema.runtime import unique_ok as _unique_ok
 
 _ns = globals()
-_re0 = _re_compile('^3\\.0\\.\\d(-.+)?$')
+_props0 = {}
 _keys1 = frozenset(('components', 'externalDocs', 'info', 'openapi', 'paths', 'security', 'servers', 'tags', ))
 _re2 = _re_compile('^x-')
-_re3 = _re_compile('^[a-zA-Z0-9\\.\\-_]+$')
+_props3 = {}
 _keys4 = frozenset(('callbacks', 'examples', 'headers', 'links', 'parameters', 'requestBodies', 'responses', 'schemas', 'securitySchemes', ))
-_keys5 = frozenset(())
-_re6 = _re_compile('^(get|put|post|delete|options|head|patch|trace)$')
-_keys7 = frozenset(('$ref', 'description', 'parameters', 'servers', 'summary', ))
-_keys8 = frozenset(('callbacks', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'security', 'servers', 'summary', 'tags', ))
-_re9 = _re_compile('^\\$ref$')
-_re10 = _re_compile('^[1-5](?:\\d{2}|XX)$')
-_keys11 = frozenset(('default', ))
-_keys12 = frozenset(('content', 'description', 'headers', 'links', ))
-_keys13 = frozenset(('description', 'operationId', 'operationRef', 'parameters', 'requestBody', 'server', ))
-_keys14 = frozenset(('encoding', 'example', 'examples', 'schema', ))
-_enum15 = frozenset(('deepObject', 'form', 'pipeDelimited', 'spaceDelimited', ))
-_keys16 = frozenset(('allowReserved', 'contentType', 'explode', 'headers', 'style', ))
-_enum17 = frozenset(('simple', ))
-_keys18 = frozenset(('allowEmptyValue', 'allowReserved', 'content', 'deprecated', 'description', 'example', 'examples', 'explode', 'required', 'schema', 'style', ))
-_keys19 = frozenset(('description', 'externalValue', 'summary', 'value', ))
-_enum20 = frozenset(('array', 'boolean', 'integer', 'number', 'object', 'string', ))
-_keys21 = frozenset(('additionalProperties', 'allOf', 'anyOf', 'default', 'deprecated', 'description', 'discriminator', 'enum', 'example', 'exclusiveMaximum', 'exclusiveMinimum', 'externalDocs', 'format', 'items', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'multipleOf', 'not', 'nullable', 'oneOf', 'pattern', 'properties', 'readOnly', 'required', 'title', 'type', 'uniqueItems', 'writeOnly', 'xml', ))
-_keys22 = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
-_keys23 = frozenset(('content', 'description', 'required', ))
-_keys24 = frozenset(('allowEmptyValue', 'allowReserved', 'content', 'deprecated', 'description', 'example', 'examples', 'explode', 'in', 'name', 'required', 'schema', 'style', ))
-_enum25 = frozenset(('cookie', ))
-_enum26 = frozenset(('form', ))
-_enum27 = frozenset(('header', ))
-_enum28 = frozenset(('query', ))
-_enum29 = frozenset(('path', ))
-_enum30 = frozenset(('label', 'matrix', 'simple', ))
-_enum31 = frozenset((('c', True, ), ))
-_enum32 = frozenset(('openIdConnect', ))
-_keys33 = frozenset(('description', 'openIdConnectUrl', 'type', ))
-_enum34 = frozenset(('oauth2', ))
-_keys35 = frozenset(('description', 'flows', 'type', ))
-_keys36 = frozenset(('authorizationCode', 'clientCredentials', 'implicit', 'password', ))
-_keys37 = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', 'tokenUrl', ))
-_keys38 = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
-_keys39 = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', ))
-_enum40 = frozenset(('http', ))
-_keys41 = frozenset(('bearerFormat', 'description', 'scheme', 'type', ))
-_re42 = _re_compile('^[Bb][Ee][Aa][Rr][Ee][Rr]$')
-_enum43 = frozenset(('apiKey', ))
-_enum44 = frozenset(('cookie', 'header', 'query', ))
-_keys45 = frozenset(('description', 'in', 'name', 'type', ))
-_re46 = _re_compile('^\\/')
-_keys47 = frozenset(('description', 'externalDocs', 'name', ))
-_keys48 = frozenset(('description', 'url', 'variables', ))
-_keys49 = frozenset(('default', 'description', 'enum', ))
-_keys50 = frozenset(('description', 'url', ))
-_keys51 = frozenset(('contact', 'description', 'license', 'termsOfService', 'title', 'version', ))
-_keys52 = frozenset(('name', 'url', ))
-_keys53 = frozenset(('email', 'name', 'url', ))
+_re5 = _re_compile('^[a-zA-Z0-9\\.\\-_]+$')
+_keys6 = frozenset(())
+_re7 = _re_compile('^(get|put|post|delete|options|head|patch|trace)$')
+_keys8 = frozenset(('$ref', 'description', 'parameters', 'servers', 'summary', ))
+_props9 = {}
+_keys10 = frozenset(('callbacks', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'security', 'servers', 'summary', 'tags', ))
+_re11 = _re_compile('^\\$ref$')
+_re12 = _re_compile('^[1-5](?:\\d{2}|XX)$')
+_keys13 = frozenset(('default', ))
+_keys14 = frozenset(('content', 'description', 'headers', 'links', ))
+_keys15 = frozenset(('description', 'operationId', 'operationRef', 'parameters', 'requestBody', 'server', ))
+_keys16 = frozenset(('encoding', 'example', 'examples', 'schema', ))
+_enum17 = frozenset(('deepObject', 'form', 'pipeDelimited', 'spaceDelimited', ))
+_keys18 = frozenset(('allowReserved', 'contentType', 'explode', 'headers', 'style', ))
+_props19 = {}
+_keys20 = frozenset(('allowEmptyValue', 'allowReserved', 'content', 'deprecated', 'description', 'example', 'examples', 'explode', 'required', 'schema', 'style', ))
+_keys21 = frozenset(('description', 'externalValue', 'summary', 'value', ))
+_props22 = {}
+_keys23 = frozenset(('additionalProperties', 'allOf', 'anyOf', 'default', 'deprecated', 'description', 'discriminator', 'enum', 'example', 'exclusiveMaximum', 'exclusiveMinimum', 'externalDocs', 'format', 'items', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'multipleOf', 'not', 'nullable', 'oneOf', 'pattern', 'properties', 'readOnly', 'required', 'title', 'type', 'uniqueItems', 'writeOnly', 'xml', ))
+_keys24 = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
+_keys25 = frozenset(('description', 'url', ))
+_enum26 = frozenset(('array', 'boolean', 'integer', 'number', 'object', 'string', ))
+_enum27 = frozenset(('simple', ))
+_keys28 = frozenset(('content', 'description', 'required', ))
+_props29 = {}
+_keys30 = frozenset(('allowEmptyValue', 'allowReserved', 'content', 'deprecated', 'description', 'example', 'examples', 'explode', 'in', 'name', 'required', 'schema', 'style', ))
+_enum31 = frozenset(('cookie', ))
+_enum32 = frozenset(('form', ))
+_enum33 = frozenset(('header', ))
+_enum34 = frozenset(('query', ))
+_enum35 = frozenset(('path', ))
+_enum36 = frozenset(('label', 'matrix', 'simple', ))
+_enum37 = frozenset((('c', True, ), ))
+_keys38 = frozenset(('description', 'url', 'variables', ))
+_keys39 = frozenset(('default', 'description', 'enum', ))
+_enum40 = frozenset(('openIdConnect', ))
+_keys41 = frozenset(('description', 'openIdConnectUrl', 'type', ))
+_enum42 = frozenset(('oauth2', ))
+_keys43 = frozenset(('description', 'flows', 'type', ))
+_keys44 = frozenset(('authorizationCode', 'clientCredentials', 'implicit', 'password', ))
+_keys45 = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', 'tokenUrl', ))
+_keys46 = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
+_keys47 = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', ))
+_enum48 = frozenset(('http', ))
+_keys49 = frozenset(('bearerFormat', 'description', 'scheme', 'type', ))
+_re50 = _re_compile('^[Bb][Ee][Aa][Rr][Ee][Rr]$')
+_enum51 = frozenset(('apiKey', ))
+_enum52 = frozenset(('cookie', 'header', 'query', ))
+_keys53 = frozenset(('description', 'in', 'name', 'type', ))
+_re54 = _re_compile('^\\/')
+_keys55 = frozenset(('description', 'externalDocs', 'name', ))
+_keys56 = frozenset(('contact', 'description', 'license', 'termsOfService', 'title', 'version', ))
+_keys57 = frozenset(('name', 'url', ))
+_keys58 = frozenset(('email', 'name', 'url', ))
+_re59 = _re_compile('^3\\.0\\.\\d(-.+)?$')
 
 
 def validate_spec_0(x, p, e):
@@ -82,180 +88,65 @@ def validate_spec_0(x, p, e):
             e.append((p + ('info',), 'required', "'info' is a required property"))
         if 'paths' not in x:
             e.append((p + ('paths',), 'required', "'paths' is a required property"))
-        o0_0 = x.get('openapi', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('openapi',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                if _re0.search(o0_0) is None:
-                    e.append((p + ('openapi',), 'pattern', '%r does not match %r' % (o0_0, '^3\\.0\\.\\d(-.+)?$')))
-        o0_1 = x.get('info', MISSING)
-        if o0_1 is not MISSING:
-            sub_1(o0_1, p + ('info',), e)
-        o0_2 = x.get('externalDocs', MISSING)
-        if o0_2 is not MISSING:
-            sub_2(o0_2, p + ('externalDocs',), e)
-        o0_3 = x.get('servers', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, list)):
-                e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_3, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_3):
-                    sub_3(x1, p + ('servers', i1,), e)
-        o0_4 = x.get('security', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, list)):
-                e.append((p + ('security',), 'type', '%r is not of type %s' % (o0_4, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_4):
-                    sub_4(x1, p + ('security', i1,), e)
-        o0_5 = x.get('tags', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_5, "'array'")))
-            else:
-                if not _unique_ok(o0_5):
-                    e.append((p + ('tags',), 'uniqueItems', '%r has non-unique elements' % (o0_5,)))
-                for i1, x1 in enumerate(o0_5):
-                    sub_5(x1, p + ('tags', i1,), e)
-        o0_6 = x.get('paths', MISSING)
-        if o0_6 is not MISSING:
-            sub_6(o0_6, p + ('paths',), e)
-        o0_7 = x.get('components', MISSING)
-        if o0_7 is not MISSING:
-            sub_7(o0_7, p + ('components',), e)
+        for k0, sx0 in x.items():
+            f0 = _props0.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0, ax0 in x.items():
             if k0 not in _keys1 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_7(x, p, e):
+def sub_8(x, p, e):
+    sub_9(x, p, e)
+    return None
+
+
+def sub_9(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        o0_0 = x.get('schemas', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, dict)):
-                e.append((p + ('schemas',), 'type', '%r is not of type %s' % (o0_0, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_0.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_8, px1_0) + _ok(sub_9, px1_0)
-                        if n != 1:
-                            e.append((p + ('schemas', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_1 = x.get('responses', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, dict)):
-                e.append((p + ('responses',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_1.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_10, px1_0) + _ok(sub_11, px1_0)
-                        if n != 1:
-                            e.append((p + ('responses', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_2 = x.get('parameters', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, dict)):
-                e.append((p + ('parameters',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_2.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_12, px1_0) + _ok(sub_13, px1_0)
-                        if n != 1:
-                            e.append((p + ('parameters', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_3 = x.get('examples', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, dict)):
-                e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_3.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_14, px1_0) + _ok(sub_15, px1_0)
-                        if n != 1:
-                            e.append((p + ('examples', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_4 = x.get('requestBodies', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, dict)):
-                e.append((p + ('requestBodies',), 'type', '%r is not of type %s' % (o0_4, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_4.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_16, px1_0) + _ok(sub_17, px1_0)
-                        if n != 1:
-                            e.append((p + ('requestBodies', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_5 = x.get('headers', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, dict)):
-                e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_5, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_5.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_18, px1_0) + _ok(sub_19, px1_0)
-                        if n != 1:
-                            e.append((p + ('headers', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_6 = x.get('securitySchemes', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, dict)):
-                e.append((p + ('securitySchemes',), 'type', '%r is not of type %s' % (o0_6, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_6.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_20, px1_0) + _ok(sub_21, px1_0)
-                        if n != 1:
-                            e.append((p + ('securitySchemes', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_7 = x.get('links', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, dict)):
-                e.append((p + ('links',), 'type', '%r is not of type %s' % (o0_7, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_7.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_22, px1_0) + _ok(sub_23, px1_0)
-                        if n != 1:
-                            e.append((p + ('links', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
-        o0_8 = x.get('callbacks', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, dict)):
-                e.append((p + ('callbacks',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-            else:
-                for k1_0, px1_0 in o0_8.items():
-                    if _re3.search(k1_0):
-                        pass
-                        n = _ok(sub_24, px1_0) + _ok(sub_25, px1_0)
-                        if n != 1:
-                            e.append((p + ('callbacks', k1_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px1_0,)))
+        for k0, sx0 in x.items():
+            f0 = _props3.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0, ax0 in x.items():
             if k0 not in _keys4 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_25(x, p, e):
-    sub_26(x, p, e)
+def sub_18(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_19, px0_0) + _ok(sub_20, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
     return None
 
 
-def sub_26(x, p, e):
+def sub_20(x, p, e):
+    sub_21(x, p, e)
+    return None
+
+
+def sub_21(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
-            if k0 not in _keys5 and not _re2.search(k0):
+            if k0 not in _keys6 and not _re2.search(k0):
                 pass
-                sub_27(ax0, p + (k0,), e)
+                sub_22(ax0, p + (k0,), e)
     return None
 
 
-def sub_27(x, p, e):
+def sub_22(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -283,7 +174,7 @@ def sub_27(x, p, e):
                 e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_3, "'array'")))
             else:
                 for i1, x1 in enumerate(o0_3):
-                    sub_3(x1, p + ('servers', i1,), e)
+                    sub_23(x1, p + ('servers', i1,), e)
         o0_4 = x.get('parameters', MISSING)
         if o0_4 is not MISSING:
             if not (isinstance(o0_4, list)):
@@ -292,125 +183,105 @@ def sub_27(x, p, e):
                 if not _unique_ok(o0_4):
                     e.append((p + ('parameters',), 'uniqueItems', '%r has non-unique elements' % (o0_4,)))
                 for i1, x1 in enumerate(o0_4):
-                    n = _ok(sub_28, x1) + _ok(sub_29, x1)
+                    n = _ok(sub_24, x1) + _ok(sub_25, x1)
                     if n != 1:
                         e.append((p + ('parameters', i1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x1,)))
         for k0_0, px0_0 in x.items():
-            if _re6.search(k0_0):
+            if _re7.search(k0_0):
                 pass
-                sub_30(px0_0, p + (k0_0,), e)
+                sub_26(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys7 and not _re6.search(k0) and not _re2.search(k0):
+            if k0 not in _keys8 and not _re7.search(k0) and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_30(x, p, e):
+def sub_26(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         if 'responses' not in x:
             e.append((p + ('responses',), 'required', "'responses' is a required property"))
-        o0_0 = x.get('tags', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_0):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('tags', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                    else:
-                        pass
-        o0_1 = x.get('summary', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('summary',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('externalDocs', MISSING)
-        if o0_3 is not MISSING:
-            sub_2(o0_3, p + ('externalDocs',), e)
-        o0_4 = x.get('operationId', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('operationId',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                pass
-        o0_5 = x.get('parameters', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, list)):
-                e.append((p + ('parameters',), 'type', '%r is not of type %s' % (o0_5, "'array'")))
-            else:
-                if not _unique_ok(o0_5):
-                    e.append((p + ('parameters',), 'uniqueItems', '%r has non-unique elements' % (o0_5,)))
-                for i1, x1 in enumerate(o0_5):
-                    n = _ok(sub_31, x1) + _ok(sub_32, x1)
-                    if n != 1:
-                        e.append((p + ('parameters', i1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x1,)))
-        o0_6 = x.get('requestBody', MISSING)
-        if o0_6 is not MISSING:
-            n = _ok(sub_33, o0_6) + _ok(sub_34, o0_6)
-            if n != 1:
-                e.append((p + ('requestBody',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_6,)))
-        o0_7 = x.get('responses', MISSING)
-        if o0_7 is not MISSING:
-            sub_35(o0_7, p + ('responses',), e)
-        o0_8 = x.get('callbacks', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, dict)):
-                e.append((p + ('callbacks',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-            else:
-                for k1, ax1 in o0_8.items():
-                    if k1 not in _keys5:
-                        pass
-                        n = _ok(sub_36, ax1) + _ok(sub_37, ax1)
-                        if n != 1:
-                            e.append((p + ('callbacks', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
-        o0_9 = x.get('deprecated', MISSING)
-        if o0_9 is not MISSING:
-            if not (isinstance(o0_9, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_9, "'boolean'")))
-            else:
-                pass
-        o0_10 = x.get('security', MISSING)
-        if o0_10 is not MISSING:
-            if not (isinstance(o0_10, list)):
-                e.append((p + ('security',), 'type', '%r is not of type %s' % (o0_10, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_10):
-                    sub_4(x1, p + ('security', i1,), e)
-        o0_11 = x.get('servers', MISSING)
-        if o0_11 is not MISSING:
-            if not (isinstance(o0_11, list)):
-                e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_11, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_11):
-                    sub_3(x1, p + ('servers', i1,), e)
+        for k0, sx0 in x.items():
+            f0 = _props9.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys8 and not _re2.search(k0):
+            if k0 not in _keys10 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_37(x, p, e):
-    sub_38(x, p, e)
+def sub_38(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_23(x0, p + (i0,), e)
     return None
 
 
-def sub_38(x, p, e):
+def sub_37(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_39(x0, p + (i0,), e)
+    return None
+
+
+def sub_39(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                if not (isinstance(ax0, list)):
+                    e.append((p + (k0,), 'type', '%r is not of type %s' % (ax0, "'array'")))
+                else:
+                    for i1, x1 in enumerate(ax0):
+                        if not (isinstance(x1, str)):
+                            e.append((p + (k0, i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
+                        else:
+                            pass
+    return None
+
+
+def sub_36(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_35(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                n = _ok(sub_40, ax0) + _ok(sub_41, ax0)
+                if n != 1:
+                    e.append((p + (k0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax0,)))
+    return None
+
+
+def sub_41(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_42(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         if '$ref' not in x:
             e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
         for k0_0, px0_0 in x.items():
-            if _re9.search(k0_0):
+            if _re11.search(k0_0):
                 pass
                 if not (isinstance(px0_0, str)):
                     e.append((p + (k0_0,), 'type', '%r is not of type %s' % (px0_0, "'string'")))
@@ -419,45 +290,50 @@ def sub_38(x, p, e):
     return None
 
 
-def sub_36(x, p, e):
-    sub_26(x, p, e)
+def sub_40(x, p, e):
+    sub_21(x, p, e)
     return None
 
 
-def sub_35(x, p, e):
+def sub_34(x, p, e):
+    sub_43(x, p, e)
+    return None
+
+
+def sub_43(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         o0_0 = x.get('default', MISSING)
         if o0_0 is not MISSING:
-            n = _ok(sub_39, o0_0) + _ok(sub_40, o0_0)
+            n = _ok(sub_44, o0_0) + _ok(sub_45, o0_0)
             if n != 1:
                 e.append((p + ('default',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_0,)))
         for k0_0, px0_0 in x.items():
-            if _re10.search(k0_0):
+            if _re12.search(k0_0):
                 pass
-                n = _ok(sub_41, px0_0) + _ok(sub_42, px0_0)
+                n = _ok(sub_46, px0_0) + _ok(sub_47, px0_0)
                 if n != 1:
                     e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
         for k0, ax0 in x.items():
-            if k0 not in _keys11 and not _re10.search(k0) and not _re2.search(k0):
+            if k0 not in _keys13 and not _re12.search(k0) and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
         if len(x) < 1:
             e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
     return None
 
 
-def sub_42(x, p, e):
-    sub_38(x, p, e)
+def sub_47(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_41(x, p, e):
-    sub_43(x, p, e)
+def sub_46(x, p, e):
+    sub_48(x, p, e)
     return None
 
 
-def sub_43(x, p, e):
+def sub_48(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -475,9 +351,9 @@ def sub_43(x, p, e):
                 e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        n = _ok(sub_44, ax1) + _ok(sub_45, ax1)
+                        n = _ok(sub_49, ax1) + _ok(sub_50, ax1)
                         if n != 1:
                             e.append((p + ('headers', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
         o0_2 = x.get('content', MISSING)
@@ -486,37 +362,37 @@ def sub_43(x, p, e):
                 e.append((p + ('content',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
             else:
                 for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        sub_46(ax1, p + ('content', k1,), e)
+                        sub_51(ax1, p + ('content', k1,), e)
         o0_3 = x.get('links', MISSING)
         if o0_3 is not MISSING:
             if not (isinstance(o0_3, dict)):
                 e.append((p + ('links',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
             else:
                 for k1, ax1 in o0_3.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        n = _ok(sub_47, ax1) + _ok(sub_48, ax1)
+                        n = _ok(sub_52, ax1) + _ok(sub_53, ax1)
                         if n != 1:
                             e.append((p + ('links', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
         for k0, ax0 in x.items():
-            if k0 not in _keys12 and not _re2.search(k0):
+            if k0 not in _keys14 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_48(x, p, e):
-    sub_38(x, p, e)
+def sub_53(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_47(x, p, e):
-    sub_49(x, p, e)
+def sub_52(x, p, e):
+    sub_54(x, p, e)
     return None
 
 
-def sub_49(x, p, e):
+def sub_54(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -546,16 +422,16 @@ def sub_49(x, p, e):
                 pass
         o0_5 = x.get('server', MISSING)
         if o0_5 is not MISSING:
-            sub_3(o0_5, p + ('server',), e)
+            sub_23(o0_5, p + ('server',), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys13 and not _re2.search(k0):
+            if k0 not in _keys15 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        if _ok(sub_50, x):
+        if _ok(sub_55, x):
             e.append((p, 'not', '%r should not be valid under %r' % (x, {'description': 'Operation Id and Operation Ref are mutually exclusive', 'required': ['operationId', 'operationRef']})))
     return None
 
 
-def sub_50(x, p, e):
+def sub_55(x, p, e):
     if isinstance(x, dict):
         if 'operationId' not in x:
             e.append((p + ('operationId',), 'required', "'operationId' is a required property"))
@@ -564,13 +440,13 @@ def sub_50(x, p, e):
     return None
 
 
-def sub_46(x, p, e):
+def sub_51(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         o0_0 = x.get('schema', MISSING)
         if o0_0 is not MISSING:
-            n = _ok(sub_51, o0_0) + _ok(sub_52, o0_0)
+            n = _ok(sub_56, o0_0) + _ok(sub_57, o0_0)
             if n != 1:
                 e.append((p + ('schema',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_0,)))
         o0_2 = x.get('examples', MISSING)
@@ -579,9 +455,9 @@ def sub_46(x, p, e):
                 e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
             else:
                 for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        n = _ok(sub_53, ax1) + _ok(sub_54, ax1)
+                        n = _ok(sub_58, ax1) + _ok(sub_59, ax1)
                         if n != 1:
                             e.append((p + ('examples', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
         o0_3 = x.get('encoding', MISSING)
@@ -590,23 +466,23 @@ def sub_46(x, p, e):
                 e.append((p + ('encoding',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
             else:
                 for k1, ax1 in o0_3.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        sub_55(ax1, p + ('encoding', k1,), e)
+                        sub_60(ax1, p + ('encoding', k1,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys14 and not _re2.search(k0):
+            if k0 not in _keys16 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        sub_56(x, p, e)
+        sub_61(x, p, e)
     return None
 
 
-def sub_56(x, p, e):
-    if _ok(sub_57, x):
+def sub_61(x, p, e):
+    if _ok(sub_62, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['example', 'examples']})))
     return None
 
 
-def sub_57(x, p, e):
+def sub_62(x, p, e):
     if isinstance(x, dict):
         if 'example' not in x:
             e.append((p + ('example',), 'required', "'example' is a required property"))
@@ -615,7 +491,7 @@ def sub_57(x, p, e):
     return None
 
 
-def sub_55(x, p, e):
+def sub_60(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -631,9 +507,9 @@ def sub_55(x, p, e):
                 e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        n = _ok(sub_58, ax1) + _ok(sub_59, ax1)
+                        n = _ok(sub_63, ax1) + _ok(sub_64, ax1)
                         if n != 1:
                             e.append((p + ('headers', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
         o0_2 = x.get('style', MISSING)
@@ -641,7 +517,7 @@ def sub_55(x, p, e):
             if not (isinstance(o0_2, str)):
                 e.append((p + ('style',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
-                if o0_2 not in _enum15:
+                if o0_2 not in _enum17:
                     e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_2, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
         o0_3 = x.get('explode', MISSING)
         if o0_3 is not MISSING:
@@ -656,115 +532,47 @@ def sub_55(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys16 and not _re2.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_59(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_58(x, p, e):
-    sub_60(x, p, e)
-    return None
-
-
-def sub_60(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('description', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('required', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-            else:
-                pass
-        o0_2 = x.get('deprecated', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_2, "'boolean'")))
-            else:
-                pass
-        o0_3 = x.get('allowEmptyValue', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, bool)):
-                e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
-            else:
-                pass
-        o0_4 = x.get('style', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('style',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                if o0_4 not in _enum17:
-                    e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_4, ['simple'])))
-        o0_5 = x.get('explode', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, bool)):
-                e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_5, "'boolean'")))
-            else:
-                pass
-        o0_6 = x.get('allowReserved', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, bool)):
-                e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_6, "'boolean'")))
-            else:
-                pass
-        o0_7 = x.get('schema', MISSING)
-        if o0_7 is not MISSING:
-            n = _ok(sub_61, o0_7) + _ok(sub_62, o0_7)
-            if n != 1:
-                e.append((p + ('schema',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_7,)))
-        o0_8 = x.get('content', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, dict)):
-                e.append((p + ('content',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-            else:
-                for k1, ax1 in o0_8.items():
-                    if k1 not in _keys5:
-                        pass
-                        sub_46(ax1, p + ('content', k1,), e)
-                if len(o0_8) < 1:
-                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_8,)))
-                if len(o0_8) > 1:
-                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_8,)))
-        o0_10 = x.get('examples', MISSING)
-        if o0_10 is not MISSING:
-            if not (isinstance(o0_10, dict)):
-                e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_10, "'object'")))
-            else:
-                for k1, ax1 in o0_10.items():
-                    if k1 not in _keys5:
-                        pass
-                        n = _ok(sub_63, ax1) + _ok(sub_64, ax1)
-                        if n != 1:
-                            e.append((p + ('examples', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
-        for k0, ax0 in x.items():
             if k0 not in _keys18 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        sub_56(x, p, e)
-        sub_65(x, p, e)
+    return None
+
+
+def sub_64(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_63(x, p, e):
+    sub_65(x, p, e)
     return None
 
 
 def sub_65(x, p, e):
-    n = _ok(sub_66, x) + _ok(sub_67, x)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props19.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys20 and not _re2.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+        sub_61(x, p, e)
+        sub_76(x, p, e)
+    return None
+
+
+def sub_76(x, p, e):
+    n = _ok(sub_77, x) + _ok(sub_78, x)
     if n != 1:
         e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
-    if _ok(sub_68, x):
+    if _ok(sub_79, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['schema', 'content']})))
     return None
 
 
-def sub_68(x, p, e):
+def sub_79(x, p, e):
     if isinstance(x, dict):
         if 'schema' not in x:
             e.append((p + ('schema',), 'required', "'schema' is a required property"))
@@ -773,76 +581,89 @@ def sub_68(x, p, e):
     return None
 
 
-def sub_67(x, p, e):
+def sub_78(x, p, e):
     if isinstance(x, dict):
         if 'content' not in x:
             e.append((p + ('content',), 'required', "'content' is a required property"))
-    if _ok(sub_69, x):
+    if _ok(sub_80, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['style']})))
-    if _ok(sub_70, x):
+    if _ok(sub_81, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['explode']})))
-    if _ok(sub_71, x):
+    if _ok(sub_82, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['allowReserved']})))
-    if _ok(sub_72, x):
+    if _ok(sub_83, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['example']})))
-    if _ok(sub_73, x):
+    if _ok(sub_84, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['examples']})))
     return None
 
 
-def sub_73(x, p, e):
+def sub_84(x, p, e):
     if isinstance(x, dict):
         if 'examples' not in x:
             e.append((p + ('examples',), 'required', "'examples' is a required property"))
     return None
 
 
-def sub_72(x, p, e):
+def sub_83(x, p, e):
     if isinstance(x, dict):
         if 'example' not in x:
             e.append((p + ('example',), 'required', "'example' is a required property"))
     return None
 
 
-def sub_71(x, p, e):
+def sub_82(x, p, e):
     if isinstance(x, dict):
         if 'allowReserved' not in x:
             e.append((p + ('allowReserved',), 'required', "'allowReserved' is a required property"))
     return None
 
 
-def sub_70(x, p, e):
+def sub_81(x, p, e):
     if isinstance(x, dict):
         if 'explode' not in x:
             e.append((p + ('explode',), 'required', "'explode' is a required property"))
     return None
 
 
-def sub_69(x, p, e):
+def sub_80(x, p, e):
     if isinstance(x, dict):
         if 'style' not in x:
             e.append((p + ('style',), 'required', "'style' is a required property"))
     return None
 
 
-def sub_66(x, p, e):
+def sub_77(x, p, e):
     if isinstance(x, dict):
         if 'schema' not in x:
             e.append((p + ('schema',), 'required', "'schema' is a required property"))
     return None
 
 
-def sub_64(x, p, e):
-    sub_38(x, p, e)
+def sub_75(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                n = _ok(sub_85, ax0) + _ok(sub_86, ax0)
+                if n != 1:
+                    e.append((p + (k0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax0,)))
     return None
 
 
-def sub_63(x, p, e):
-    sub_74(x, p, e)
+def sub_86(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_74(x, p, e):
+def sub_85(x, p, e):
+    sub_87(x, p, e)
+    return None
+
+
+def sub_87(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -865,249 +686,63 @@ def sub_74(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys19 and not _re2.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_62(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_61(x, p, e):
-    sub_75(x, p, e)
-    return None
-
-
-def sub_75(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('title', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('title',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('multipleOf', MISSING)
-        if o0_1 is not MISSING:
-            if not ((o0_1.__class__ is float or o0_1.__class__ is int or isinstance(o0_1, (int, float)) and not isinstance(o0_1, bool))):
-                e.append((p + ('multipleOf',), 'type', '%r is not of type %s' % (o0_1, "'number'")))
-            else:
-                if o0_1 <= 0:
-                    e.append((p + ('multipleOf',), 'minimum', '%r is less than or equal to the minimum of %r' % (o0_1, 0)))
-        o0_2 = x.get('maximum', MISSING)
-        if o0_2 is not MISSING:
-            if not ((o0_2.__class__ is float or o0_2.__class__ is int or isinstance(o0_2, (int, float)) and not isinstance(o0_2, bool))):
-                e.append((p + ('maximum',), 'type', '%r is not of type %s' % (o0_2, "'number'")))
-            else:
-                pass
-        o0_3 = x.get('exclusiveMaximum', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, bool)):
-                e.append((p + ('exclusiveMaximum',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
-            else:
-                pass
-        o0_4 = x.get('minimum', MISSING)
-        if o0_4 is not MISSING:
-            if not ((o0_4.__class__ is float or o0_4.__class__ is int or isinstance(o0_4, (int, float)) and not isinstance(o0_4, bool))):
-                e.append((p + ('minimum',), 'type', '%r is not of type %s' % (o0_4, "'number'")))
-            else:
-                pass
-        o0_5 = x.get('exclusiveMinimum', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, bool)):
-                e.append((p + ('exclusiveMinimum',), 'type', '%r is not of type %s' % (o0_5, "'boolean'")))
-            else:
-                pass
-        o0_6 = x.get('maxLength', MISSING)
-        if o0_6 is not MISSING:
-            if not ((o0_6.__class__ is int or isinstance(o0_6, int) and not isinstance(o0_6, bool))):
-                e.append((p + ('maxLength',), 'type', '%r is not of type %s' % (o0_6, "'integer'")))
-            else:
-                if o0_6 < 0:
-                    e.append((p + ('maxLength',), 'minimum', '%r is less than the minimum of %r' % (o0_6, 0)))
-        o0_7 = x.get('minLength', MISSING)
-        if o0_7 is not MISSING:
-            if not ((o0_7.__class__ is int or isinstance(o0_7, int) and not isinstance(o0_7, bool))):
-                e.append((p + ('minLength',), 'type', '%r is not of type %s' % (o0_7, "'integer'")))
-            else:
-                if o0_7 < 0:
-                    e.append((p + ('minLength',), 'minimum', '%r is less than the minimum of %r' % (o0_7, 0)))
-        o0_8 = x.get('pattern', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, str)):
-                e.append((p + ('pattern',), 'type', '%r is not of type %s' % (o0_8, "'string'")))
-            else:
-                pass
-        o0_9 = x.get('maxItems', MISSING)
-        if o0_9 is not MISSING:
-            if not ((o0_9.__class__ is int or isinstance(o0_9, int) and not isinstance(o0_9, bool))):
-                e.append((p + ('maxItems',), 'type', '%r is not of type %s' % (o0_9, "'integer'")))
-            else:
-                if o0_9 < 0:
-                    e.append((p + ('maxItems',), 'minimum', '%r is less than the minimum of %r' % (o0_9, 0)))
-        o0_10 = x.get('minItems', MISSING)
-        if o0_10 is not MISSING:
-            if not ((o0_10.__class__ is int or isinstance(o0_10, int) and not isinstance(o0_10, bool))):
-                e.append((p + ('minItems',), 'type', '%r is not of type %s' % (o0_10, "'integer'")))
-            else:
-                if o0_10 < 0:
-                    e.append((p + ('minItems',), 'minimum', '%r is less than the minimum of %r' % (o0_10, 0)))
-        o0_11 = x.get('uniqueItems', MISSING)
-        if o0_11 is not MISSING:
-            if not (isinstance(o0_11, bool)):
-                e.append((p + ('uniqueItems',), 'type', '%r is not of type %s' % (o0_11, "'boolean'")))
-            else:
-                pass
-        o0_12 = x.get('maxProperties', MISSING)
-        if o0_12 is not MISSING:
-            if not ((o0_12.__class__ is int or isinstance(o0_12, int) and not isinstance(o0_12, bool))):
-                e.append((p + ('maxProperties',), 'type', '%r is not of type %s' % (o0_12, "'integer'")))
-            else:
-                if o0_12 < 0:
-                    e.append((p + ('maxProperties',), 'minimum', '%r is less than the minimum of %r' % (o0_12, 0)))
-        o0_13 = x.get('minProperties', MISSING)
-        if o0_13 is not MISSING:
-            if not ((o0_13.__class__ is int or isinstance(o0_13, int) and not isinstance(o0_13, bool))):
-                e.append((p + ('minProperties',), 'type', '%r is not of type %s' % (o0_13, "'integer'")))
-            else:
-                if o0_13 < 0:
-                    e.append((p + ('minProperties',), 'minimum', '%r is less than the minimum of %r' % (o0_13, 0)))
-        o0_14 = x.get('required', MISSING)
-        if o0_14 is not MISSING:
-            if not (isinstance(o0_14, list)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_14, "'array'")))
-            else:
-                if len(o0_14) < 1:
-                    e.append((p + ('required',), 'minItems', '%r is too short (minItems %d)' % (o0_14, 1)))
-                if not _unique_ok(o0_14):
-                    e.append((p + ('required',), 'uniqueItems', '%r has non-unique elements' % (o0_14,)))
-                for i1, x1 in enumerate(o0_14):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('required', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                    else:
-                        pass
-        o0_15 = x.get('enum', MISSING)
-        if o0_15 is not MISSING:
-            if not (isinstance(o0_15, list)):
-                e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_15, "'array'")))
-            else:
-                if len(o0_15) < 1:
-                    e.append((p + ('enum',), 'minItems', '%r is too short (minItems %d)' % (o0_15, 1)))
-        o0_16 = x.get('type', MISSING)
-        if o0_16 is not MISSING:
-            if not (isinstance(o0_16, str)):
-                e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_16, "'string'")))
-            else:
-                if o0_16 not in _enum20:
-                    e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_16, ['array', 'boolean', 'integer', 'number', 'object', 'string'])))
-        o0_17 = x.get('not', MISSING)
-        if o0_17 is not MISSING:
-            n = _ok(sub_76, o0_17) + _ok(sub_77, o0_17)
-            if n != 1:
-                e.append((p + ('not',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_17,)))
-        o0_18 = x.get('allOf', MISSING)
-        if o0_18 is not MISSING:
-            if not (isinstance(o0_18, list)):
-                e.append((p + ('allOf',), 'type', '%r is not of type %s' % (o0_18, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_18):
-                    n = _ok(sub_78, x1) + _ok(sub_79, x1)
-                    if n != 1:
-                        e.append((p + ('allOf', i1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x1,)))
-        o0_19 = x.get('oneOf', MISSING)
-        if o0_19 is not MISSING:
-            if not (isinstance(o0_19, list)):
-                e.append((p + ('oneOf',), 'type', '%r is not of type %s' % (o0_19, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_19):
-                    n = _ok(sub_80, x1) + _ok(sub_81, x1)
-                    if n != 1:
-                        e.append((p + ('oneOf', i1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x1,)))
-        o0_20 = x.get('anyOf', MISSING)
-        if o0_20 is not MISSING:
-            if not (isinstance(o0_20, list)):
-                e.append((p + ('anyOf',), 'type', '%r is not of type %s' % (o0_20, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_20):
-                    n = _ok(sub_82, x1) + _ok(sub_83, x1)
-                    if n != 1:
-                        e.append((p + ('anyOf', i1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x1,)))
-        o0_21 = x.get('items', MISSING)
-        if o0_21 is not MISSING:
-            n = _ok(sub_84, o0_21) + _ok(sub_85, o0_21)
-            if n != 1:
-                e.append((p + ('items',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_21,)))
-        o0_22 = x.get('properties', MISSING)
-        if o0_22 is not MISSING:
-            if not (isinstance(o0_22, dict)):
-                e.append((p + ('properties',), 'type', '%r is not of type %s' % (o0_22, "'object'")))
-            else:
-                for k1, ax1 in o0_22.items():
-                    if k1 not in _keys5:
-                        pass
-                        n = _ok(sub_86, ax1) + _ok(sub_87, ax1)
-                        if n != 1:
-                            e.append((p + ('properties', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
-        o0_23 = x.get('additionalProperties', MISSING)
-        if o0_23 is not MISSING:
-            n = _ok(sub_88, o0_23) + _ok(sub_89, o0_23) + _ok(sub_90, o0_23)
-            if n != 1:
-                e.append((p + ('additionalProperties',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_23,)))
-        o0_24 = x.get('description', MISSING)
-        if o0_24 is not MISSING:
-            if not (isinstance(o0_24, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_24, "'string'")))
-            else:
-                pass
-        o0_25 = x.get('format', MISSING)
-        if o0_25 is not MISSING:
-            if not (isinstance(o0_25, str)):
-                e.append((p + ('format',), 'type', '%r is not of type %s' % (o0_25, "'string'")))
-            else:
-                pass
-        o0_27 = x.get('nullable', MISSING)
-        if o0_27 is not MISSING:
-            if not (isinstance(o0_27, bool)):
-                e.append((p + ('nullable',), 'type', '%r is not of type %s' % (o0_27, "'boolean'")))
-            else:
-                pass
-        o0_28 = x.get('discriminator', MISSING)
-        if o0_28 is not MISSING:
-            sub_91(o0_28, p + ('discriminator',), e)
-        o0_29 = x.get('readOnly', MISSING)
-        if o0_29 is not MISSING:
-            if not (isinstance(o0_29, bool)):
-                e.append((p + ('readOnly',), 'type', '%r is not of type %s' % (o0_29, "'boolean'")))
-            else:
-                pass
-        o0_30 = x.get('writeOnly', MISSING)
-        if o0_30 is not MISSING:
-            if not (isinstance(o0_30, bool)):
-                e.append((p + ('writeOnly',), 'type', '%r is not of type %s' % (o0_30, "'boolean'")))
-            else:
-                pass
-        o0_32 = x.get('externalDocs', MISSING)
-        if o0_32 is not MISSING:
-            sub_2(o0_32, p + ('externalDocs',), e)
-        o0_33 = x.get('deprecated', MISSING)
-        if o0_33 is not MISSING:
-            if not (isinstance(o0_33, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_33, "'boolean'")))
-            else:
-                pass
-        o0_34 = x.get('xml', MISSING)
-        if o0_34 is not MISSING:
-            sub_92(o0_34, p + ('xml',), e)
-        for k0, ax0 in x.items():
             if k0 not in _keys21 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_92(x, p, e):
+def sub_74(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                sub_51(ax0, p + (k0,), e)
+        if len(x) < 1:
+            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
+        if len(x) > 1:
+            e.append((p, 'maxProperties', '%r has too many properties' % (x,)))
+    return None
+
+
+def sub_73(x, p, e):
+    n = _ok(sub_88, x) + _ok(sub_89, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_89(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_88(x, p, e):
+    sub_90(x, p, e)
+    return None
+
+
+def sub_90(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props22.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys23 and not _re2.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_123(x, p, e):
+    sub_124(x, p, e)
+    return None
+
+
+def sub_124(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1142,12 +777,70 @@ def sub_92(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys22 and not _re2.search(k0):
+            if k0 not in _keys24 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_91(x, p, e):
+def sub_122(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_121(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_125(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'url' not in x:
+            e.append((p + ('url',), 'required', "'url' is a required property"))
+        o0_0 = x.get('description', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('url', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        for k0, ax0 in x.items():
+            if k0 not in _keys25 and not _re2.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_120(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_119(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_118(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_126(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1165,7 +858,7 @@ def sub_91(x, p, e):
                 e.append((p + ('mapping',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('mapping', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
@@ -1174,7 +867,7 @@ def sub_91(x, p, e):
     return None
 
 
-def sub_90(x, p, e):
+def sub_117(x, p, e):
     if not (isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
     else:
@@ -1182,127 +875,435 @@ def sub_90(x, p, e):
     return None
 
 
-def sub_89(x, p, e):
-    sub_38(x, p, e)
+def sub_116(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
     return None
 
 
-def sub_88(x, p, e):
-    sub_75(x, p, e)
+def sub_115(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
     return None
 
 
-def sub_87(x, p, e):
-    sub_38(x, p, e)
+def sub_114(x, p, e):
+    n = _ok(sub_127, x) + _ok(sub_128, x) + _ok(sub_129, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_86(x, p, e):
-    sub_75(x, p, e)
+def sub_129(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
     return None
 
 
-def sub_85(x, p, e):
-    sub_38(x, p, e)
+def sub_128(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_84(x, p, e):
-    sub_75(x, p, e)
+def sub_127(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_83(x, p, e):
-    sub_38(x, p, e)
+def sub_113(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                n = _ok(sub_130, ax0) + _ok(sub_131, ax0)
+                if n != 1:
+                    e.append((p + (k0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax0,)))
     return None
 
 
-def sub_82(x, p, e):
-    sub_75(x, p, e)
+def sub_131(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_81(x, p, e):
-    sub_38(x, p, e)
+def sub_130(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_80(x, p, e):
-    sub_75(x, p, e)
+def sub_112(x, p, e):
+    n = _ok(sub_132, x) + _ok(sub_133, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_79(x, p, e):
-    sub_38(x, p, e)
+def sub_133(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_78(x, p, e):
-    sub_75(x, p, e)
+def sub_132(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_77(x, p, e):
-    sub_38(x, p, e)
+def sub_111(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            n = _ok(sub_134, x0) + _ok(sub_135, x0)
+            if n != 1:
+                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
     return None
 
 
-def sub_76(x, p, e):
-    sub_75(x, p, e)
+def sub_135(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_54(x, p, e):
-    sub_38(x, p, e)
+def sub_134(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_53(x, p, e):
-    sub_74(x, p, e)
+def sub_110(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            n = _ok(sub_136, x0) + _ok(sub_137, x0)
+            if n != 1:
+                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
     return None
 
 
-def sub_52(x, p, e):
-    sub_38(x, p, e)
+def sub_137(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_51(x, p, e):
-    sub_75(x, p, e)
+def sub_136(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_45(x, p, e):
-    sub_38(x, p, e)
+def sub_109(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            n = _ok(sub_138, x0) + _ok(sub_139, x0)
+            if n != 1:
+                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
     return None
 
 
-def sub_44(x, p, e):
-    sub_60(x, p, e)
+def sub_139(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_40(x, p, e):
-    sub_38(x, p, e)
+def sub_138(x, p, e):
+    sub_90(x, p, e)
     return None
 
 
-def sub_39(x, p, e):
-    sub_43(x, p, e)
+def sub_108(x, p, e):
+    n = _ok(sub_140, x) + _ok(sub_141, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_34(x, p, e):
-    sub_38(x, p, e)
+def sub_141(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_33(x, p, e):
-    sub_93(x, p, e)
+def sub_140(x, p, e):
+    sub_90(x, p, e)
+    return None
+
+
+def sub_107(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum26:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['array', 'boolean', 'integer', 'number', 'object', 'string'])))
+    return None
+
+
+def sub_106(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if len(x) < 1:
+            e.append((p, 'minItems', '%r is too short (minItems %d)' % (x, 1)))
+    return None
+
+
+def sub_105(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if len(x) < 1:
+            e.append((p, 'minItems', '%r is too short (minItems %d)' % (x, 1)))
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            if not (isinstance(x0, str)):
+                e.append((p + (i0,), 'type', '%r is not of type %s' % (x0, "'string'")))
+            else:
+                pass
+    return None
+
+
+def sub_104(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_103(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_102(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_101(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_100(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_99(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_98(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_97(x, p, e):
+    if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
+    else:
+        if x < 0:
+            e.append((p, 'minimum', '%r is less than the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_96(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_95(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_94(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
     return None
 
 
 def sub_93(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_92(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        if x <= 0:
+            e.append((p, 'minimum', '%r is less than or equal to the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_91(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_72(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_71(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_70(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if x not in _enum27:
+            e.append((p, 'enum', '%r is not one of %r' % (x, ['simple'])))
+    return None
+
+
+def sub_69(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_68(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_67(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_66(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_59(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_58(x, p, e):
+    sub_87(x, p, e)
+    return None
+
+
+def sub_57(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_56(x, p, e):
+    sub_90(x, p, e)
+    return None
+
+
+def sub_50(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_49(x, p, e):
+    sub_65(x, p, e)
+    return None
+
+
+def sub_45(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_44(x, p, e):
+    sub_48(x, p, e)
+    return None
+
+
+def sub_33(x, p, e):
+    n = _ok(sub_142, x) + _ok(sub_143, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_143(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_142(x, p, e):
+    sub_144(x, p, e)
+    return None
+
+
+def sub_144(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1320,9 +1321,9 @@ def sub_93(x, p, e):
                 e.append((p + ('content',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
-                        sub_46(ax1, p + ('content', k1,), e)
+                        sub_51(ax1, p + ('content', k1,), e)
         o0_2 = x.get('required', MISSING)
         if o0_2 is not MISSING:
             if not (isinstance(o0_2, bool)):
@@ -1330,22 +1331,35 @@ def sub_93(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys23 and not _re2.search(k0):
+            if k0 not in _keys28 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
 def sub_32(x, p, e):
-    sub_38(x, p, e)
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            n = _ok(sub_145, x0) + _ok(sub_146, x0)
+            if n != 1:
+                e.append((p + (i0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x0,)))
     return None
 
 
-def sub_31(x, p, e):
-    sub_94(x, p, e)
+def sub_146(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
-def sub_94(x, p, e):
+def sub_145(x, p, e):
+    sub_147(x, p, e)
+    return None
+
+
+def sub_147(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1353,16 +1367,315 @@ def sub_94(x, p, e):
             e.append((p + ('name',), 'required', "'name' is a required property"))
         if 'in' not in x:
             e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('name', MISSING)
+        for k0, sx0 in x.items():
+            f0 = _props29.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys30 and not _re2.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+        sub_61(x, p, e)
+        sub_76(x, p, e)
+        sub_160(x, p, e)
+    return None
+
+
+def sub_160(x, p, e):
+    n = _ok(sub_161, x) + _ok(sub_162, x) + _ok(sub_163, x) + _ok(sub_164, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_164(x, p, e):
+    if isinstance(x, dict):
+        o0_0 = x.get('in', MISSING)
         if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            if not (isinstance(o0_0, str) and o0_0 in _enum31):
+                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['cookie'])))
+        o0_1 = x.get('style', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str) and o0_1 in _enum32):
+                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['form'])))
+    return None
+
+
+def sub_163(x, p, e):
+    if isinstance(x, dict):
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str) and o0_0 in _enum33):
+                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['header'])))
+        o0_1 = x.get('style', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str) and o0_1 in _enum27):
+                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['simple'])))
+    return None
+
+
+def sub_162(x, p, e):
+    if isinstance(x, dict):
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str) and o0_0 in _enum34):
+                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['query'])))
+        o0_1 = x.get('style', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str) and o0_1 in _enum17):
+                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
+    return None
+
+
+def sub_161(x, p, e):
+    if isinstance(x, dict):
+        if 'required' not in x:
+            e.append((p + ('required',), 'required', "'required' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str) and o0_0 in _enum35):
+                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['path'])))
+        o0_1 = x.get('style', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str) and o0_1 in _enum36):
+                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['matrix', 'label', 'simple'])))
+        o0_2 = x.get('required', MISSING)
+        if o0_2 is not MISSING:
+            if _canon(o0_2) not in _enum37:
+                e.append((p + ('required',), 'enum', '%r is not one of %r' % (o0_2, [True])))
+    return None
+
+
+def sub_159(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                n = _ok(sub_165, ax0) + _ok(sub_166, ax0)
+                if n != 1:
+                    e.append((p + (k0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax0,)))
+    return None
+
+
+def sub_166(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_165(x, p, e):
+    sub_87(x, p, e)
+    return None
+
+
+def sub_158(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys6:
+                pass
+                sub_51(ax0, p + (k0,), e)
+        if len(x) < 1:
+            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
+        if len(x) > 1:
+            e.append((p, 'maxProperties', '%r has too many properties' % (x,)))
+    return None
+
+
+def sub_157(x, p, e):
+    n = _ok(sub_167, x) + _ok(sub_168, x)
+    if n != 1:
+        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_168(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_167(x, p, e):
+    sub_90(x, p, e)
+    return None
+
+
+def sub_156(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_155(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_154(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_153(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_152(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_151(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_150(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_149(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_148(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_31(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_30(x, p, e):
+    sub_125(x, p, e)
+    return None
+
+
+def sub_29(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_28(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_27(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            if not (isinstance(x0, str)):
+                e.append((p + (i0,), 'type', '%r is not of type %s' % (x0, "'string'")))
             else:
                 pass
-        o0_1 = x.get('in', MISSING)
+    return None
+
+
+def sub_25(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_24(x, p, e):
+    sub_147(x, p, e)
+    return None
+
+
+def sub_23(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'url' not in x:
+            e.append((p + ('url',), 'required', "'url' is a required property"))
+        o0_0 = x.get('url', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('description', MISSING)
         if o0_1 is not MISSING:
             if not (isinstance(o0_1, str)):
-                e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('variables', MISSING)
+        if o0_2 is not MISSING:
+            if not (isinstance(o0_2, dict)):
+                e.append((p + ('variables',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
+            else:
+                for k1, ax1 in o0_2.items():
+                    if k1 not in _keys6:
+                        pass
+                        sub_169(ax1, p + ('variables', k1,), e)
+        for k0, ax0 in x.items():
+            if k0 not in _keys38 and not _re2.search(k0):
+                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_169(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'default' not in x:
+            e.append((p + ('default',), 'required', "'default' is a required property"))
+        o0_0 = x.get('enum', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, list)):
+                e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
+            else:
+                for i1, x1 in enumerate(o0_0):
+                    if not (isinstance(x1, str)):
+                        e.append((p + ('enum', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
+                    else:
+                        pass
+        o0_1 = x.get('default', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('default',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
             else:
                 pass
         o0_2 = x.get('description', MISSING)
@@ -1371,208 +1684,71 @@ def sub_94(x, p, e):
                 e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
                 pass
-        o0_3 = x.get('required', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
-            else:
-                pass
-        o0_4 = x.get('deprecated', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
-            else:
-                pass
-        o0_5 = x.get('allowEmptyValue', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, bool)):
-                e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_5, "'boolean'")))
-            else:
-                pass
-        o0_6 = x.get('style', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, str)):
-                e.append((p + ('style',), 'type', '%r is not of type %s' % (o0_6, "'string'")))
-            else:
-                pass
-        o0_7 = x.get('explode', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, bool)):
-                e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_7, "'boolean'")))
-            else:
-                pass
-        o0_8 = x.get('allowReserved', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, bool)):
-                e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_8, "'boolean'")))
-            else:
-                pass
-        o0_9 = x.get('schema', MISSING)
-        if o0_9 is not MISSING:
-            n = _ok(sub_95, o0_9) + _ok(sub_96, o0_9)
-            if n != 1:
-                e.append((p + ('schema',), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (o0_9,)))
-        o0_10 = x.get('content', MISSING)
-        if o0_10 is not MISSING:
-            if not (isinstance(o0_10, dict)):
-                e.append((p + ('content',), 'type', '%r is not of type %s' % (o0_10, "'object'")))
-            else:
-                for k1, ax1 in o0_10.items():
-                    if k1 not in _keys5:
-                        pass
-                        sub_46(ax1, p + ('content', k1,), e)
-                if len(o0_10) < 1:
-                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_10,)))
-                if len(o0_10) > 1:
-                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_10,)))
-        o0_12 = x.get('examples', MISSING)
-        if o0_12 is not MISSING:
-            if not (isinstance(o0_12, dict)):
-                e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_12, "'object'")))
-            else:
-                for k1, ax1 in o0_12.items():
-                    if k1 not in _keys5:
-                        pass
-                        n = _ok(sub_97, ax1) + _ok(sub_98, ax1)
-                        if n != 1:
-                            e.append((p + ('examples', k1,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (ax1,)))
         for k0, ax0 in x.items():
-            if k0 not in _keys24 and not _re2.search(k0):
+            if k0 not in _keys39 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        sub_56(x, p, e)
-        sub_65(x, p, e)
-        sub_99(x, p, e)
     return None
 
 
-def sub_99(x, p, e):
-    n = _ok(sub_100, x) + _ok(sub_101, x) + _ok(sub_102, x) + _ok(sub_103, x)
+def sub_19(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_17(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_170, px0_0) + _ok(sub_171, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_171(x, p, e):
+    sub_54(x, p, e)
+    return None
+
+
+def sub_170(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_16(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_172, px0_0) + _ok(sub_173, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_173(x, p, e):
+    sub_174(x, p, e)
+    return None
+
+
+def sub_174(x, p, e):
+    n = _ok(sub_175, x) + _ok(sub_176, x) + _ok(sub_177, x) + _ok(sub_178, x)
     if n != 1:
         e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_103(x, p, e):
-    if isinstance(x, dict):
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str) and o0_0 in _enum25):
-                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['cookie'])))
-        o0_1 = x.get('style', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str) and o0_1 in _enum26):
-                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['form'])))
+def sub_178(x, p, e):
+    sub_179(x, p, e)
     return None
 
 
-def sub_102(x, p, e):
-    if isinstance(x, dict):
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str) and o0_0 in _enum27):
-                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['header'])))
-        o0_1 = x.get('style', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str) and o0_1 in _enum17):
-                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['simple'])))
-    return None
-
-
-def sub_101(x, p, e):
-    if isinstance(x, dict):
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str) and o0_0 in _enum28):
-                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['query'])))
-        o0_1 = x.get('style', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str) and o0_1 in _enum15):
-                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
-    return None
-
-
-def sub_100(x, p, e):
-    if isinstance(x, dict):
-        if 'required' not in x:
-            e.append((p + ('required',), 'required', "'required' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str) and o0_0 in _enum29):
-                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_0, ['path'])))
-        o0_1 = x.get('style', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str) and o0_1 in _enum30):
-                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['matrix', 'label', 'simple'])))
-        o0_2 = x.get('required', MISSING)
-        if o0_2 is not MISSING:
-            if _canon(o0_2) not in _enum31:
-                e.append((p + ('required',), 'enum', '%r is not one of %r' % (o0_2, [True])))
-    return None
-
-
-def sub_98(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_97(x, p, e):
-    sub_74(x, p, e)
-    return None
-
-
-def sub_96(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_95(x, p, e):
-    sub_75(x, p, e)
-    return None
-
-
-def sub_29(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_28(x, p, e):
-    sub_94(x, p, e)
-    return None
-
-
-def sub_24(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_23(x, p, e):
-    sub_49(x, p, e)
-    return None
-
-
-def sub_22(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_21(x, p, e):
-    sub_104(x, p, e)
-    return None
-
-
-def sub_104(x, p, e):
-    n = _ok(sub_105, x) + _ok(sub_106, x) + _ok(sub_107, x) + _ok(sub_108, x)
-    if n != 1:
-        e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
-    return None
-
-
-def sub_108(x, p, e):
-    sub_109(x, p, e)
-    return None
-
-
-def sub_109(x, p, e):
+def sub_179(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1585,7 +1761,7 @@ def sub_109(x, p, e):
             if not (isinstance(o0_0, str)):
                 e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
-                if o0_0 not in _enum32:
+                if o0_0 not in _enum40:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_0, ['openIdConnect'])))
         o0_1 = x.get('openIdConnectUrl', MISSING)
         if o0_1 is not MISSING:
@@ -1600,17 +1776,17 @@ def sub_109(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys33 and not _re2.search(k0):
+            if k0 not in _keys41 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_107(x, p, e):
-    sub_110(x, p, e)
+def sub_177(x, p, e):
+    sub_180(x, p, e)
     return None
 
 
-def sub_110(x, p, e):
+def sub_180(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1623,11 +1799,11 @@ def sub_110(x, p, e):
             if not (isinstance(o0_0, str)):
                 e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
-                if o0_0 not in _enum34:
+                if o0_0 not in _enum42:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_0, ['oauth2'])))
         o0_1 = x.get('flows', MISSING)
         if o0_1 is not MISSING:
-            sub_111(o0_1, p + ('flows',), e)
+            sub_181(o0_1, p + ('flows',), e)
         o0_2 = x.get('description', MISSING)
         if o0_2 is not MISSING:
             if not (isinstance(o0_2, str)):
@@ -1635,34 +1811,34 @@ def sub_110(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys35 and not _re2.search(k0):
+            if k0 not in _keys43 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_111(x, p, e):
+def sub_181(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         o0_0 = x.get('implicit', MISSING)
         if o0_0 is not MISSING:
-            sub_112(o0_0, p + ('implicit',), e)
+            sub_182(o0_0, p + ('implicit',), e)
         o0_1 = x.get('password', MISSING)
         if o0_1 is not MISSING:
-            sub_113(o0_1, p + ('password',), e)
+            sub_183(o0_1, p + ('password',), e)
         o0_2 = x.get('clientCredentials', MISSING)
         if o0_2 is not MISSING:
-            sub_114(o0_2, p + ('clientCredentials',), e)
+            sub_184(o0_2, p + ('clientCredentials',), e)
         o0_3 = x.get('authorizationCode', MISSING)
         if o0_3 is not MISSING:
-            sub_115(o0_3, p + ('authorizationCode',), e)
+            sub_185(o0_3, p + ('authorizationCode',), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys36 and not _re2.search(k0):
+            if k0 not in _keys44 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_115(x, p, e):
+def sub_185(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1696,19 +1872,19 @@ def sub_115(x, p, e):
                 e.append((p + ('scopes',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
             else:
                 for k1, ax1 in o0_3.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('scopes', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
                         else:
                             pass
         for k0, ax0 in x.items():
-            if k0 not in _keys37 and not _re2.search(k0):
+            if k0 not in _keys45 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_114(x, p, e):
+def sub_184(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1734,19 +1910,19 @@ def sub_114(x, p, e):
                 e.append((p + ('scopes',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
             else:
                 for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('scopes', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
                         else:
                             pass
         for k0, ax0 in x.items():
-            if k0 not in _keys38 and not _re2.search(k0):
+            if k0 not in _keys46 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_113(x, p, e):
+def sub_183(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1772,19 +1948,19 @@ def sub_113(x, p, e):
                 e.append((p + ('scopes',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
             else:
                 for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('scopes', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
                         else:
                             pass
         for k0, ax0 in x.items():
-            if k0 not in _keys38 and not _re2.search(k0):
+            if k0 not in _keys46 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_112(x, p, e):
+def sub_182(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1810,24 +1986,24 @@ def sub_112(x, p, e):
                 e.append((p + ('scopes',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
             else:
                 for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
+                    if k1 not in _keys6:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('scopes', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
                         else:
                             pass
         for k0, ax0 in x.items():
-            if k0 not in _keys39 and not _re2.search(k0):
+            if k0 not in _keys47 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_106(x, p, e):
-    sub_116(x, p, e)
+def sub_176(x, p, e):
+    sub_186(x, p, e)
     return None
 
 
-def sub_116(x, p, e):
+def sub_186(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1858,62 +2034,62 @@ def sub_116(x, p, e):
             if not (isinstance(o0_3, str)):
                 e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_3, "'string'")))
             else:
-                if o0_3 not in _enum40:
+                if o0_3 not in _enum48:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_3, ['http'])))
         for k0, ax0 in x.items():
-            if k0 not in _keys41 and not _re2.search(k0):
+            if k0 not in _keys49 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-        n = _ok(sub_117, x) + _ok(sub_118, x)
+        n = _ok(sub_187, x) + _ok(sub_188, x)
         if n != 1:
             e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_118(x, p, e):
+def sub_188(x, p, e):
     if isinstance(x, dict):
         o0_0 = x.get('scheme', MISSING)
         if o0_0 is not MISSING:
-            if _ok(sub_119, o0_0):
+            if _ok(sub_189, o0_0):
                 e.append((p + ('scheme',), 'not', '%r should not be valid under %r' % (o0_0, {'type': 'string', 'pattern': '^[Bb][Ee][Aa][Rr][Ee][Rr]$'})))
-    if _ok(sub_120, x):
+    if _ok(sub_190, x):
         e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['bearerFormat']})))
     return None
 
 
-def sub_120(x, p, e):
+def sub_190(x, p, e):
     if isinstance(x, dict):
         if 'bearerFormat' not in x:
             e.append((p + ('bearerFormat',), 'required', "'bearerFormat' is a required property"))
     return None
 
 
-def sub_119(x, p, e):
+def sub_189(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        if _re42.search(x) is None:
+        if _re50.search(x) is None:
             e.append((p, 'pattern', '%r does not match %r' % (x, '^[Bb][Ee][Aa][Rr][Ee][Rr]$')))
     return None
 
 
-def sub_117(x, p, e):
+def sub_187(x, p, e):
     if isinstance(x, dict):
         o0_0 = x.get('scheme', MISSING)
         if o0_0 is not MISSING:
             if not (isinstance(o0_0, str)):
                 e.append((p + ('scheme',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
-                if _re42.search(o0_0) is None:
+                if _re50.search(o0_0) is None:
                     e.append((p + ('scheme',), 'pattern', '%r does not match %r' % (o0_0, '^[Bb][Ee][Aa][Rr][Ee][Rr]$')))
     return None
 
 
-def sub_105(x, p, e):
-    sub_121(x, p, e)
+def sub_175(x, p, e):
+    sub_191(x, p, e)
     return None
 
 
-def sub_121(x, p, e):
+def sub_191(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1928,7 +2104,7 @@ def sub_121(x, p, e):
             if not (isinstance(o0_0, str)):
                 e.append((p + ('type',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
-                if o0_0 not in _enum43:
+                if o0_0 not in _enum51:
                     e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_0, ['apiKey'])))
         o0_1 = x.get('name', MISSING)
         if o0_1 is not MISSING:
@@ -1941,7 +2117,7 @@ def sub_121(x, p, e):
             if not (isinstance(o0_2, str)):
                 e.append((p + ('in',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
-                if o0_2 not in _enum44:
+                if o0_2 not in _enum52:
                     e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_2, ['header', 'query', 'cookie'])))
         o0_3 = x.get('description', MISSING)
         if o0_3 is not MISSING:
@@ -1950,91 +2126,185 @@ def sub_121(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys45 and not _re2.search(k0):
+            if k0 not in _keys53 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_20(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_19(x, p, e):
-    sub_60(x, p, e)
-    return None
-
-
-def sub_18(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_17(x, p, e):
-    sub_93(x, p, e)
-    return None
-
-
-def sub_16(x, p, e):
-    sub_38(x, p, e)
+def sub_172(x, p, e):
+    sub_42(x, p, e)
     return None
 
 
 def sub_15(x, p, e):
-    sub_74(x, p, e)
-    return None
-
-
-def sub_14(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_13(x, p, e):
-    sub_94(x, p, e)
-    return None
-
-
-def sub_12(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_11(x, p, e):
-    sub_43(x, p, e)
-    return None
-
-
-def sub_10(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_9(x, p, e):
-    sub_38(x, p, e)
-    return None
-
-
-def sub_8(x, p, e):
-    sub_75(x, p, e)
-    return None
-
-
-def sub_6(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0_0, px0_0 in x.items():
-            if _re46.search(k0_0):
+            if _re5.search(k0_0):
                 pass
-                sub_27(px0_0, p + (k0_0,), e)
+                n = _ok(sub_192, px0_0) + _ok(sub_193, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_193(x, p, e):
+    sub_65(x, p, e)
+    return None
+
+
+def sub_192(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_14(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_194, px0_0) + _ok(sub_195, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_195(x, p, e):
+    sub_144(x, p, e)
+    return None
+
+
+def sub_194(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_13(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_196, px0_0) + _ok(sub_197, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_197(x, p, e):
+    sub_87(x, p, e)
+    return None
+
+
+def sub_196(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_12(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_198, px0_0) + _ok(sub_199, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_199(x, p, e):
+    sub_147(x, p, e)
+    return None
+
+
+def sub_198(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_11(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_200, px0_0) + _ok(sub_201, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_201(x, p, e):
+    sub_48(x, p, e)
+    return None
+
+
+def sub_200(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_10(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re5.search(k0_0):
+                pass
+                n = _ok(sub_202, px0_0) + _ok(sub_203, px0_0)
+                if n != 1:
+                    e.append((p + (k0_0,), 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (px0_0,)))
+    return None
+
+
+def sub_203(x, p, e):
+    sub_42(x, p, e)
+    return None
+
+
+def sub_202(x, p, e):
+    sub_90(x, p, e)
+    return None
+
+
+def sub_7(x, p, e):
+    sub_204(x, p, e)
+    return None
+
+
+def sub_204(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re54.search(k0_0):
+                pass
+                sub_22(px0_0, p + (k0_0,), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys5 and not _re46.search(k0) and not _re2.search(k0):
+            if k0 not in _keys6 and not _re54.search(k0) and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_5(x, p, e):
+def sub_6(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        if not _unique_ok(x):
+            e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
+        for i0, x0 in enumerate(x):
+            sub_205(x0, p + (i0,), e)
+    return None
+
+
+def sub_205(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2054,123 +2324,42 @@ def sub_5(x, p, e):
                 pass
         o0_2 = x.get('externalDocs', MISSING)
         if o0_2 is not MISSING:
-            sub_2(o0_2, p + ('externalDocs',), e)
+            sub_125(o0_2, p + ('externalDocs',), e)
         for k0, ax0 in x.items():
-            if k0 not in _keys47 and not _re2.search(k0):
+            if k0 not in _keys55 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    return None
+
+
+def sub_5(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_39(x0, p + (i0,), e)
     return None
 
 
 def sub_4(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
-        for k0, ax0 in x.items():
-            if k0 not in _keys5:
-                pass
-                if not (isinstance(ax0, list)):
-                    e.append((p + (k0,), 'type', '%r is not of type %s' % (ax0, "'array'")))
-                else:
-                    for i1, x1 in enumerate(ax0):
-                        if not (isinstance(x1, str)):
-                            e.append((p + (k0, i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                        else:
-                            pass
+        for i0, x0 in enumerate(x):
+            sub_23(x0, p + (i0,), e)
     return None
 
 
 def sub_3(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'url' not in x:
-            e.append((p + ('url',), 'required', "'url' is a required property"))
-        o0_0 = x.get('url', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('description', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('variables', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, dict)):
-                e.append((p + ('variables',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
-            else:
-                for k1, ax1 in o0_2.items():
-                    if k1 not in _keys5:
-                        pass
-                        sub_122(ax1, p + ('variables', k1,), e)
-        for k0, ax0 in x.items():
-            if k0 not in _keys48 and not _re2.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
-    return None
-
-
-def sub_122(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'default' not in x:
-            e.append((p + ('default',), 'required', "'default' is a required property"))
-        o0_0 = x.get('enum', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, list)):
-                e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_0):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('enum', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                    else:
-                        pass
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('default',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        for k0, ax0 in x.items():
-            if k0 not in _keys49 and not _re2.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    sub_125(x, p, e)
     return None
 
 
 def sub_2(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'url' not in x:
-            e.append((p + ('url',), 'required', "'url' is a required property"))
-        o0_0 = x.get('description', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('url', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        for k0, ax0 in x.items():
-            if k0 not in _keys50 and not _re2.search(k0):
-                e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
+    sub_206(x, p, e)
     return None
 
 
-def sub_1(x, p, e):
+def sub_206(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2198,10 +2387,10 @@ def sub_1(x, p, e):
                 pass
         o0_3 = x.get('contact', MISSING)
         if o0_3 is not MISSING:
-            sub_123(o0_3, p + ('contact',), e)
+            sub_207(o0_3, p + ('contact',), e)
         o0_4 = x.get('license', MISSING)
         if o0_4 is not MISSING:
-            sub_124(o0_4, p + ('license',), e)
+            sub_208(o0_4, p + ('license',), e)
         o0_5 = x.get('version', MISSING)
         if o0_5 is not MISSING:
             if not (isinstance(o0_5, str)):
@@ -2209,12 +2398,12 @@ def sub_1(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys51 and not _re2.search(k0):
+            if k0 not in _keys56 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_124(x, p, e):
+def sub_208(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2233,12 +2422,12 @@ def sub_124(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys52 and not _re2.search(k0):
+            if k0 not in _keys57 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
-def sub_123(x, p, e):
+def sub_207(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2261,11 +2450,26 @@ def sub_123(x, p, e):
             else:
                 pass
         for k0, ax0 in x.items():
-            if k0 not in _keys53 and not _re2.search(k0):
+            if k0 not in _keys58 and not _re2.search(k0):
                 e.append((p + (k0,), 'additionalProperties', 'Additional properties are not allowed (%r was unexpected)' % (k0,)))
     return None
 
 
+def sub_1(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if _re59.search(x) is None:
+            e.append((p, 'pattern', '%r does not match %r' % (x, '^3\\.0\\.\\d(-.+)?$')))
+    return None
+
+
+_props0.update({'openapi': sub_1, 'info': sub_2, 'externalDocs': sub_3, 'servers': sub_4, 'security': sub_5, 'tags': sub_6, 'paths': sub_7, 'components': sub_8})
+_props3.update({'schemas': sub_10, 'responses': sub_11, 'parameters': sub_12, 'examples': sub_13, 'requestBodies': sub_14, 'headers': sub_15, 'securitySchemes': sub_16, 'links': sub_17, 'callbacks': sub_18})
+_props9.update({'tags': sub_27, 'summary': sub_28, 'description': sub_29, 'externalDocs': sub_30, 'operationId': sub_31, 'parameters': sub_32, 'requestBody': sub_33, 'responses': sub_34, 'callbacks': sub_35, 'deprecated': sub_36, 'security': sub_37, 'servers': sub_38})
+_props19.update({'description': sub_66, 'required': sub_67, 'deprecated': sub_68, 'allowEmptyValue': sub_69, 'style': sub_70, 'explode': sub_71, 'allowReserved': sub_72, 'schema': sub_73, 'content': sub_74, 'examples': sub_75})
+_props22.update({'title': sub_91, 'multipleOf': sub_92, 'maximum': sub_93, 'exclusiveMaximum': sub_94, 'minimum': sub_95, 'exclusiveMinimum': sub_96, 'maxLength': sub_97, 'minLength': sub_98, 'pattern': sub_99, 'maxItems': sub_100, 'minItems': sub_101, 'uniqueItems': sub_102, 'maxProperties': sub_103, 'minProperties': sub_104, 'required': sub_105, 'enum': sub_106, 'type': sub_107, 'not': sub_108, 'allOf': sub_109, 'oneOf': sub_110, 'anyOf': sub_111, 'items': sub_112, 'properties': sub_113, 'additionalProperties': sub_114, 'description': sub_115, 'format': sub_116, 'nullable': sub_117, 'discriminator': sub_118, 'readOnly': sub_119, 'writeOnly': sub_120, 'externalDocs': sub_121, 'deprecated': sub_122, 'xml': sub_123})
+_props29.update({'name': sub_148, 'in': sub_149, 'description': sub_150, 'required': sub_151, 'deprecated': sub_152, 'allowEmptyValue': sub_153, 'style': sub_154, 'explode': sub_155, 'allowReserved': sub_156, 'schema': sub_157, 'content': sub_158, 'examples': sub_159})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = '2569743cfd11aa396b0956e5345662fdd85a65e55c7ec00056b1314fd6740bca'
+FINGERPRINT = '67c0ae13aebf5676af07092b413694d5ed01d5acb7a678e53cb4fa58f68fb69b'

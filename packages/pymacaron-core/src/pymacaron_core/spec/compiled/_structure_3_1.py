@@ -17,90 +17,97 @@ from pymacaron_core.schema.runtime import unique_ok as _unique_ok
 
 _ns = globals()
 _const0 = ('s', 'https://spec.openapis.org/oas/3.1/dialect/base', )
-_re1 = _re_compile('^3\\.1\\.\\d+(-.+)?$')
-_keys2 = frozenset(())
-_re6 = _re_compile('^(schemas|responses|parameters|examples|requestBodies|headers|securitySchemes|links|callbacks|pathItems)$')
-_re7 = _re_compile('^[a-zA-Z0-9._-]+$')
-_enum11 = frozenset(('apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect', ))
-_enum18 = frozenset(('cookie', 'header', 'query', ))
-_const19 = ('s', 'openIdConnect', )
-_const20 = ('s', 'oauth2', )
-_const21 = ('s', 'http', )
-_re22 = _re_compile('^[Bb][Ee][Aa][Rr][Ee][Rr]$')
-_const23 = ('s', 'apiKey', )
-_const24 = ('s', 'simple', )
-_enum27 = frozenset(('deepObject', 'form', 'pipeDelimited', 'spaceDelimited', ))
-_const29 = ('s', 'form', )
-_enum32 = frozenset(('cookie', 'header', 'path', 'query', ))
-_const34 = ('s', 'query', )
-_const35 = ('s', 'cookie', )
-_const36 = ('s', 'header', )
-_const37 = ('s', 'path', )
-_re38 = _re_compile('[^/#?]+$')
-_enum39 = frozenset(('label', 'matrix', 'simple', ))
-_const40 = ('c', True, )
-_enum45 = frozenset(('array', 'boolean', 'integer', 'null', 'number', 'object', 'string', ))
-_re46 = _re_compile('^[^#]*#?$')
-_re47 = _re_compile('^[A-Za-z_][-A-Za-z0-9._]*$')
-_re50 = _re_compile('^[1-5](?:[0-9]{2}|XX)$')
-_re52 = _re_compile('^/')
-_plan3 = KeysPlan(_ns)
+_props1 = {}
+_keys5 = frozenset(())
+_props6 = {}
+_re7 = _re_compile('^(schemas|responses|parameters|examples|requestBodies|headers|securitySchemes|links|callbacks|pathItems)$')
+_re8 = _re_compile('^[a-zA-Z0-9._-]+$')
+_props10 = {}
+_props12 = {}
+_re16 = _re_compile('^[1-5](?:[0-9]{2}|XX)$')
+_enum22 = frozenset(('deepObject', 'form', 'pipeDelimited', 'spaceDelimited', ))
+_const24 = ('s', 'form', )
+_props28 = {}
+_enum29 = frozenset(('array', 'boolean', 'integer', 'null', 'number', 'object', 'string', ))
+_props30 = {}
+_props31 = {}
+_re32 = _re_compile('^[^#]*#?$')
+_re33 = _re_compile('^[A-Za-z_][-A-Za-z0-9._]*$')
+_const34 = ('s', 'simple', )
+_enum37 = frozenset(('cookie', 'header', 'path', 'query', ))
+_const39 = ('s', 'query', )
+_const40 = ('s', 'cookie', )
+_const41 = ('s', 'header', )
+_const42 = ('s', 'path', )
+_re43 = _re_compile('[^/#?]+$')
+_enum44 = frozenset(('label', 'matrix', 'simple', ))
+_const45 = ('c', True, )
+_enum47 = frozenset(('apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect', ))
+_enum54 = frozenset(('cookie', 'header', 'query', ))
+_const55 = ('s', 'openIdConnect', )
+_const56 = ('s', 'oauth2', )
+_const57 = ('s', 'http', )
+_re58 = _re_compile('^[Bb][Ee][Aa][Rr][Ee][Rr]$')
+_const59 = ('s', 'apiKey', )
+_re60 = _re_compile('^/')
+_re65 = _re_compile('^3\\.1\\.\\d+(-.+)?$')
+_plan2 = KeysPlan(_ns)
 _plan_x1 = KeysPlan(_ns)
 _plan_x2 = KeysPlan(_ns)
 _plan_x3 = KeysPlan(_ns)
 _plan_x4 = KeysPlan(_ns)
+_plan3 = KeysPlan(_ns)
 _plan4 = KeysPlan(_ns)
-_plan5 = KeysPlan(_ns)
-_plan8 = KeysPlan(_ns)
 _plan9 = KeysPlan(_ns)
-_plan10 = KeysPlan(_ns)
-_plan_x10 = KeysPlan(_ns)
-_plan_x11 = KeysPlan(_ns)
-_plan12 = KeysPlan(_ns)
+_plan11 = KeysPlan(_ns)
+_plan13 = KeysPlan(_ns)
+_plan14 = KeysPlan(_ns)
+_plan15 = KeysPlan(_ns)
+_plan17 = KeysPlan(_ns)
 _plan_x13 = KeysPlan(_ns)
 _plan_x14 = KeysPlan(_ns)
-_plan_x15 = KeysPlan(_ns)
-_plan_x16 = KeysPlan(_ns)
+_plan18 = KeysPlan(_ns)
+_plan19 = KeysPlan(_ns)
 _plan_x17 = KeysPlan(_ns)
 _plan_x18 = KeysPlan(_ns)
-_plan_x19 = KeysPlan(_ns)
+_plan20 = KeysPlan(_ns)
 _plan_x20 = KeysPlan(_ns)
 _plan_x21 = KeysPlan(_ns)
 _plan_x22 = KeysPlan(_ns)
-_plan_x23 = KeysPlan(_ns)
-_plan_x24 = KeysPlan(_ns)
+_plan21 = KeysPlan(_ns)
+_plan23 = KeysPlan(_ns)
 _plan_x25 = KeysPlan(_ns)
 _plan_x26 = KeysPlan(_ns)
 _plan_x27 = KeysPlan(_ns)
 _plan_x28 = KeysPlan(_ns)
 _plan_x29 = KeysPlan(_ns)
 _plan_x30 = KeysPlan(_ns)
-_plan_x31 = KeysPlan(_ns)
-_plan_x32 = KeysPlan(_ns)
-_plan_x33 = KeysPlan(_ns)
-_plan13 = KeysPlan(_ns)
-_plan14 = KeysPlan(_ns)
-_plan15 = KeysPlan(_ns)
-_plan16 = KeysPlan(_ns)
-_plan17 = KeysPlan(_ns)
 _plan25 = KeysPlan(_ns)
-_plan_x40 = KeysPlan(_ns)
+_plan_x32 = KeysPlan(_ns)
+_plan26 = KeysPlan(_ns)
+_plan27 = KeysPlan(_ns)
+_plan35 = KeysPlan(_ns)
+_plan_x36 = KeysPlan(_ns)
+_plan_x37 = KeysPlan(_ns)
+_plan_x38 = KeysPlan(_ns)
+_plan36 = KeysPlan(_ns)
+_plan38 = KeysPlan(_ns)
 _plan_x41 = KeysPlan(_ns)
 _plan_x42 = KeysPlan(_ns)
 _plan_x43 = KeysPlan(_ns)
-_plan26 = KeysPlan(_ns)
+_plan_x44 = KeysPlan(_ns)
 _plan_x45 = KeysPlan(_ns)
 _plan_x46 = KeysPlan(_ns)
-_plan28 = KeysPlan(_ns)
+_plan_x47 = KeysPlan(_ns)
 _plan_x48 = KeysPlan(_ns)
 _plan_x49 = KeysPlan(_ns)
 _plan_x50 = KeysPlan(_ns)
 _plan_x51 = KeysPlan(_ns)
 _plan_x52 = KeysPlan(_ns)
 _plan_x53 = KeysPlan(_ns)
-_plan30 = KeysPlan(_ns)
-_plan31 = KeysPlan(_ns)
-_plan33 = KeysPlan(_ns)
+_plan_x54 = KeysPlan(_ns)
+_plan_x55 = KeysPlan(_ns)
+_plan_x56 = KeysPlan(_ns)
 _plan_x57 = KeysPlan(_ns)
 _plan_x58 = KeysPlan(_ns)
 _plan_x59 = KeysPlan(_ns)
@@ -112,8 +119,8 @@ _plan_x64 = KeysPlan(_ns)
 _plan_x65 = KeysPlan(_ns)
 _plan_x66 = KeysPlan(_ns)
 _plan_x67 = KeysPlan(_ns)
-_plan_x68 = KeysPlan(_ns)
-_plan_x69 = KeysPlan(_ns)
+_plan46 = KeysPlan(_ns)
+_plan48 = KeysPlan(_ns)
 _plan_x70 = KeysPlan(_ns)
 _plan_x71 = KeysPlan(_ns)
 _plan_x72 = KeysPlan(_ns)
@@ -128,23 +135,23 @@ _plan_x80 = KeysPlan(_ns)
 _plan_x81 = KeysPlan(_ns)
 _plan_x82 = KeysPlan(_ns)
 _plan_x83 = KeysPlan(_ns)
-_plan41 = KeysPlan(_ns)
-_plan42 = KeysPlan(_ns)
+_plan_x84 = KeysPlan(_ns)
+_plan_x85 = KeysPlan(_ns)
 _plan_x86 = KeysPlan(_ns)
-_plan43 = KeysPlan(_ns)
-_plan44 = KeysPlan(_ns)
-_plan48 = KeysPlan(_ns)
+_plan_x87 = KeysPlan(_ns)
+_plan_x88 = KeysPlan(_ns)
+_plan_x89 = KeysPlan(_ns)
+_plan_x90 = KeysPlan(_ns)
 _plan49 = KeysPlan(_ns)
+_plan50 = KeysPlan(_ns)
 _plan51 = KeysPlan(_ns)
-_plan_x92 = KeysPlan(_ns)
-_plan_x93 = KeysPlan(_ns)
+_plan52 = KeysPlan(_ns)
 _plan53 = KeysPlan(_ns)
-_plan54 = KeysPlan(_ns)
-_plan55 = KeysPlan(_ns)
-_plan56 = KeysPlan(_ns)
-_plan57 = KeysPlan(_ns)
+_plan61 = KeysPlan(_ns)
+_plan62 = KeysPlan(_ns)
+_plan63 = KeysPlan(_ns)
 _plan_x99 = KeysPlan(_ns)
-_plan58 = KeysPlan(_ns)
+_plan64 = KeysPlan(_ns)
 
 
 def validate_spec_0(x, p, e):
@@ -171,92 +178,46 @@ def sub_1(x, p, e):
             e.append((p + ('openapi',), 'required', "'openapi' is a required property"))
         if 'info' not in x:
             e.append((p + ('info',), 'required', "'info' is a required property"))
-        o0_0 = x.get('openapi', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('openapi',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                if _re1.search(o0_0) is None:
-                    e.append((p + ('openapi',), 'pattern', '%r does not match %r' % (o0_0, '^3\\.1\\.\\d+(-.+)?$')))
-        o0_1 = x.get('info', MISSING)
-        if o0_1 is not MISSING:
-            sub_4(o0_1, p + ('info',), e)
-        o0_2 = x.get('jsonSchemaDialect', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('jsonSchemaDialect',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('servers', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, list)):
-                e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_3, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_3):
-                    sub_5(x1, p + ('servers', i1,), e)
-        o0_4 = x.get('paths', MISSING)
-        if o0_4 is not MISSING:
-            sub_6(o0_4, p + ('paths',), e)
-        o0_5 = x.get('webhooks', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, dict)):
-                e.append((p + ('webhooks',), 'type', '%r is not of type %s' % (o0_5, "'object'")))
-            else:
-                for k1, ax1 in o0_5.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_7(ax1, p + ('webhooks', k1,), e)
-        o0_6 = x.get('components', MISSING)
-        if o0_6 is not MISSING:
-            sub_8(o0_6, p + ('components',), e)
-        o0_7 = x.get('security', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, list)):
-                e.append((p + ('security',), 'type', '%r is not of type %s' % (o0_7, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_7):
-                    sub_9(x1, p + ('security', i1,), e)
-        o0_8 = x.get('tags', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_8, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_8):
-                    sub_10(x1, p + ('tags', i1,), e)
-        o0_9 = x.get('externalDocs', MISSING)
-        if o0_9 is not MISSING:
-            sub_11(o0_9, p + ('externalDocs',), e)
-        ev0 = _plan3.keys(x)
+        for k0, sx0 in x.items():
+            f0 = _props1.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        ev0 = _plan2.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        if not (_ok(sub_12, x) or _ok(sub_13, x) or _ok(sub_14, x)):
+        if not (_ok(sub_14, x) or _ok(sub_15, x) or _ok(sub_16, x)):
             e.append((p, 'anyOf', '%r is not valid under any of the given schemas' % (x,)))
     return None
 
 
-def sub_14(x, p, e):
+def sub_16(x, p, e):
     if isinstance(x, dict):
         if 'webhooks' not in x:
             e.append((p + ('webhooks',), 'required', "'webhooks' is a required property"))
     return None
 
 
-def sub_13(x, p, e):
+def sub_15(x, p, e):
     if isinstance(x, dict):
         if 'components' not in x:
             e.append((p + ('components',), 'required', "'components' is a required property"))
     return None
 
 
-def sub_12(x, p, e):
+def sub_14(x, p, e):
     if isinstance(x, dict):
         if 'paths' not in x:
             e.append((p + ('paths',), 'required', "'paths' is a required property"))
     return None
 
 
-def sub_11(x, p, e):
+def sub_13(x, p, e):
+    sub_17(x, p, e)
+    return None
+
+
+def sub_17(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -275,14 +236,23 @@ def sub_11(x, p, e):
                 e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
             else:
                 pass
-        ev0 = _plan4.keys(x)
+        ev0 = _plan3.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_10(x, p, e):
+def sub_12(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_18(x0, p + (i0,), e)
+    return None
+
+
+def sub_18(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -303,20 +273,29 @@ def sub_10(x, p, e):
                 pass
         o0_2 = x.get('externalDocs', MISSING)
         if o0_2 is not MISSING:
-            sub_11(o0_2, p + ('externalDocs',), e)
-        ev0 = _plan5.keys(x)
+            sub_17(o0_2, p + ('externalDocs',), e)
+        ev0 = _plan4.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_9(x, p, e):
+def sub_11(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_19(x0, p + (i0,), e)
+    return None
+
+
+def sub_19(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
-            if k0 not in _keys2:
+            if k0 not in _keys5:
                 pass
                 if not (isinstance(ax0, list)):
                     e.append((p + (k0,), 'type', '%r is not of type %s' % (ax0, "'array'")))
@@ -329,151 +308,159 @@ def sub_9(x, p, e):
     return None
 
 
-def sub_8(x, p, e):
+def sub_10(x, p, e):
+    sub_20(x, p, e)
+    return None
+
+
+def sub_20(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        o0_0 = x.get('schemas', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, dict)):
-                e.append((p + ('schemas',), 'type', '%r is not of type %s' % (o0_0, "'object'")))
-            else:
-                for k1, ax1 in o0_0.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_15(ax1, p + ('schemas', k1,), e)
-        o0_1 = x.get('responses', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, dict)):
-                e.append((p + ('responses',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
-            else:
-                for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_16(ax1, p + ('responses', k1,), e)
-        o0_2 = x.get('parameters', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, dict)):
-                e.append((p + ('parameters',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
-            else:
-                for k1, ax1 in o0_2.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_17(ax1, p + ('parameters', k1,), e)
-        o0_3 = x.get('examples', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, dict)):
-                e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
-            else:
-                for k1, ax1 in o0_3.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_18(ax1, p + ('examples', k1,), e)
-        o0_4 = x.get('requestBodies', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, dict)):
-                e.append((p + ('requestBodies',), 'type', '%r is not of type %s' % (o0_4, "'object'")))
-            else:
-                for k1, ax1 in o0_4.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_19(ax1, p + ('requestBodies', k1,), e)
-        o0_5 = x.get('headers', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, dict)):
-                e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_5, "'object'")))
-            else:
-                for k1, ax1 in o0_5.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_20(ax1, p + ('headers', k1,), e)
-        o0_6 = x.get('securitySchemes', MISSING)
-        if o0_6 is not MISSING:
-            if not (isinstance(o0_6, dict)):
-                e.append((p + ('securitySchemes',), 'type', '%r is not of type %s' % (o0_6, "'object'")))
-            else:
-                for k1, ax1 in o0_6.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_21(ax1, p + ('securitySchemes', k1,), e)
-        o0_7 = x.get('links', MISSING)
-        if o0_7 is not MISSING:
-            if not (isinstance(o0_7, dict)):
-                e.append((p + ('links',), 'type', '%r is not of type %s' % (o0_7, "'object'")))
-            else:
-                for k1, ax1 in o0_7.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_22(ax1, p + ('links', k1,), e)
-        o0_8 = x.get('callbacks', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, dict)):
-                e.append((p + ('callbacks',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-            else:
-                for k1, ax1 in o0_8.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_23(ax1, p + ('callbacks', k1,), e)
-        o0_9 = x.get('pathItems', MISSING)
-        if o0_9 is not MISSING:
-            if not (isinstance(o0_9, dict)):
-                e.append((p + ('pathItems',), 'type', '%r is not of type %s' % (o0_9, "'object'")))
-            else:
-                for k1, ax1 in o0_9.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_7(ax1, p + ('pathItems', k1,), e)
+        for k0, sx0 in x.items():
+            f0 = _props6.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
         for k0_0, px0_0 in x.items():
-            if _re6.search(k0_0):
+            if _re7.search(k0_0):
                 pass
                 if isinstance(px0_0, dict):
                     for nk1 in px0_0:
                         pass
                         if isinstance(nk1, str):
-                            if _re7.search(nk1) is None:
+                            if _re8.search(nk1) is None:
                                 e.append((p + (k0_0, nk1,), 'pattern', '%r does not match %r' % (nk1, '^[a-zA-Z0-9._-]+$')))
-        ev0 = _plan8.keys(x)
+        ev0 = _plan9.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_23(x, p, e):
-    if _ok(sub_24, x):
-        sub_25(x, p, e)
-    else:
-        sub_26(x, p, e)
-    return None
-
-
-def sub_26(x, p, e):
-    sub_3(x, p, e)
+def sub_30(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
-            if k0 not in _keys2:
+            if k0 not in _keys5:
                 pass
-                sub_7(ax0, p + (k0,), e)
+                sub_31(ax0, p + (k0,), e)
     return None
 
 
-def sub_25(x, p, e):
+def sub_31(x, p, e):
+    if _ok(sub_32, x):
+        sub_33(x, p, e)
+    else:
+        sub_34(x, p, e)
+    return None
+
+
+def sub_34(x, p, e):
+    sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        o0_0 = x.get('$ref', MISSING)
+        for k0, sx0 in x.items():
+            f0 = _props10.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        ev0 = _plan11.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_46(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_47(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, sx0 in x.items():
+            f0 = _props12.get(k0)
+            if f0 is not None:
+                f0(sx0, p + (k0,), e)
+        ev0 = _plan13.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_59(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_60(x0, p + (i0,), e)
+    return None
+
+
+def sub_60(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'url' not in x:
+            e.append((p + ('url',), 'required', "'url' is a required property"))
+        o0_0 = x.get('url', MISSING)
         if o0_0 is not MISSING:
             if not (isinstance(o0_0, str)):
-                e.append((p + ('$ref',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
                 pass
-        o0_1 = x.get('summary', MISSING)
+        o0_1 = x.get('description', MISSING)
         if o0_1 is not MISSING:
             if not (isinstance(o0_1, str)):
-                e.append((p + ('summary',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('variables', MISSING)
+        if o0_2 is not MISSING:
+            if not (isinstance(o0_2, dict)):
+                e.append((p + ('variables',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
+            else:
+                for k1, ax1 in o0_2.items():
+                    if k1 not in _keys5:
+                        pass
+                        sub_61(ax1, p + ('variables', k1,), e)
+        ev0 = _plan14.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_61(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'default' not in x:
+            e.append((p + ('default',), 'required', "'default' is a required property"))
+        o0_0 = x.get('enum', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, list)):
+                e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
+            else:
+                if len(o0_0) < 1:
+                    e.append((p + ('enum',), 'minItems', '%r is too short (minItems %d)' % (o0_0, 1)))
+                for i1, x1 in enumerate(o0_0):
+                    if not (isinstance(x1, str)):
+                        e.append((p + ('enum', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
+                    else:
+                        pass
+        o0_1 = x.get('default', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('default',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
             else:
                 pass
         o0_2 = x.get('description', MISSING)
@@ -482,14 +469,62 @@ def sub_25(x, p, e):
                 e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
                 pass
-        ev0 = _plan9.keys(x)
+        ev0 = _plan15.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_24(x, p, e):
+def sub_58(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_19(x0, p + (i0,), e)
+    return None
+
+
+def sub_57(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_56(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_62(ax0, p + (k0,), e)
+    return None
+
+
+def sub_62(x, p, e):
+    if _ok(sub_63, x):
+        sub_33(x, p, e)
+    else:
+        sub_64(x, p, e)
+    return None
+
+
+def sub_64(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_31(ax0, p + (k0,), e)
+    return None
+
+
+def sub_63(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -498,15 +533,103 @@ def sub_24(x, p, e):
     return None
 
 
-def sub_22(x, p, e):
-    if _ok(sub_27, x):
-        sub_25(x, p, e)
-    else:
-        sub_28(x, p, e)
+def sub_55(x, p, e):
+    sub_65(x, p, e)
     return None
 
 
-def sub_28(x, p, e):
+def sub_65(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        o0_0 = x.get('default', MISSING)
+        if o0_0 is not MISSING:
+            sub_66(o0_0, p + ('default',), e)
+        for k0_0, px0_0 in x.items():
+            if _re16.search(k0_0):
+                pass
+                sub_66(px0_0, p + (k0_0,), e)
+        if len(x) < 1:
+            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
+        ev0 = _plan17.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+        if _ok(sub_67, x):
+            if isinstance(x, dict):
+                if 'default' not in x:
+                    e.append((p + ('default',), 'required', "'default' is a required property"))
+    return None
+
+
+def sub_67(x, p, e):
+    if isinstance(x, dict):
+        for k0_0, px0_0 in x.items():
+            if _re16.search(k0_0):
+                pass
+                e.append((p + (k0_0,), 'false', 'False schema does not allow %r' % (px0_0,)))
+    return None
+
+
+def sub_66(x, p, e):
+    if _ok(sub_68, x):
+        sub_33(x, p, e)
+    else:
+        sub_69(x, p, e)
+    return None
+
+
+def sub_69(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'description' not in x:
+            e.append((p + ('description',), 'required', "'description' is a required property"))
+        o0_0 = x.get('description', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('headers', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, dict)):
+                e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
+            else:
+                for k1, ax1 in o0_1.items():
+                    if k1 not in _keys5:
+                        pass
+                        sub_70(ax1, p + ('headers', k1,), e)
+        o0_2 = x.get('content', MISSING)
+        if o0_2 is not MISSING:
+            sub_71(o0_2, p + ('content',), e)
+        o0_3 = x.get('links', MISSING)
+        if o0_3 is not MISSING:
+            if not (isinstance(o0_3, dict)):
+                e.append((p + ('links',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
+            else:
+                for k1, ax1 in o0_3.items():
+                    if k1 not in _keys5:
+                        pass
+                        sub_72(ax1, p + ('links', k1,), e)
+        ev0 = _plan18.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_72(x, p, e):
+    if _ok(sub_73, x):
+        sub_33(x, p, e)
+    else:
+        sub_74(x, p, e)
+    return None
+
+
+def sub_74(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -525,7 +648,7 @@ def sub_28(x, p, e):
                 pass
         o0_2 = x.get('parameters', MISSING)
         if o0_2 is not MISSING:
-            sub_29(o0_2, p + ('parameters',), e)
+            sub_75(o0_2, p + ('parameters',), e)
         o0_4 = x.get('description', MISSING)
         if o0_4 is not MISSING:
             if not (isinstance(o0_4, str)):
@@ -534,37 +657,37 @@ def sub_28(x, p, e):
                 pass
         o0_5 = x.get('body', MISSING)
         if o0_5 is not MISSING:
-            sub_5(o0_5, p + ('body',), e)
-        ev0 = _plan10.keys(x)
+            sub_60(o0_5, p + ('body',), e)
+        ev0 = _plan19.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        n = _ok(sub_30, x) + _ok(sub_31, x)
+        n = _ok(sub_76, x) + _ok(sub_77, x)
         if n != 1:
             e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
     return None
 
 
-def sub_31(x, p, e):
+def sub_77(x, p, e):
     if isinstance(x, dict):
         if 'operationId' not in x:
             e.append((p + ('operationId',), 'required', "'operationId' is a required property"))
     return None
 
 
-def sub_30(x, p, e):
+def sub_76(x, p, e):
     if isinstance(x, dict):
         if 'operationRef' not in x:
             e.append((p + ('operationRef',), 'required', "'operationRef' is a required property"))
     return None
 
 
-def sub_29(x, p, e):
+def sub_75(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         for k0, ax0 in x.items():
-            if k0 not in _keys2:
+            if k0 not in _keys5:
                 pass
                 if not (isinstance(ax0, str)):
                     e.append((p + (k0,), 'type', '%r is not of type %s' % (ax0, "'string'")))
@@ -573,7 +696,7 @@ def sub_29(x, p, e):
     return None
 
 
-def sub_27(x, p, e):
+def sub_73(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -582,423 +705,45 @@ def sub_27(x, p, e):
     return None
 
 
-def sub_21(x, p, e):
-    if _ok(sub_32, x):
-        sub_25(x, p, e)
-    else:
-        sub_33(x, p, e)
-    return None
-
-
-def sub_33(x, p, e):
+def sub_71(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str) and o0_0 in _enum11):
-                e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_0, ['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'])))
-        o0_1 = x.get('description', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
                 pass
-        ev0 = _plan12.keys(x)
+                sub_78(ax0, p + (k0,), e)
+        for nk0 in x:
+            pass
+    return None
+
+
+def sub_78(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        o0_0 = x.get('schema', MISSING)
+        if o0_0 is not MISSING:
+            sub_79(o0_0, p + ('schema',), e)
+        o0_1 = x.get('encoding', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, dict)):
+                e.append((p + ('encoding',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
+            else:
+                for k1, ax1 in o0_1.items():
+                    if k1 not in _keys5:
+                        pass
+                        sub_80(ax1, p + ('encoding', k1,), e)
+        ev0 = _plan20.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
         sub_3(x, p, e)
-        sub_39(x, p, e)
-        sub_40(x, p, e)
-        sub_41(x, p, e)
-        sub_42(x, p, e)
-        sub_43(x, p, e)
+        sub_81(x, p, e)
     return None
 
 
-def sub_43(x, p, e):
-    if _ok(sub_38, x):
-        if isinstance(x, dict):
-            if 'openIdConnectUrl' not in x:
-                e.append((p + ('openIdConnectUrl',), 'required', "'openIdConnectUrl' is a required property"))
-            o0_0 = x.get('openIdConnectUrl', MISSING)
-            if o0_0 is not MISSING:
-                if not (isinstance(o0_0, str)):
-                    e.append((p + ('openIdConnectUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-                else:
-                    pass
-    return None
-
-
-def sub_42(x, p, e):
-    if _ok(sub_37, x):
-        if isinstance(x, dict):
-            if 'flows' not in x:
-                e.append((p + ('flows',), 'required', "'flows' is a required property"))
-            o0_0 = x.get('flows', MISSING)
-            if o0_0 is not MISSING:
-                sub_44(o0_0, p + ('flows',), e)
-    return None
-
-
-def sub_44(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('implicit', MISSING)
-        if o0_0 is not MISSING:
-            sub_45(o0_0, p + ('implicit',), e)
-        o0_1 = x.get('password', MISSING)
-        if o0_1 is not MISSING:
-            sub_46(o0_1, p + ('password',), e)
-        o0_2 = x.get('clientCredentials', MISSING)
-        if o0_2 is not MISSING:
-            sub_47(o0_2, p + ('clientCredentials',), e)
-        o0_3 = x.get('authorizationCode', MISSING)
-        if o0_3 is not MISSING:
-            sub_48(o0_3, p + ('authorizationCode',), e)
-        ev0 = _plan13.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_48(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'authorizationUrl' not in x:
-            e.append((p + ('authorizationUrl',), 'required', "'authorizationUrl' is a required property"))
-        if 'tokenUrl' not in x:
-            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
-        if 'scopes' not in x:
-            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
-        o0_0 = x.get('authorizationUrl', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('authorizationUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('tokenUrl', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('refreshUrl', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('scopes', MISSING)
-        if o0_3 is not MISSING:
-            sub_29(o0_3, p + ('scopes',), e)
-        ev0 = _plan14.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_47(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'tokenUrl' not in x:
-            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
-        if 'scopes' not in x:
-            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
-        o0_0 = x.get('tokenUrl', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('refreshUrl', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('scopes', MISSING)
-        if o0_2 is not MISSING:
-            sub_29(o0_2, p + ('scopes',), e)
-        ev0 = _plan15.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_46(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'tokenUrl' not in x:
-            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
-        if 'scopes' not in x:
-            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
-        o0_0 = x.get('tokenUrl', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('refreshUrl', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('scopes', MISSING)
-        if o0_2 is not MISSING:
-            sub_29(o0_2, p + ('scopes',), e)
-        ev0 = _plan16.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_45(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'authorizationUrl' not in x:
-            e.append((p + ('authorizationUrl',), 'required', "'authorizationUrl' is a required property"))
-        if 'scopes' not in x:
-            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
-        o0_0 = x.get('authorizationUrl', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('authorizationUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('refreshUrl', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('scopes', MISSING)
-        if o0_2 is not MISSING:
-            sub_29(o0_2, p + ('scopes',), e)
-        ev0 = _plan17.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_41(x, p, e):
-    if _ok(sub_36, x):
-        if isinstance(x, dict):
-            o0_0 = x.get('bearerFormat', MISSING)
-            if o0_0 is not MISSING:
-                if not (isinstance(o0_0, str)):
-                    e.append((p + ('bearerFormat',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-                else:
-                    pass
-    return None
-
-
-def sub_40(x, p, e):
-    if _ok(sub_35, x):
-        if isinstance(x, dict):
-            if 'scheme' not in x:
-                e.append((p + ('scheme',), 'required', "'scheme' is a required property"))
-            o0_0 = x.get('scheme', MISSING)
-            if o0_0 is not MISSING:
-                if not (isinstance(o0_0, str)):
-                    e.append((p + ('scheme',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-                else:
-                    pass
-    return None
-
-
-def sub_39(x, p, e):
-    if _ok(sub_34, x):
-        if isinstance(x, dict):
-            if 'name' not in x:
-                e.append((p + ('name',), 'required', "'name' is a required property"))
-            if 'in' not in x:
-                e.append((p + ('in',), 'required', "'in' is a required property"))
-            o0_0 = x.get('name', MISSING)
-            if o0_0 is not MISSING:
-                if not (isinstance(o0_0, str)):
-                    e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-                else:
-                    pass
-            o0_1 = x.get('in', MISSING)
-            if o0_1 is not MISSING:
-                if not (isinstance(o0_1, str) and o0_1 in _enum18):
-                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_1, ['query', 'header', 'cookie'])))
-    return None
-
-
-def sub_38(x, p, e):
-    if isinstance(x, dict):
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const19:
-                e.append((p + ('type',), 'const', '%r was expected' % ('openIdConnect',)))
-    return None
-
-
-def sub_37(x, p, e):
-    if isinstance(x, dict):
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const20:
-                e.append((p + ('type',), 'const', '%r was expected' % ('oauth2',)))
-    return None
-
-
-def sub_36(x, p, e):
-    if isinstance(x, dict):
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        if 'scheme' not in x:
-            e.append((p + ('scheme',), 'required', "'scheme' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const21:
-                e.append((p + ('type',), 'const', '%r was expected' % ('http',)))
-        o0_1 = x.get('scheme', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('scheme',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                if _re22.search(o0_1) is None:
-                    e.append((p + ('scheme',), 'pattern', '%r does not match %r' % (o0_1, '^[Bb][Ee][Aa][Rr][Ee][Rr]$')))
-    return None
-
-
-def sub_35(x, p, e):
-    if isinstance(x, dict):
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const21:
-                e.append((p + ('type',), 'const', '%r was expected' % ('http',)))
-    return None
-
-
-def sub_34(x, p, e):
-    if isinstance(x, dict):
-        if 'type' not in x:
-            e.append((p + ('type',), 'required', "'type' is a required property"))
-        o0_0 = x.get('type', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const23:
-                e.append((p + ('type',), 'const', '%r was expected' % ('apiKey',)))
-    return None
-
-
-def sub_32(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if '$ref' not in x:
-            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_20(x, p, e):
-    if _ok(sub_49, x):
-        sub_25(x, p, e)
-    else:
-        sub_50(x, p, e)
-    return None
-
-
-def sub_50(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('description', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('required', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-            else:
-                pass
-        o0_2 = x.get('deprecated', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_2, "'boolean'")))
-            else:
-                pass
-        o0_3 = x.get('schema', MISSING)
-        if o0_3 is not MISSING:
-            sub_15(o0_3, p + ('schema',), e)
-        o0_4 = x.get('content', MISSING)
-        if o0_4 is not MISSING:
-            sub_51(o0_4, p + ('content',), e)
-            if isinstance(o0_4, dict):
-                if len(o0_4) < 1:
-                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_4,)))
-                if len(o0_4) > 1:
-                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_4,)))
-        if 'schema' in x:
-            sub_52(x, p, e)
-            if isinstance(x, dict):
-                o0_0 = x.get('style', MISSING)
-                if o0_0 is not MISSING:
-                    if _canon(o0_0) != _const24:
-                        e.append((p + ('style',), 'const', '%r was expected' % ('simple',)))
-                o0_1 = x.get('explode', MISSING)
-                if o0_1 is not MISSING:
-                    if not (isinstance(o0_1, bool)):
-                        e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-                    else:
-                        pass
-        ev0 = _plan25.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        n = _ok(sub_53, x) + _ok(sub_54, x)
-        if n != 1:
-            e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
-    return None
-
-
-def sub_54(x, p, e):
-    if isinstance(x, dict):
-        if 'content' not in x:
-            e.append((p + ('content',), 'required', "'content' is a required property"))
-    return None
-
-
-def sub_53(x, p, e):
-    if isinstance(x, dict):
-        if 'schema' not in x:
-            e.append((p + ('schema',), 'required', "'schema' is a required property"))
-    return None
-
-
-def sub_52(x, p, e):
+def sub_81(x, p, e):
     if isinstance(x, dict):
         o0_1 = x.get('examples', MISSING)
         if o0_1 is not MISSING:
@@ -1006,179 +751,21 @@ def sub_52(x, p, e):
                 e.append((p + ('examples',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
+                    if k1 not in _keys5:
                         pass
-                        sub_18(ax1, p + ('examples', k1,), e)
+                        sub_82(ax1, p + ('examples', k1,), e)
     return None
 
 
-def sub_51(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+def sub_82(x, p, e):
+    if _ok(sub_83, x):
+        sub_33(x, p, e)
     else:
-        for k0, ax0 in x.items():
-            if k0 not in _keys2:
-                pass
-                sub_55(ax0, p + (k0,), e)
-        for nk0 in x:
-            pass
+        sub_84(x, p, e)
     return None
 
 
-def sub_55(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('schema', MISSING)
-        if o0_0 is not MISSING:
-            sub_15(o0_0, p + ('schema',), e)
-        o0_1 = x.get('encoding', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, dict)):
-                e.append((p + ('encoding',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
-            else:
-                for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_56(ax1, p + ('encoding', k1,), e)
-        ev0 = _plan26.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        sub_3(x, p, e)
-        sub_52(x, p, e)
-    return None
-
-
-def sub_56(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('contentType', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('contentType',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('headers', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, dict)):
-                e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
-            else:
-                for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_20(ax1, p + ('headers', k1,), e)
-        o0_2 = x.get('style', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str) and o0_2 in _enum27):
-                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_2, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
-        o0_3 = x.get('explode', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, bool)):
-                e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
-            else:
-                pass
-        o0_4 = x.get('allowReserved', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, bool)):
-                e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
-            else:
-                pass
-        ev0 = _plan28.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        sub_3(x, p, e)
-        sub_58(x, p, e)
-    return None
-
-
-def sub_58(x, p, e):
-    if _ok(sub_57, x):
-        if isinstance(x, dict):
-            pass
-    else:
-        if isinstance(x, dict):
-            pass
-    return None
-
-
-def sub_57(x, p, e):
-    if isinstance(x, dict):
-        if 'style' not in x:
-            e.append((p + ('style',), 'required', "'style' is a required property"))
-        o0_0 = x.get('style', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const29:
-                e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
-    return None
-
-
-def sub_49(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if '$ref' not in x:
-            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_19(x, p, e):
-    if _ok(sub_59, x):
-        sub_25(x, p, e)
-    else:
-        sub_60(x, p, e)
-    return None
-
-
-def sub_60(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'content' not in x:
-            e.append((p + ('content',), 'required', "'content' is a required property"))
-        o0_0 = x.get('description', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('content', MISSING)
-        if o0_1 is not MISSING:
-            sub_51(o0_1, p + ('content',), e)
-        o0_2 = x.get('required', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_2, "'boolean'")))
-            else:
-                pass
-        ev0 = _plan30.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_59(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if '$ref' not in x:
-            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_18(x, p, e):
-    if _ok(sub_61, x):
-        sub_25(x, p, e)
-    else:
-        sub_62(x, p, e)
-    return None
-
-
-def sub_62(x, p, e):
+def sub_84(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -1201,16 +788,16 @@ def sub_62(x, p, e):
                 e.append((p + ('externalValue',), 'type', '%r is not of type %s' % (o0_3, "'string'")))
             else:
                 pass
-        ev0 = _plan31.keys(x)
+        ev0 = _plan21.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        if _ok(sub_63, x):
+        if _ok(sub_85, x):
             e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['value', 'externalValue']})))
     return None
 
 
-def sub_63(x, p, e):
+def sub_85(x, p, e):
     if isinstance(x, dict):
         if 'value' not in x:
             e.append((p + ('value',), 'required', "'value' is a required property"))
@@ -1219,284 +806,23 @@ def sub_63(x, p, e):
     return None
 
 
-def sub_61(x, p, e):
+def sub_83(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
         if '$ref' not in x:
             e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_17(x, p, e):
-    if _ok(sub_64, x):
-        sub_25(x, p, e)
-    else:
-        sub_65(x, p, e)
-    return None
-
-
-def sub_65(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'name' not in x:
-            e.append((p + ('name',), 'required', "'name' is a required property"))
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('name', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('in', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str) and o0_1 in _enum32):
-                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_1, ['query', 'header', 'path', 'cookie'])))
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        o0_3 = x.get('required', MISSING)
-        if o0_3 is not MISSING:
-            if not (isinstance(o0_3, bool)):
-                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
-            else:
-                pass
-        o0_4 = x.get('deprecated', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
-            else:
-                pass
-        o0_5 = x.get('schema', MISSING)
-        if o0_5 is not MISSING:
-            sub_15(o0_5, p + ('schema',), e)
-        o0_6 = x.get('content', MISSING)
-        if o0_6 is not MISSING:
-            sub_51(o0_6, p + ('content',), e)
-            if isinstance(o0_6, dict):
-                if len(o0_6) < 1:
-                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_6,)))
-                if len(o0_6) > 1:
-                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_6,)))
-        if 'schema' in x:
-            if isinstance(x, dict):
-                o0_0 = x.get('style', MISSING)
-                if o0_0 is not MISSING:
-                    if not (isinstance(o0_0, str)):
-                        e.append((p + ('style',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-                    else:
-                        pass
-                o0_1 = x.get('explode', MISSING)
-                if o0_1 is not MISSING:
-                    if not (isinstance(o0_1, bool)):
-                        e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-                    else:
-                        pass
-            sub_52(x, p, e)
-            sub_66(x, p, e)
-            sub_67(x, p, e)
-            sub_68(x, p, e)
-            sub_69(x, p, e)
-            sub_70(x, p, e)
-        ev0 = _plan33.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        n = _ok(sub_76, x) + _ok(sub_77, x)
-        if n != 1:
-            e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
-        if _ok(sub_78, x):
-            if isinstance(x, dict):
-                o0_0 = x.get('allowEmptyValue', MISSING)
-                if o0_0 is not MISSING:
-                    if not (isinstance(o0_0, bool)):
-                        e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_0, "'boolean'")))
-                    else:
-                        pass
-    return None
-
-
-def sub_78(x, p, e):
-    if isinstance(x, dict):
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const34:
-                e.append((p + ('in',), 'const', '%r was expected' % ('query',)))
-    return None
-
-
-def sub_77(x, p, e):
-    if isinstance(x, dict):
-        if 'content' not in x:
-            e.append((p + ('content',), 'required', "'content' is a required property"))
-    return None
-
-
-def sub_76(x, p, e):
-    if isinstance(x, dict):
-        if 'schema' not in x:
-            e.append((p + ('schema',), 'required', "'schema' is a required property"))
-    return None
-
-
-def sub_75(x, p, e):
-    if isinstance(x, dict):
-        if 'style' not in x:
-            e.append((p + ('style',), 'required', "'style' is a required property"))
-        o0_0 = x.get('style', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const29:
-                e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
-    return None
-
-
-def sub_74(x, p, e):
-    if isinstance(x, dict):
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const35:
-                e.append((p + ('in',), 'const', '%r was expected' % ('cookie',)))
-    return None
-
-
-def sub_73(x, p, e):
-    if isinstance(x, dict):
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const34:
-                e.append((p + ('in',), 'const', '%r was expected' % ('query',)))
-    return None
-
-
-def sub_72(x, p, e):
-    if isinstance(x, dict):
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const36:
-                e.append((p + ('in',), 'const', '%r was expected' % ('header',)))
-    return None
-
-
-def sub_71(x, p, e):
-    if isinstance(x, dict):
-        if 'in' not in x:
-            e.append((p + ('in',), 'required', "'in' is a required property"))
-        o0_0 = x.get('in', MISSING)
-        if o0_0 is not MISSING:
-            if _canon(o0_0) != _const37:
-                e.append((p + ('in',), 'const', '%r was expected' % ('path',)))
-    return None
-
-
-def sub_70(x, p, e):
-    if _ok(sub_75, x):
-        if isinstance(x, dict):
-            pass
-    else:
-        if isinstance(x, dict):
-            pass
-    return None
-
-
-def sub_69(x, p, e):
-    if _ok(sub_74, x):
-        if isinstance(x, dict):
-            o0_0 = x.get('style', MISSING)
-            if o0_0 is not MISSING:
-                if _canon(o0_0) != _const29:
-                    e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
-    return None
-
-
-def sub_68(x, p, e):
-    if _ok(sub_73, x):
-        if isinstance(x, dict):
-            o0_0 = x.get('style', MISSING)
-            if o0_0 is not MISSING:
-                if not (isinstance(o0_0, str) and o0_0 in _enum27):
-                    e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_0, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
-            o0_1 = x.get('allowReserved', MISSING)
-            if o0_1 is not MISSING:
-                if not (isinstance(o0_1, bool)):
-                    e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
-                else:
-                    pass
-    return None
-
-
-def sub_67(x, p, e):
-    if _ok(sub_72, x):
-        if isinstance(x, dict):
-            o0_0 = x.get('style', MISSING)
-            if o0_0 is not MISSING:
-                if _canon(o0_0) != _const24:
-                    e.append((p + ('style',), 'const', '%r was expected' % ('simple',)))
-    return None
-
-
-def sub_66(x, p, e):
-    if _ok(sub_71, x):
-        if isinstance(x, dict):
-            if 'required' not in x:
-                e.append((p + ('required',), 'required', "'required' is a required property"))
-            o0_0 = x.get('name', MISSING)
-            if o0_0 is not MISSING:
-                if isinstance(o0_0, str):
-                    if _re38.search(o0_0) is None:
-                        e.append((p + ('name',), 'pattern', '%r does not match %r' % (o0_0, '[^/#?]+$')))
-            o0_1 = x.get('style', MISSING)
-            if o0_1 is not MISSING:
-                if not (isinstance(o0_1, str) and o0_1 in _enum39):
-                    e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['matrix', 'label', 'simple'])))
-            o0_2 = x.get('required', MISSING)
-            if o0_2 is not MISSING:
-                if _canon(o0_2) != _const40:
-                    e.append((p + ('required',), 'const', '%r was expected' % (True,)))
-    return None
-
-
-def sub_64(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if '$ref' not in x:
-            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_16(x, p, e):
-    if _ok(sub_79, x):
-        sub_25(x, p, e)
-    else:
-        sub_80(x, p, e)
     return None
 
 
 def sub_80(x, p, e):
-    sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        if 'description' not in x:
-            e.append((p + ('description',), 'required', "'description' is a required property"))
-        o0_0 = x.get('description', MISSING)
+        o0_0 = x.get('contentType', MISSING)
         if o0_0 is not MISSING:
             if not (isinstance(o0_0, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                e.append((p + ('contentType',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
                 pass
         o0_1 = x.get('headers', MISSING)
@@ -1505,39 +831,57 @@ def sub_80(x, p, e):
                 e.append((p + ('headers',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
+                    if k1 not in _keys5:
                         pass
-                        sub_20(ax1, p + ('headers', k1,), e)
-        o0_2 = x.get('content', MISSING)
+                        sub_70(ax1, p + ('headers', k1,), e)
+        o0_2 = x.get('style', MISSING)
         if o0_2 is not MISSING:
-            sub_51(o0_2, p + ('content',), e)
-        o0_3 = x.get('links', MISSING)
+            if not (isinstance(o0_2, str) and o0_2 in _enum22):
+                e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_2, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
+        o0_3 = x.get('explode', MISSING)
         if o0_3 is not MISSING:
-            if not (isinstance(o0_3, dict)):
-                e.append((p + ('links',), 'type', '%r is not of type %s' % (o0_3, "'object'")))
+            if not (isinstance(o0_3, bool)):
+                e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
             else:
-                for k1, ax1 in o0_3.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_22(ax1, p + ('links', k1,), e)
-        ev0 = _plan41.keys(x)
+                pass
+        o0_4 = x.get('allowReserved', MISSING)
+        if o0_4 is not MISSING:
+            if not (isinstance(o0_4, bool)):
+                e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
+            else:
+                pass
+        ev0 = _plan23.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+        sub_3(x, p, e)
+        sub_87(x, p, e)
+    return None
+
+
+def sub_87(x, p, e):
+    if _ok(sub_86, x):
+        if isinstance(x, dict):
+            pass
+    else:
+        if isinstance(x, dict):
+            pass
+    return None
+
+
+def sub_86(x, p, e):
+    if isinstance(x, dict):
+        if 'style' not in x:
+            e.append((p + ('style',), 'required', "'style' is a required property"))
+        o0_0 = x.get('style', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const24:
+                e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
     return None
 
 
 def sub_79(x, p, e):
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if '$ref' not in x:
-            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
-    return None
-
-
-def sub_15(x, p, e):
-    sub_81(x, p, e)
+    sub_88(x, p, e)
     if isinstance(x, dict):
         o0_0 = x.get('$schema', MISSING)
         if o0_0 is not MISSING:
@@ -1545,31 +889,31 @@ def sub_15(x, p, e):
     return None
 
 
-def sub_81(x, p, e):
-    sub_82(x, p, e)
-    sub_83(x, p, e)
+def sub_88(x, p, e):
+    sub_89(x, p, e)
+    sub_90(x, p, e)
     return None
 
 
-def sub_83(x, p, e):
+def sub_90(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
         if isinstance(x, dict):
             o0_1 = x.get('discriminator', MISSING)
             if o0_1 is not MISSING:
-                sub_84(o0_1, p + ('discriminator',), e)
+                sub_91(o0_1, p + ('discriminator',), e)
             o0_2 = x.get('externalDocs', MISSING)
             if o0_2 is not MISSING:
-                sub_85(o0_2, p + ('externalDocs',), e)
+                sub_92(o0_2, p + ('externalDocs',), e)
             o0_3 = x.get('xml', MISSING)
             if o0_3 is not MISSING:
-                sub_86(o0_3, p + ('xml',), e)
+                sub_93(o0_3, p + ('xml',), e)
     return None
 
 
-def sub_86(x, p, e):
-    sub_87(x, p, e)
+def sub_93(x, p, e):
+    sub_94(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1603,21 +947,21 @@ def sub_86(x, p, e):
                 e.append((p + ('wrapped',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
             else:
                 pass
-        ev0 = _plan42.keys(x)
+        ev0 = _plan25.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_87(x, p, e):
+def sub_94(x, p, e):
     if isinstance(x, dict):
         pass
     return None
 
 
-def sub_85(x, p, e):
-    sub_87(x, p, e)
+def sub_92(x, p, e):
+    sub_94(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1635,15 +979,15 @@ def sub_85(x, p, e):
                 e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
             else:
                 pass
-        ev0 = _plan43.keys(x)
+        ev0 = _plan26.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_84(x, p, e):
-    sub_87(x, p, e)
+def sub_91(x, p, e):
+    sub_94(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -1661,20 +1005,20 @@ def sub_84(x, p, e):
                 e.append((p + ('mapping',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
             else:
                 for k1, ax1 in o0_1.items():
-                    if k1 not in _keys2:
+                    if k1 not in _keys5:
                         pass
                         if not (isinstance(ax1, str)):
                             e.append((p + ('mapping', k1,), 'type', '%r is not of type %s' % (ax1, "'string'")))
                         else:
                             pass
-        ev0 = _plan44.keys(x)
+        ev0 = _plan27.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_82(x, p, e):
+def sub_89(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
@@ -1685,36 +1029,36 @@ def sub_82(x, p, e):
                     e.append((p + ('definitions',), 'type', '%r is not of type %s' % (o0_0, "'object'")))
                 else:
                     for k1, ax1 in o0_0.items():
-                        if k1 not in _keys2:
+                        if k1 not in _keys5:
                             pass
-                            sub_15(ax1, p + ('definitions', k1,), e)
+                            sub_79(ax1, p + ('definitions', k1,), e)
             o0_1 = x.get('dependencies', MISSING)
             if o0_1 is not MISSING:
                 if not (isinstance(o0_1, dict)):
                     e.append((p + ('dependencies',), 'type', '%r is not of type %s' % (o0_1, "'object'")))
                 else:
                     for k1, ax1 in o0_1.items():
-                        if k1 not in _keys2:
+                        if k1 not in _keys5:
                             pass
-                            if not (_ok(sub_88, ax1) or _ok(sub_89, ax1)):
+                            if not (_ok(sub_95, ax1) or _ok(sub_96, ax1)):
                                 e.append((p + ('dependencies', k1,), 'anyOf', '%r is not valid under any of the given schemas' % (ax1,)))
             o0_2 = x.get('$recursiveAnchor', MISSING)
             if o0_2 is not MISSING:
-                sub_90(o0_2, p + ('$recursiveAnchor',), e)
+                sub_97(o0_2, p + ('$recursiveAnchor',), e)
             o0_3 = x.get('$recursiveRef', MISSING)
             if o0_3 is not MISSING:
-                sub_91(o0_3, p + ('$recursiveRef',), e)
-        sub_92(x, p, e)
-        sub_93(x, p, e)
-        sub_94(x, p, e)
-        sub_95(x, p, e)
-        sub_96(x, p, e)
-        sub_97(x, p, e)
-        sub_98(x, p, e)
+                sub_98(o0_3, p + ('$recursiveRef',), e)
+        sub_99(x, p, e)
+        sub_100(x, p, e)
+        sub_101(x, p, e)
+        sub_102(x, p, e)
+        sub_103(x, p, e)
+        sub_104(x, p, e)
+        sub_105(x, p, e)
     return None
 
 
-def sub_98(x, p, e):
+def sub_105(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
@@ -1733,11 +1077,11 @@ def sub_98(x, p, e):
                     pass
             o0_2 = x.get('contentSchema', MISSING)
             if o0_2 is not MISSING:
-                sub_15(o0_2, p + ('contentSchema',), e)
+                sub_79(o0_2, p + ('contentSchema',), e)
     return None
 
 
-def sub_97(x, p, e):
+def sub_104(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
@@ -1751,7 +1095,7 @@ def sub_97(x, p, e):
     return None
 
 
-def sub_96(x, p, e):
+def sub_103(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
@@ -1795,104 +1139,30 @@ def sub_96(x, p, e):
     return None
 
 
-def sub_95(x, p, e):
+def sub_102(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
         if isinstance(x, dict):
-            o0_0 = x.get('type', MISSING)
-            if o0_0 is not MISSING:
-                if not (_ok(sub_99, o0_0) or _ok(sub_100, o0_0)):
-                    e.append((p + ('type',), 'anyOf', '%r is not valid under any of the given schemas' % (o0_0,)))
-            o0_2 = x.get('enum', MISSING)
-            if o0_2 is not MISSING:
-                if not (isinstance(o0_2, list)):
-                    e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_2, "'array'")))
-                else:
-                    pass
-            o0_3 = x.get('multipleOf', MISSING)
-            if o0_3 is not MISSING:
-                if not ((o0_3.__class__ is float or o0_3.__class__ is int or isinstance(o0_3, (int, float)) and not isinstance(o0_3, bool))):
-                    e.append((p + ('multipleOf',), 'type', '%r is not of type %s' % (o0_3, "'number'")))
-                else:
-                    if o0_3 <= 0:
-                        e.append((p + ('multipleOf',), 'exclusiveMinimum', '%r is less than or equal to the minimum of %r' % (o0_3, 0)))
-            o0_4 = x.get('maximum', MISSING)
-            if o0_4 is not MISSING:
-                if not ((o0_4.__class__ is float or o0_4.__class__ is int or isinstance(o0_4, (int, float)) and not isinstance(o0_4, bool))):
-                    e.append((p + ('maximum',), 'type', '%r is not of type %s' % (o0_4, "'number'")))
-                else:
-                    pass
-            o0_5 = x.get('exclusiveMaximum', MISSING)
-            if o0_5 is not MISSING:
-                if not ((o0_5.__class__ is float or o0_5.__class__ is int or isinstance(o0_5, (int, float)) and not isinstance(o0_5, bool))):
-                    e.append((p + ('exclusiveMaximum',), 'type', '%r is not of type %s' % (o0_5, "'number'")))
-                else:
-                    pass
-            o0_6 = x.get('minimum', MISSING)
-            if o0_6 is not MISSING:
-                if not ((o0_6.__class__ is float or o0_6.__class__ is int or isinstance(o0_6, (int, float)) and not isinstance(o0_6, bool))):
-                    e.append((p + ('minimum',), 'type', '%r is not of type %s' % (o0_6, "'number'")))
-                else:
-                    pass
-            o0_7 = x.get('exclusiveMinimum', MISSING)
-            if o0_7 is not MISSING:
-                if not ((o0_7.__class__ is float or o0_7.__class__ is int or isinstance(o0_7, (int, float)) and not isinstance(o0_7, bool))):
-                    e.append((p + ('exclusiveMinimum',), 'type', '%r is not of type %s' % (o0_7, "'number'")))
-                else:
-                    pass
-            o0_8 = x.get('maxLength', MISSING)
-            if o0_8 is not MISSING:
-                sub_101(o0_8, p + ('maxLength',), e)
-            o0_9 = x.get('minLength', MISSING)
-            if o0_9 is not MISSING:
-                sub_102(o0_9, p + ('minLength',), e)
-            o0_10 = x.get('pattern', MISSING)
-            if o0_10 is not MISSING:
-                if not (isinstance(o0_10, str)):
-                    e.append((p + ('pattern',), 'type', '%r is not of type %s' % (o0_10, "'string'")))
-                else:
-                    pass
-            o0_11 = x.get('maxItems', MISSING)
-            if o0_11 is not MISSING:
-                sub_101(o0_11, p + ('maxItems',), e)
-            o0_12 = x.get('minItems', MISSING)
-            if o0_12 is not MISSING:
-                sub_102(o0_12, p + ('minItems',), e)
-            o0_13 = x.get('uniqueItems', MISSING)
-            if o0_13 is not MISSING:
-                if not (isinstance(o0_13, bool)):
-                    e.append((p + ('uniqueItems',), 'type', '%r is not of type %s' % (o0_13, "'boolean'")))
-                else:
-                    pass
-            o0_14 = x.get('maxContains', MISSING)
-            if o0_14 is not MISSING:
-                sub_101(o0_14, p + ('maxContains',), e)
-            o0_15 = x.get('minContains', MISSING)
-            if o0_15 is not MISSING:
-                sub_101(o0_15, p + ('minContains',), e)
-            o0_16 = x.get('maxProperties', MISSING)
-            if o0_16 is not MISSING:
-                sub_101(o0_16, p + ('maxProperties',), e)
-            o0_17 = x.get('minProperties', MISSING)
-            if o0_17 is not MISSING:
-                sub_102(o0_17, p + ('minProperties',), e)
-            o0_18 = x.get('required', MISSING)
-            if o0_18 is not MISSING:
-                sub_103(o0_18, p + ('required',), e)
-            o0_19 = x.get('dependentRequired', MISSING)
-            if o0_19 is not MISSING:
-                if not (isinstance(o0_19, dict)):
-                    e.append((p + ('dependentRequired',), 'type', '%r is not of type %s' % (o0_19, "'object'")))
-                else:
-                    for k1, ax1 in o0_19.items():
-                        if k1 not in _keys2:
-                            pass
-                            sub_103(ax1, p + ('dependentRequired', k1,), e)
+            for k0, sx0 in x.items():
+                f0 = _props28.get(k0)
+                if f0 is not None:
+                    f0(sx0, p + (k0,), e)
     return None
 
 
-def sub_103(x, p, e):
+def sub_124(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_125(ax0, p + (k0,), e)
+    return None
+
+
+def sub_125(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -1906,12 +1176,22 @@ def sub_103(x, p, e):
     return None
 
 
-def sub_102(x, p, e):
-    sub_101(x, p, e)
+def sub_123(x, p, e):
+    sub_125(x, p, e)
     return None
 
 
-def sub_101(x, p, e):
+def sub_122(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_126(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_127(x, p, e):
     if not ((x.__class__ is int or isinstance(x, int) and not isinstance(x, bool) or isinstance(x, float) and x.is_integer())):
         e.append((p, 'type', '%r is not of type %s' % (x, "'integer'")))
     else:
@@ -1920,7 +1200,113 @@ def sub_101(x, p, e):
     return None
 
 
-def sub_100(x, p, e):
+def sub_121(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_120(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_119(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_118(x, p, e):
+    if not (isinstance(x, bool)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'boolean'")))
+    else:
+        pass
+    return None
+
+
+def sub_117(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_116(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_115(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_114(x, p, e):
+    sub_126(x, p, e)
+    return None
+
+
+def sub_113(x, p, e):
+    sub_127(x, p, e)
+    return None
+
+
+def sub_112(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_111(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_110(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_109(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        pass
+    return None
+
+
+def sub_108(x, p, e):
+    if not ((x.__class__ is float or x.__class__ is int or isinstance(x, (int, float)) and not isinstance(x, bool))):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'number'")))
+    else:
+        if x <= 0:
+            e.append((p, 'exclusiveMinimum', '%r is less than or equal to the minimum of %r' % (x, 0)))
+    return None
+
+
+def sub_107(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        pass
+    return None
+
+
+def sub_106(x, p, e):
+    if not (_ok(sub_128, x) or _ok(sub_129, x)):
+        e.append((p, 'anyOf', '%r is not valid under any of the given schemas' % (x,)))
+    return None
+
+
+def sub_129(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
@@ -1929,179 +1315,202 @@ def sub_100(x, p, e):
         if not _unique_ok(x):
             e.append((p, 'uniqueItems', '%r has non-unique elements' % (x,)))
         for i0, x0 in enumerate(x):
-            sub_104(x0, p + (i0,), e)
+            sub_130(x0, p + (i0,), e)
     return None
 
 
-def sub_104(x, p, e):
-    if not (isinstance(x, str) and x in _enum45):
+def sub_130(x, p, e):
+    if not (isinstance(x, str) and x in _enum29):
         e.append((p, 'enum', '%r is not one of %r' % (x, ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'])))
     return None
 
 
-def sub_99(x, p, e):
-    sub_104(x, p, e)
+def sub_128(x, p, e):
+    sub_130(x, p, e)
     return None
 
 
-def sub_94(x, p, e):
+def sub_101(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
         if isinstance(x, dict):
             o0_0 = x.get('unevaluatedItems', MISSING)
             if o0_0 is not MISSING:
-                sub_15(o0_0, p + ('unevaluatedItems',), e)
+                sub_79(o0_0, p + ('unevaluatedItems',), e)
             o0_1 = x.get('unevaluatedProperties', MISSING)
             if o0_1 is not MISSING:
-                sub_15(o0_1, p + ('unevaluatedProperties',), e)
+                sub_79(o0_1, p + ('unevaluatedProperties',), e)
     return None
 
 
-def sub_93(x, p, e):
+def sub_100(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
         if isinstance(x, dict):
-            o0_0 = x.get('prefixItems', MISSING)
-            if o0_0 is not MISSING:
-                sub_105(o0_0, p + ('prefixItems',), e)
-            o0_1 = x.get('items', MISSING)
-            if o0_1 is not MISSING:
-                sub_15(o0_1, p + ('items',), e)
-            o0_2 = x.get('contains', MISSING)
-            if o0_2 is not MISSING:
-                sub_15(o0_2, p + ('contains',), e)
-            o0_3 = x.get('additionalProperties', MISSING)
-            if o0_3 is not MISSING:
-                sub_15(o0_3, p + ('additionalProperties',), e)
-            o0_4 = x.get('properties', MISSING)
-            if o0_4 is not MISSING:
-                if not (isinstance(o0_4, dict)):
-                    e.append((p + ('properties',), 'type', '%r is not of type %s' % (o0_4, "'object'")))
-                else:
-                    for k1, ax1 in o0_4.items():
-                        if k1 not in _keys2:
-                            pass
-                            sub_15(ax1, p + ('properties', k1,), e)
-            o0_5 = x.get('patternProperties', MISSING)
-            if o0_5 is not MISSING:
-                if not (isinstance(o0_5, dict)):
-                    e.append((p + ('patternProperties',), 'type', '%r is not of type %s' % (o0_5, "'object'")))
-                else:
-                    for k1, ax1 in o0_5.items():
-                        if k1 not in _keys2:
-                            pass
-                            sub_15(ax1, p + ('patternProperties', k1,), e)
-                    for nk1 in o0_5:
-                        pass
-            o0_6 = x.get('dependentSchemas', MISSING)
-            if o0_6 is not MISSING:
-                if not (isinstance(o0_6, dict)):
-                    e.append((p + ('dependentSchemas',), 'type', '%r is not of type %s' % (o0_6, "'object'")))
-                else:
-                    for k1, ax1 in o0_6.items():
-                        if k1 not in _keys2:
-                            pass
-                            sub_15(ax1, p + ('dependentSchemas', k1,), e)
-            o0_7 = x.get('propertyNames', MISSING)
-            if o0_7 is not MISSING:
-                sub_15(o0_7, p + ('propertyNames',), e)
-            o0_8 = x.get('if', MISSING)
-            if o0_8 is not MISSING:
-                sub_15(o0_8, p + ('if',), e)
-            o0_9 = x.get('then', MISSING)
-            if o0_9 is not MISSING:
-                sub_15(o0_9, p + ('then',), e)
-            o0_10 = x.get('else', MISSING)
-            if o0_10 is not MISSING:
-                sub_15(o0_10, p + ('else',), e)
-            o0_11 = x.get('allOf', MISSING)
-            if o0_11 is not MISSING:
-                sub_105(o0_11, p + ('allOf',), e)
-            o0_12 = x.get('anyOf', MISSING)
-            if o0_12 is not MISSING:
-                sub_105(o0_12, p + ('anyOf',), e)
-            o0_13 = x.get('oneOf', MISSING)
-            if o0_13 is not MISSING:
-                sub_105(o0_13, p + ('oneOf',), e)
-            o0_14 = x.get('not', MISSING)
-            if o0_14 is not MISSING:
-                sub_15(o0_14, p + ('not',), e)
+            for k0, sx0 in x.items():
+                f0 = _props30.get(k0)
+                if f0 is not None:
+                    f0(sx0, p + (k0,), e)
     return None
 
 
-def sub_105(x, p, e):
+def sub_145(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_144(x, p, e):
+    sub_146(x, p, e)
+    return None
+
+
+def sub_146(x, p, e):
     if not (isinstance(x, list)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
     else:
         if len(x) < 1:
             e.append((p, 'minItems', '%r is too short (minItems %d)' % (x, 1)))
         for i0, x0 in enumerate(x):
-            sub_15(x0, p + (i0,), e)
+            sub_79(x0, p + (i0,), e)
     return None
 
 
-def sub_92(x, p, e):
+def sub_143(x, p, e):
+    sub_146(x, p, e)
+    return None
+
+
+def sub_142(x, p, e):
+    sub_146(x, p, e)
+    return None
+
+
+def sub_141(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_140(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_139(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_138(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_137(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_79(ax0, p + (k0,), e)
+    return None
+
+
+def sub_136(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_79(ax0, p + (k0,), e)
+        for nk0 in x:
+            pass
+    return None
+
+
+def sub_135(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_79(ax0, p + (k0,), e)
+    return None
+
+
+def sub_134(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_133(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_132(x, p, e):
+    sub_79(x, p, e)
+    return None
+
+
+def sub_131(x, p, e):
+    sub_146(x, p, e)
+    return None
+
+
+def sub_99(x, p, e):
     if not (isinstance(x, dict) or isinstance(x, bool)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object', 'boolean'")))
     else:
         if isinstance(x, dict):
-            o0_0 = x.get('$id', MISSING)
-            if o0_0 is not MISSING:
-                sub_91(o0_0, p + ('$id',), e)
-                if isinstance(o0_0, str):
-                    if _re46.search(o0_0) is None:
-                        e.append((p + ('$id',), 'pattern', '%r does not match %r' % (o0_0, '^[^#]*#?$')))
-            o0_1 = x.get('$schema', MISSING)
-            if o0_1 is not MISSING:
-                sub_106(o0_1, p + ('$schema',), e)
-            o0_2 = x.get('$ref', MISSING)
-            if o0_2 is not MISSING:
-                sub_91(o0_2, p + ('$ref',), e)
-            o0_3 = x.get('$anchor', MISSING)
-            if o0_3 is not MISSING:
-                sub_90(o0_3, p + ('$anchor',), e)
-            o0_4 = x.get('$dynamicRef', MISSING)
-            if o0_4 is not MISSING:
-                sub_91(o0_4, p + ('$dynamicRef',), e)
-            o0_5 = x.get('$dynamicAnchor', MISSING)
-            if o0_5 is not MISSING:
-                sub_90(o0_5, p + ('$dynamicAnchor',), e)
-            o0_6 = x.get('$vocabulary', MISSING)
-            if o0_6 is not MISSING:
-                if not (isinstance(o0_6, dict)):
-                    e.append((p + ('$vocabulary',), 'type', '%r is not of type %s' % (o0_6, "'object'")))
-                else:
-                    for k1, ax1 in o0_6.items():
-                        if k1 not in _keys2:
-                            pass
-                            if not (isinstance(ax1, bool)):
-                                e.append((p + ('$vocabulary', k1,), 'type', '%r is not of type %s' % (ax1, "'boolean'")))
-                            else:
-                                pass
-                    for nk1 in o0_6:
-                        pass
-                        sub_106(nk1, p + ('$vocabulary', nk1,), e)
-            o0_7 = x.get('$comment', MISSING)
-            if o0_7 is not MISSING:
-                if not (isinstance(o0_7, str)):
-                    e.append((p + ('$comment',), 'type', '%r is not of type %s' % (o0_7, "'string'")))
+            for k0, sx0 in x.items():
+                f0 = _props31.get(k0)
+                if f0 is not None:
+                    f0(sx0, p + (k0,), e)
+    return None
+
+
+def sub_155(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_79(ax0, p + (k0,), e)
+    return None
+
+
+def sub_154(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_153(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                if not (isinstance(ax0, bool)):
+                    e.append((p + (k0,), 'type', '%r is not of type %s' % (ax0, "'boolean'")))
                 else:
                     pass
-            o0_8 = x.get('$defs', MISSING)
-            if o0_8 is not MISSING:
-                if not (isinstance(o0_8, dict)):
-                    e.append((p + ('$defs',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-                else:
-                    for k1, ax1 in o0_8.items():
-                        if k1 not in _keys2:
-                            pass
-                            sub_15(ax1, p + ('$defs', k1,), e)
+        for nk0 in x:
+            pass
+            sub_156(nk0, p + (nk0,), e)
     return None
 
 
-def sub_106(x, p, e):
+def sub_156(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
@@ -2109,7 +1518,40 @@ def sub_106(x, p, e):
     return None
 
 
-def sub_91(x, p, e):
+def sub_152(x, p, e):
+    sub_97(x, p, e)
+    return None
+
+
+def sub_151(x, p, e):
+    sub_98(x, p, e)
+    return None
+
+
+def sub_150(x, p, e):
+    sub_97(x, p, e)
+    return None
+
+
+def sub_149(x, p, e):
+    sub_98(x, p, e)
+    return None
+
+
+def sub_148(x, p, e):
+    sub_156(x, p, e)
+    return None
+
+
+def sub_147(x, p, e):
+    sub_98(x, p, e)
+    if isinstance(x, str):
+        if _re32.search(x) is None:
+            e.append((p, 'pattern', '%r does not match %r' % (x, '^[^#]*#?$')))
+    return None
+
+
+def sub_98(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
@@ -2117,110 +1559,552 @@ def sub_91(x, p, e):
     return None
 
 
-def sub_90(x, p, e):
+def sub_97(x, p, e):
     if not (isinstance(x, str)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
     else:
-        if _re47.search(x) is None:
+        if _re33.search(x) is None:
             e.append((p, 'pattern', '%r does not match %r' % (x, '^[A-Za-z_][-A-Za-z0-9._]*$')))
     return None
 
 
-def sub_89(x, p, e):
-    sub_103(x, p, e)
+def sub_96(x, p, e):
+    sub_125(x, p, e)
     return None
 
 
-def sub_88(x, p, e):
-    sub_15(x, p, e)
+def sub_95(x, p, e):
+    sub_79(x, p, e)
     return None
 
 
-def sub_7(x, p, e):
-    if _ok(sub_107, x):
-        sub_25(x, p, e)
+def sub_70(x, p, e):
+    if _ok(sub_157, x):
+        sub_33(x, p, e)
     else:
-        sub_108(x, p, e)
+        sub_158(x, p, e)
     return None
 
 
-def sub_108(x, p, e):
+def sub_158(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        o0_0 = x.get('summary', MISSING)
+        o0_0 = x.get('description', MISSING)
         if o0_0 is not MISSING:
             if not (isinstance(o0_0, str)):
-                e.append((p + ('summary',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
                 pass
-        o0_1 = x.get('description', MISSING)
+        o0_1 = x.get('required', MISSING)
         if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            if not (isinstance(o0_1, bool)):
+                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
             else:
                 pass
-        o0_2 = x.get('servers', MISSING)
+        o0_2 = x.get('deprecated', MISSING)
         if o0_2 is not MISSING:
-            if not (isinstance(o0_2, list)):
-                e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_2, "'array'")))
+            if not (isinstance(o0_2, bool)):
+                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_2, "'boolean'")))
             else:
-                for i1, x1 in enumerate(o0_2):
-                    sub_5(x1, p + ('servers', i1,), e)
-        o0_3 = x.get('parameters', MISSING)
+                pass
+        o0_3 = x.get('schema', MISSING)
         if o0_3 is not MISSING:
-            if not (isinstance(o0_3, list)):
-                e.append((p + ('parameters',), 'type', '%r is not of type %s' % (o0_3, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_3):
-                    sub_17(x1, p + ('parameters', i1,), e)
-        o0_4 = x.get('get', MISSING)
+            sub_79(o0_3, p + ('schema',), e)
+        o0_4 = x.get('content', MISSING)
         if o0_4 is not MISSING:
-            sub_109(o0_4, p + ('get',), e)
-        o0_5 = x.get('put', MISSING)
-        if o0_5 is not MISSING:
-            sub_109(o0_5, p + ('put',), e)
-        o0_6 = x.get('post', MISSING)
-        if o0_6 is not MISSING:
-            sub_109(o0_6, p + ('post',), e)
-        o0_7 = x.get('delete', MISSING)
-        if o0_7 is not MISSING:
-            sub_109(o0_7, p + ('delete',), e)
-        o0_8 = x.get('options', MISSING)
-        if o0_8 is not MISSING:
-            sub_109(o0_8, p + ('options',), e)
-        o0_9 = x.get('head', MISSING)
-        if o0_9 is not MISSING:
-            sub_109(o0_9, p + ('head',), e)
-        o0_10 = x.get('patch', MISSING)
-        if o0_10 is not MISSING:
-            sub_109(o0_10, p + ('patch',), e)
-        o0_11 = x.get('trace', MISSING)
-        if o0_11 is not MISSING:
-            sub_109(o0_11, p + ('trace',), e)
-        ev0 = _plan48.keys(x)
+            sub_71(o0_4, p + ('content',), e)
+            if isinstance(o0_4, dict):
+                if len(o0_4) < 1:
+                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_4,)))
+                if len(o0_4) > 1:
+                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_4,)))
+        if 'schema' in x:
+            sub_81(x, p, e)
+            if isinstance(x, dict):
+                o0_0 = x.get('style', MISSING)
+                if o0_0 is not MISSING:
+                    if _canon(o0_0) != _const34:
+                        e.append((p + ('style',), 'const', '%r was expected' % ('simple',)))
+                o0_1 = x.get('explode', MISSING)
+                if o0_1 is not MISSING:
+                    if not (isinstance(o0_1, bool)):
+                        e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
+                    else:
+                        pass
+        ev0 = _plan35.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+        n = _ok(sub_159, x) + _ok(sub_160, x)
+        if n != 1:
+            e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+    return None
+
+
+def sub_160(x, p, e):
+    if isinstance(x, dict):
+        if 'content' not in x:
+            e.append((p + ('content',), 'required', "'content' is a required property"))
+    return None
+
+
+def sub_159(x, p, e):
+    if isinstance(x, dict):
+        if 'schema' not in x:
+            e.append((p + ('schema',), 'required', "'schema' is a required property"))
+    return None
+
+
+def sub_157(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if '$ref' not in x:
+            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
+    return None
+
+
+def sub_68(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if '$ref' not in x:
+            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
+    return None
+
+
+def sub_54(x, p, e):
+    sub_161(x, p, e)
+    return None
+
+
+def sub_161(x, p, e):
+    if _ok(sub_162, x):
+        sub_33(x, p, e)
+    else:
+        sub_163(x, p, e)
+    return None
+
+
+def sub_163(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'content' not in x:
+            e.append((p + ('content',), 'required', "'content' is a required property"))
+        o0_0 = x.get('description', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('content', MISSING)
+        if o0_1 is not MISSING:
+            sub_71(o0_1, p + ('content',), e)
+        o0_2 = x.get('required', MISSING)
+        if o0_2 is not MISSING:
+            if not (isinstance(o0_2, bool)):
+                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_2, "'boolean'")))
+            else:
+                pass
+        ev0 = _plan36.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_109(x, p, e):
+def sub_162(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if '$ref' not in x:
+            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
+    return None
+
+
+def sub_53(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_164(x0, p + (i0,), e)
+    return None
+
+
+def sub_164(x, p, e):
+    if _ok(sub_165, x):
+        sub_33(x, p, e)
+    else:
+        sub_166(x, p, e)
+    return None
+
+
+def sub_166(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        o0_0 = x.get('tags', MISSING)
+        if 'name' not in x:
+            e.append((p + ('name',), 'required', "'name' is a required property"))
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('name', MISSING)
         if o0_0 is not MISSING:
-            if not (isinstance(o0_0, list)):
-                e.append((p + ('tags',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
             else:
-                for i1, x1 in enumerate(o0_0):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('tags', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
+                pass
+        o0_1 = x.get('in', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str) and o0_1 in _enum37):
+                e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_1, ['query', 'header', 'path', 'cookie'])))
+        o0_2 = x.get('description', MISSING)
+        if o0_2 is not MISSING:
+            if not (isinstance(o0_2, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
+            else:
+                pass
+        o0_3 = x.get('required', MISSING)
+        if o0_3 is not MISSING:
+            if not (isinstance(o0_3, bool)):
+                e.append((p + ('required',), 'type', '%r is not of type %s' % (o0_3, "'boolean'")))
+            else:
+                pass
+        o0_4 = x.get('deprecated', MISSING)
+        if o0_4 is not MISSING:
+            if not (isinstance(o0_4, bool)):
+                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_4, "'boolean'")))
+            else:
+                pass
+        o0_5 = x.get('schema', MISSING)
+        if o0_5 is not MISSING:
+            sub_79(o0_5, p + ('schema',), e)
+        o0_6 = x.get('content', MISSING)
+        if o0_6 is not MISSING:
+            sub_71(o0_6, p + ('content',), e)
+            if isinstance(o0_6, dict):
+                if len(o0_6) < 1:
+                    e.append((p + ('content',), 'minProperties', '%r does not have enough properties' % (o0_6,)))
+                if len(o0_6) > 1:
+                    e.append((p + ('content',), 'maxProperties', '%r has too many properties' % (o0_6,)))
+        if 'schema' in x:
+            if isinstance(x, dict):
+                o0_0 = x.get('style', MISSING)
+                if o0_0 is not MISSING:
+                    if not (isinstance(o0_0, str)):
+                        e.append((p + ('style',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
                     else:
                         pass
+                o0_1 = x.get('explode', MISSING)
+                if o0_1 is not MISSING:
+                    if not (isinstance(o0_1, bool)):
+                        e.append((p + ('explode',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
+                    else:
+                        pass
+            sub_81(x, p, e)
+            sub_167(x, p, e)
+            sub_168(x, p, e)
+            sub_169(x, p, e)
+            sub_170(x, p, e)
+            sub_171(x, p, e)
+        ev0 = _plan38.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+        n = _ok(sub_177, x) + _ok(sub_178, x)
+        if n != 1:
+            e.append((p, 'oneOf', ('%r is not valid under any of the given schemas' if n == 0 else '%r is valid under each of several of the given schemas') % (x,)))
+        if _ok(sub_179, x):
+            if isinstance(x, dict):
+                o0_0 = x.get('allowEmptyValue', MISSING)
+                if o0_0 is not MISSING:
+                    if not (isinstance(o0_0, bool)):
+                        e.append((p + ('allowEmptyValue',), 'type', '%r is not of type %s' % (o0_0, "'boolean'")))
+                    else:
+                        pass
+    return None
+
+
+def sub_179(x, p, e):
+    if isinstance(x, dict):
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const39:
+                e.append((p + ('in',), 'const', '%r was expected' % ('query',)))
+    return None
+
+
+def sub_178(x, p, e):
+    if isinstance(x, dict):
+        if 'content' not in x:
+            e.append((p + ('content',), 'required', "'content' is a required property"))
+    return None
+
+
+def sub_177(x, p, e):
+    if isinstance(x, dict):
+        if 'schema' not in x:
+            e.append((p + ('schema',), 'required', "'schema' is a required property"))
+    return None
+
+
+def sub_176(x, p, e):
+    if isinstance(x, dict):
+        if 'style' not in x:
+            e.append((p + ('style',), 'required', "'style' is a required property"))
+        o0_0 = x.get('style', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const24:
+                e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
+    return None
+
+
+def sub_175(x, p, e):
+    if isinstance(x, dict):
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const40:
+                e.append((p + ('in',), 'const', '%r was expected' % ('cookie',)))
+    return None
+
+
+def sub_174(x, p, e):
+    if isinstance(x, dict):
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const39:
+                e.append((p + ('in',), 'const', '%r was expected' % ('query',)))
+    return None
+
+
+def sub_173(x, p, e):
+    if isinstance(x, dict):
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const41:
+                e.append((p + ('in',), 'const', '%r was expected' % ('header',)))
+    return None
+
+
+def sub_172(x, p, e):
+    if isinstance(x, dict):
+        if 'in' not in x:
+            e.append((p + ('in',), 'required', "'in' is a required property"))
+        o0_0 = x.get('in', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const42:
+                e.append((p + ('in',), 'const', '%r was expected' % ('path',)))
+    return None
+
+
+def sub_171(x, p, e):
+    if _ok(sub_176, x):
+        if isinstance(x, dict):
+            pass
+    else:
+        if isinstance(x, dict):
+            pass
+    return None
+
+
+def sub_170(x, p, e):
+    if _ok(sub_175, x):
+        if isinstance(x, dict):
+            o0_0 = x.get('style', MISSING)
+            if o0_0 is not MISSING:
+                if _canon(o0_0) != _const24:
+                    e.append((p + ('style',), 'const', '%r was expected' % ('form',)))
+    return None
+
+
+def sub_169(x, p, e):
+    if _ok(sub_174, x):
+        if isinstance(x, dict):
+            o0_0 = x.get('style', MISSING)
+            if o0_0 is not MISSING:
+                if not (isinstance(o0_0, str) and o0_0 in _enum22):
+                    e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_0, ['form', 'spaceDelimited', 'pipeDelimited', 'deepObject'])))
+            o0_1 = x.get('allowReserved', MISSING)
+            if o0_1 is not MISSING:
+                if not (isinstance(o0_1, bool)):
+                    e.append((p + ('allowReserved',), 'type', '%r is not of type %s' % (o0_1, "'boolean'")))
+                else:
+                    pass
+    return None
+
+
+def sub_168(x, p, e):
+    if _ok(sub_173, x):
+        if isinstance(x, dict):
+            o0_0 = x.get('style', MISSING)
+            if o0_0 is not MISSING:
+                if _canon(o0_0) != _const34:
+                    e.append((p + ('style',), 'const', '%r was expected' % ('simple',)))
+    return None
+
+
+def sub_167(x, p, e):
+    if _ok(sub_172, x):
+        if isinstance(x, dict):
+            if 'required' not in x:
+                e.append((p + ('required',), 'required', "'required' is a required property"))
+            o0_0 = x.get('name', MISSING)
+            if o0_0 is not MISSING:
+                if isinstance(o0_0, str):
+                    if _re43.search(o0_0) is None:
+                        e.append((p + ('name',), 'pattern', '%r does not match %r' % (o0_0, '[^/#?]+$')))
+            o0_1 = x.get('style', MISSING)
+            if o0_1 is not MISSING:
+                if not (isinstance(o0_1, str) and o0_1 in _enum44):
+                    e.append((p + ('style',), 'enum', '%r is not one of %r' % (o0_1, ['matrix', 'label', 'simple'])))
+            o0_2 = x.get('required', MISSING)
+            if o0_2 is not MISSING:
+                if _canon(o0_2) != _const45:
+                    e.append((p + ('required',), 'const', '%r was expected' % (True,)))
+    return None
+
+
+def sub_165(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if '$ref' not in x:
+            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
+    return None
+
+
+def sub_52(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_51(x, p, e):
+    sub_17(x, p, e)
+    return None
+
+
+def sub_50(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_49(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_48(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            if not (isinstance(x0, str)):
+                e.append((p + (i0,), 'type', '%r is not of type %s' % (x0, "'string'")))
+            else:
+                pass
+    return None
+
+
+def sub_45(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_44(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_43(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_42(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_41(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_40(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_39(x, p, e):
+    sub_47(x, p, e)
+    return None
+
+
+def sub_38(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_164(x0, p + (i0,), e)
+    return None
+
+
+def sub_37(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_60(x0, p + (i0,), e)
+    return None
+
+
+def sub_36(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_35(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
+def sub_33(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        o0_0 = x.get('$ref', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('$ref',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
         o0_1 = x.get('summary', MISSING)
         if o0_1 is not MISSING:
             if not (isinstance(o0_1, str)):
@@ -2233,99 +2117,14 @@ def sub_109(x, p, e):
                 e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
                 pass
-        o0_3 = x.get('externalDocs', MISSING)
-        if o0_3 is not MISSING:
-            sub_11(o0_3, p + ('externalDocs',), e)
-        o0_4 = x.get('operationId', MISSING)
-        if o0_4 is not MISSING:
-            if not (isinstance(o0_4, str)):
-                e.append((p + ('operationId',), 'type', '%r is not of type %s' % (o0_4, "'string'")))
-            else:
-                pass
-        o0_5 = x.get('parameters', MISSING)
-        if o0_5 is not MISSING:
-            if not (isinstance(o0_5, list)):
-                e.append((p + ('parameters',), 'type', '%r is not of type %s' % (o0_5, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_5):
-                    sub_17(x1, p + ('parameters', i1,), e)
-        o0_6 = x.get('requestBody', MISSING)
-        if o0_6 is not MISSING:
-            sub_19(o0_6, p + ('requestBody',), e)
-        o0_7 = x.get('responses', MISSING)
-        if o0_7 is not MISSING:
-            sub_110(o0_7, p + ('responses',), e)
-        o0_8 = x.get('callbacks', MISSING)
-        if o0_8 is not MISSING:
-            if not (isinstance(o0_8, dict)):
-                e.append((p + ('callbacks',), 'type', '%r is not of type %s' % (o0_8, "'object'")))
-            else:
-                for k1, ax1 in o0_8.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_23(ax1, p + ('callbacks', k1,), e)
-        o0_9 = x.get('deprecated', MISSING)
-        if o0_9 is not MISSING:
-            if not (isinstance(o0_9, bool)):
-                e.append((p + ('deprecated',), 'type', '%r is not of type %s' % (o0_9, "'boolean'")))
-            else:
-                pass
-        o0_10 = x.get('security', MISSING)
-        if o0_10 is not MISSING:
-            if not (isinstance(o0_10, list)):
-                e.append((p + ('security',), 'type', '%r is not of type %s' % (o0_10, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_10):
-                    sub_9(x1, p + ('security', i1,), e)
-        o0_11 = x.get('servers', MISSING)
-        if o0_11 is not MISSING:
-            if not (isinstance(o0_11, list)):
-                e.append((p + ('servers',), 'type', '%r is not of type %s' % (o0_11, "'array'")))
-            else:
-                for i1, x1 in enumerate(o0_11):
-                    sub_5(x1, p + ('servers', i1,), e)
-        ev0 = _plan49.keys(x)
+        ev0 = _plan46.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_110(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        o0_0 = x.get('default', MISSING)
-        if o0_0 is not MISSING:
-            sub_16(o0_0, p + ('default',), e)
-        for k0_0, px0_0 in x.items():
-            if _re50.search(k0_0):
-                pass
-                sub_16(px0_0, p + (k0_0,), e)
-        if len(x) < 1:
-            e.append((p, 'minProperties', '%r does not have enough properties' % (x,)))
-        ev0 = _plan51.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-        if _ok(sub_111, x):
-            if isinstance(x, dict):
-                if 'default' not in x:
-                    e.append((p + ('default',), 'required', "'default' is a required property"))
-    return None
-
-
-def sub_111(x, p, e):
-    if isinstance(x, dict):
-        for k0_0, px0_0 in x.items():
-            if _re50.search(k0_0):
-                pass
-                e.append((p + (k0_0,), 'false', 'False schema does not allow %r' % (px0_0,)))
-    return None
-
-
-def sub_107(x, p, e):
+def sub_32(x, p, e):
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
@@ -2334,15 +2133,250 @@ def sub_107(x, p, e):
     return None
 
 
-def sub_6(x, p, e):
+def sub_29(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_62(ax0, p + (k0,), e)
+    return None
+
+
+def sub_28(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_72(ax0, p + (k0,), e)
+    return None
+
+
+def sub_27(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_180(ax0, p + (k0,), e)
+    return None
+
+
+def sub_180(x, p, e):
+    if _ok(sub_181, x):
+        sub_33(x, p, e)
+    else:
+        sub_182(x, p, e)
+    return None
+
+
+def sub_182(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str) and o0_0 in _enum47):
+                e.append((p + ('type',), 'enum', '%r is not one of %r' % (o0_0, ['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'])))
+        o0_1 = x.get('description', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        ev0 = _plan48.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+        sub_3(x, p, e)
+        sub_188(x, p, e)
+        sub_189(x, p, e)
+        sub_190(x, p, e)
+        sub_191(x, p, e)
+        sub_192(x, p, e)
+    return None
+
+
+def sub_192(x, p, e):
+    if _ok(sub_187, x):
+        if isinstance(x, dict):
+            if 'openIdConnectUrl' not in x:
+                e.append((p + ('openIdConnectUrl',), 'required', "'openIdConnectUrl' is a required property"))
+            o0_0 = x.get('openIdConnectUrl', MISSING)
+            if o0_0 is not MISSING:
+                if not (isinstance(o0_0, str)):
+                    e.append((p + ('openIdConnectUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                else:
+                    pass
+    return None
+
+
+def sub_191(x, p, e):
+    if _ok(sub_186, x):
+        if isinstance(x, dict):
+            if 'flows' not in x:
+                e.append((p + ('flows',), 'required', "'flows' is a required property"))
+            o0_0 = x.get('flows', MISSING)
+            if o0_0 is not MISSING:
+                sub_193(o0_0, p + ('flows',), e)
+    return None
+
+
+def sub_193(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
     else:
-        for k0_0, px0_0 in x.items():
-            if _re52.search(k0_0):
+        o0_0 = x.get('implicit', MISSING)
+        if o0_0 is not MISSING:
+            sub_194(o0_0, p + ('implicit',), e)
+        o0_1 = x.get('password', MISSING)
+        if o0_1 is not MISSING:
+            sub_195(o0_1, p + ('password',), e)
+        o0_2 = x.get('clientCredentials', MISSING)
+        if o0_2 is not MISSING:
+            sub_196(o0_2, p + ('clientCredentials',), e)
+        o0_3 = x.get('authorizationCode', MISSING)
+        if o0_3 is not MISSING:
+            sub_197(o0_3, p + ('authorizationCode',), e)
+        ev0 = _plan49.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_197(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'authorizationUrl' not in x:
+            e.append((p + ('authorizationUrl',), 'required', "'authorizationUrl' is a required property"))
+        if 'tokenUrl' not in x:
+            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
+        if 'scopes' not in x:
+            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
+        o0_0 = x.get('authorizationUrl', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('authorizationUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
                 pass
-                sub_7(px0_0, p + (k0_0,), e)
+        o0_1 = x.get('tokenUrl', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('refreshUrl', MISSING)
+        if o0_2 is not MISSING:
+            if not (isinstance(o0_2, str)):
+                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
+            else:
+                pass
+        o0_3 = x.get('scopes', MISSING)
+        if o0_3 is not MISSING:
+            sub_75(o0_3, p + ('scopes',), e)
+        ev0 = _plan50.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_196(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'tokenUrl' not in x:
+            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
+        if 'scopes' not in x:
+            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
+        o0_0 = x.get('tokenUrl', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('refreshUrl', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('scopes', MISSING)
+        if o0_2 is not MISSING:
+            sub_75(o0_2, p + ('scopes',), e)
+        ev0 = _plan51.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_195(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'tokenUrl' not in x:
+            e.append((p + ('tokenUrl',), 'required', "'tokenUrl' is a required property"))
+        if 'scopes' not in x:
+            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
+        o0_0 = x.get('tokenUrl', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('tokenUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('refreshUrl', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('scopes', MISSING)
+        if o0_2 is not MISSING:
+            sub_75(o0_2, p + ('scopes',), e)
+        ev0 = _plan52.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_194(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if 'authorizationUrl' not in x:
+            e.append((p + ('authorizationUrl',), 'required', "'authorizationUrl' is a required property"))
+        if 'scopes' not in x:
+            e.append((p + ('scopes',), 'required', "'scopes' is a required property"))
+        o0_0 = x.get('authorizationUrl', MISSING)
+        if o0_0 is not MISSING:
+            if not (isinstance(o0_0, str)):
+                e.append((p + ('authorizationUrl',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+            else:
+                pass
+        o0_1 = x.get('refreshUrl', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('refreshUrl',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                pass
+        o0_2 = x.get('scopes', MISSING)
+        if o0_2 is not MISSING:
+            sub_75(o0_2, p + ('scopes',), e)
         ev0 = _plan53.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
@@ -2350,80 +2384,246 @@ def sub_6(x, p, e):
     return None
 
 
+def sub_190(x, p, e):
+    if _ok(sub_185, x):
+        if isinstance(x, dict):
+            o0_0 = x.get('bearerFormat', MISSING)
+            if o0_0 is not MISSING:
+                if not (isinstance(o0_0, str)):
+                    e.append((p + ('bearerFormat',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                else:
+                    pass
+    return None
+
+
+def sub_189(x, p, e):
+    if _ok(sub_184, x):
+        if isinstance(x, dict):
+            if 'scheme' not in x:
+                e.append((p + ('scheme',), 'required', "'scheme' is a required property"))
+            o0_0 = x.get('scheme', MISSING)
+            if o0_0 is not MISSING:
+                if not (isinstance(o0_0, str)):
+                    e.append((p + ('scheme',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                else:
+                    pass
+    return None
+
+
+def sub_188(x, p, e):
+    if _ok(sub_183, x):
+        if isinstance(x, dict):
+            if 'name' not in x:
+                e.append((p + ('name',), 'required', "'name' is a required property"))
+            if 'in' not in x:
+                e.append((p + ('in',), 'required', "'in' is a required property"))
+            o0_0 = x.get('name', MISSING)
+            if o0_0 is not MISSING:
+                if not (isinstance(o0_0, str)):
+                    e.append((p + ('name',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
+                else:
+                    pass
+            o0_1 = x.get('in', MISSING)
+            if o0_1 is not MISSING:
+                if not (isinstance(o0_1, str) and o0_1 in _enum54):
+                    e.append((p + ('in',), 'enum', '%r is not one of %r' % (o0_1, ['query', 'header', 'cookie'])))
+    return None
+
+
+def sub_187(x, p, e):
+    if isinstance(x, dict):
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const55:
+                e.append((p + ('type',), 'const', '%r was expected' % ('openIdConnect',)))
+    return None
+
+
+def sub_186(x, p, e):
+    if isinstance(x, dict):
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const56:
+                e.append((p + ('type',), 'const', '%r was expected' % ('oauth2',)))
+    return None
+
+
+def sub_185(x, p, e):
+    if isinstance(x, dict):
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        if 'scheme' not in x:
+            e.append((p + ('scheme',), 'required', "'scheme' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const57:
+                e.append((p + ('type',), 'const', '%r was expected' % ('http',)))
+        o0_1 = x.get('scheme', MISSING)
+        if o0_1 is not MISSING:
+            if not (isinstance(o0_1, str)):
+                e.append((p + ('scheme',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
+            else:
+                if _re58.search(o0_1) is None:
+                    e.append((p + ('scheme',), 'pattern', '%r does not match %r' % (o0_1, '^[Bb][Ee][Aa][Rr][Ee][Rr]$')))
+    return None
+
+
+def sub_184(x, p, e):
+    if isinstance(x, dict):
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const57:
+                e.append((p + ('type',), 'const', '%r was expected' % ('http',)))
+    return None
+
+
+def sub_183(x, p, e):
+    if isinstance(x, dict):
+        if 'type' not in x:
+            e.append((p + ('type',), 'required', "'type' is a required property"))
+        o0_0 = x.get('type', MISSING)
+        if o0_0 is not MISSING:
+            if _canon(o0_0) != _const59:
+                e.append((p + ('type',), 'const', '%r was expected' % ('apiKey',)))
+    return None
+
+
+def sub_181(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        if '$ref' not in x:
+            e.append((p + ('$ref',), 'required', "'$ref' is a required property"))
+    return None
+
+
+def sub_26(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_70(ax0, p + (k0,), e)
+    return None
+
+
+def sub_25(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_161(ax0, p + (k0,), e)
+    return None
+
+
+def sub_24(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_82(ax0, p + (k0,), e)
+    return None
+
+
+def sub_23(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_164(ax0, p + (k0,), e)
+    return None
+
+
+def sub_22(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_66(ax0, p + (k0,), e)
+    return None
+
+
+def sub_21(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_79(ax0, p + (k0,), e)
+    return None
+
+
+def sub_9(x, p, e):
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0, ax0 in x.items():
+            if k0 not in _keys5:
+                pass
+                sub_31(ax0, p + (k0,), e)
+    return None
+
+
+def sub_8(x, p, e):
+    sub_198(x, p, e)
+    return None
+
+
+def sub_198(x, p, e):
+    sub_3(x, p, e)
+    if not (isinstance(x, dict)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
+    else:
+        for k0_0, px0_0 in x.items():
+            if _re60.search(k0_0):
+                pass
+                sub_31(px0_0, p + (k0_0,), e)
+        ev0 = _plan61.keys(x)
+        for uk0, ux0 in x.items():
+            if uk0 not in ev0:
+                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_7(x, p, e):
+    if not (isinstance(x, list)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'array'")))
+    else:
+        for i0, x0 in enumerate(x):
+            sub_60(x0, p + (i0,), e)
+    return None
+
+
+def sub_6(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        pass
+    return None
+
+
 def sub_5(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'url' not in x:
-            e.append((p + ('url',), 'required', "'url' is a required property"))
-        o0_0 = x.get('url', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, str)):
-                e.append((p + ('url',), 'type', '%r is not of type %s' % (o0_0, "'string'")))
-            else:
-                pass
-        o0_1 = x.get('description', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('variables', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, dict)):
-                e.append((p + ('variables',), 'type', '%r is not of type %s' % (o0_2, "'object'")))
-            else:
-                for k1, ax1 in o0_2.items():
-                    if k1 not in _keys2:
-                        pass
-                        sub_112(ax1, p + ('variables', k1,), e)
-        ev0 = _plan54.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    sub_199(x, p, e)
     return None
 
 
-def sub_112(x, p, e):
-    sub_3(x, p, e)
-    if not (isinstance(x, dict)):
-        e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
-    else:
-        if 'default' not in x:
-            e.append((p + ('default',), 'required', "'default' is a required property"))
-        o0_0 = x.get('enum', MISSING)
-        if o0_0 is not MISSING:
-            if not (isinstance(o0_0, list)):
-                e.append((p + ('enum',), 'type', '%r is not of type %s' % (o0_0, "'array'")))
-            else:
-                if len(o0_0) < 1:
-                    e.append((p + ('enum',), 'minItems', '%r is too short (minItems %d)' % (o0_0, 1)))
-                for i1, x1 in enumerate(o0_0):
-                    if not (isinstance(x1, str)):
-                        e.append((p + ('enum', i1,), 'type', '%r is not of type %s' % (x1, "'string'")))
-                    else:
-                        pass
-        o0_1 = x.get('default', MISSING)
-        if o0_1 is not MISSING:
-            if not (isinstance(o0_1, str)):
-                e.append((p + ('default',), 'type', '%r is not of type %s' % (o0_1, "'string'")))
-            else:
-                pass
-        o0_2 = x.get('description', MISSING)
-        if o0_2 is not MISSING:
-            if not (isinstance(o0_2, str)):
-                e.append((p + ('description',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
-            else:
-                pass
-        ev0 = _plan55.keys(x)
-        for uk0, ux0 in x.items():
-            if uk0 not in ev0:
-                e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
-    return None
-
-
-def sub_4(x, p, e):
+def sub_199(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -2458,24 +2658,24 @@ def sub_4(x, p, e):
                 pass
         o0_4 = x.get('contact', MISSING)
         if o0_4 is not MISSING:
-            sub_113(o0_4, p + ('contact',), e)
+            sub_200(o0_4, p + ('contact',), e)
         o0_5 = x.get('license', MISSING)
         if o0_5 is not MISSING:
-            sub_114(o0_5, p + ('license',), e)
+            sub_201(o0_5, p + ('license',), e)
         o0_6 = x.get('version', MISSING)
         if o0_6 is not MISSING:
             if not (isinstance(o0_6, str)):
                 e.append((p + ('version',), 'type', '%r is not of type %s' % (o0_6, "'string'")))
             else:
                 pass
-        ev0 = _plan56.keys(x)
+        ev0 = _plan62.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_114(x, p, e):
+def sub_201(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -2501,23 +2701,23 @@ def sub_114(x, p, e):
             else:
                 pass
         if 'identifier' in x:
-            if _ok(sub_115, x):
+            if _ok(sub_202, x):
                 e.append((p, 'not', '%r should not be valid under %r' % (x, {'required': ['url']})))
-        ev0 = _plan57.keys(x)
+        ev0 = _plan63.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
     return None
 
 
-def sub_115(x, p, e):
+def sub_202(x, p, e):
     if isinstance(x, dict):
         if 'url' not in x:
             e.append((p + ('url',), 'required', "'url' is a required property"))
     return None
 
 
-def sub_113(x, p, e):
+def sub_200(x, p, e):
     sub_3(x, p, e)
     if not (isinstance(x, dict)):
         e.append((p, 'type', '%r is not of type %s' % (x, "'object'")))
@@ -2540,10 +2740,19 @@ def sub_113(x, p, e):
                 e.append((p + ('email',), 'type', '%r is not of type %s' % (o0_2, "'string'")))
             else:
                 pass
-        ev0 = _plan58.keys(x)
+        ev0 = _plan64.keys(x)
         for uk0, ux0 in x.items():
             if uk0 not in ev0:
                 e.append((p + (uk0,), 'unevaluatedProperties', 'Unevaluated properties are not allowed (%r was unexpected)' % (uk0,)))
+    return None
+
+
+def sub_4(x, p, e):
+    if not (isinstance(x, str)):
+        e.append((p, 'type', '%r is not of type %s' % (x, "'string'")))
+    else:
+        if _re65.search(x) is None:
+            e.append((p, 'pattern', '%r does not match %r' % (x, '^3\\.1\\.\\d+(-.+)?$')))
     return None
 
 
@@ -2553,139 +2762,146 @@ def sub_3(x, p, e):
     return None
 
 
-_plan3.names = frozenset(('components', 'externalDocs', 'info', 'jsonSchemaDialect', 'openapi', 'paths', 'security', 'servers', 'tags', 'webhooks', ))
-_plan3.always = [_plan_x1]
-_plan3.branches = [('sub_12', _plan_x2), ('sub_13', _plan_x3), ('sub_14', _plan_x4)]
+_plan2.names = frozenset(('components', 'externalDocs', 'info', 'jsonSchemaDialect', 'openapi', 'paths', 'security', 'servers', 'tags', 'webhooks', ))
+_plan2.always = [_plan_x1]
+_plan2.branches = [('sub_14', _plan_x2), ('sub_15', _plan_x3), ('sub_16', _plan_x4)]
 _plan_x1.patterns = (_re_compile('^x-'), )
-_plan4.names = frozenset(('description', 'url', ))
+_plan3.names = frozenset(('description', 'url', ))
+_plan3.always = [_plan_x1]
+_plan4.names = frozenset(('description', 'externalDocs', 'name', ))
 _plan4.always = [_plan_x1]
-_plan5.names = frozenset(('description', 'externalDocs', 'name', ))
-_plan5.always = [_plan_x1]
-_plan8.names = frozenset(('callbacks', 'examples', 'headers', 'links', 'parameters', 'pathItems', 'requestBodies', 'responses', 'schemas', 'securitySchemes', ))
-_plan8.patterns = (_re_compile('^(schemas|responses|parameters|examples|requestBodies|headers|securitySchemes|links|callbacks|pathItems)$'), )
-_plan8.always = [_plan_x1]
-_plan9.names = frozenset(('$ref', 'description', 'summary', ))
-_plan10.names = frozenset(('body', 'description', 'operationId', 'operationRef', 'parameters', 'requestBody', ))
-_plan10.always = [_plan_x1]
-_plan10.branches = [('sub_30', _plan_x10), ('sub_31', _plan_x11)]
-_plan12.names = frozenset(('description', 'type', ))
-_plan12.always = [_plan_x13, _plan_x14, _plan_x18, _plan_x22, _plan_x26, _plan_x30]
-_plan_x13.always = [_plan_x1]
-_plan_x14.always = [_plan_x15]
-_plan_x15.conditions = [('sub_34', _plan_x17, _plan_x16, None)]
-_plan_x16.names = frozenset(('in', 'name', ))
-_plan_x17.names = frozenset(('type', ))
-_plan_x18.always = [_plan_x19]
-_plan_x19.conditions = [('sub_35', _plan_x21, _plan_x20, None)]
-_plan_x20.names = frozenset(('scheme', ))
-_plan_x21.names = frozenset(('type', ))
-_plan_x22.always = [_plan_x23]
-_plan_x23.conditions = [('sub_36', _plan_x25, _plan_x24, None)]
-_plan_x24.names = frozenset(('bearerFormat', ))
-_plan_x25.names = frozenset(('scheme', 'type', ))
-_plan_x26.always = [_plan_x27]
-_plan_x27.conditions = [('sub_37', _plan_x29, _plan_x28, None)]
-_plan_x28.names = frozenset(('flows', ))
-_plan_x29.names = frozenset(('type', ))
-_plan_x30.always = [_plan_x31]
-_plan_x31.conditions = [('sub_38', _plan_x33, _plan_x32, None)]
-_plan_x32.names = frozenset(('openIdConnectUrl', ))
-_plan_x33.names = frozenset(('type', ))
-_plan13.names = frozenset(('authorizationCode', 'clientCredentials', 'implicit', 'password', ))
+_plan9.names = frozenset(('callbacks', 'examples', 'headers', 'links', 'parameters', 'pathItems', 'requestBodies', 'responses', 'schemas', 'securitySchemes', ))
+_plan9.patterns = (_re_compile('^(schemas|responses|parameters|examples|requestBodies|headers|securitySchemes|links|callbacks|pathItems)$'), )
+_plan9.always = [_plan_x1]
+_plan11.names = frozenset(('delete', 'description', 'get', 'head', 'options', 'parameters', 'patch', 'post', 'put', 'servers', 'summary', 'trace', ))
+_plan11.always = [_plan_x1]
+_plan13.names = frozenset(('callbacks', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'security', 'servers', 'summary', 'tags', ))
 _plan13.always = [_plan_x1]
-_plan14.names = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', 'tokenUrl', ))
+_plan14.names = frozenset(('description', 'url', 'variables', ))
 _plan14.always = [_plan_x1]
-_plan15.names = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
+_plan15.names = frozenset(('default', 'description', 'enum', ))
 _plan15.always = [_plan_x1]
-_plan16.names = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
-_plan16.always = [_plan_x1]
-_plan17.names = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', ))
+_plan17.names = frozenset(('default', ))
+_plan17.patterns = (_re_compile('^[1-5](?:[0-9]{2}|XX)$'), )
 _plan17.always = [_plan_x1]
-_plan25.names = frozenset(('content', 'deprecated', 'description', 'required', 'schema', ))
-_plan25.dependents = [('schema', _plan_x40)]
-_plan25.always = [_plan_x1]
-_plan25.branches = [('sub_53', _plan_x42), ('sub_54', _plan_x43)]
-_plan_x40.names = frozenset(('explode', 'style', ))
-_plan_x40.always = [_plan_x41]
-_plan_x41.names = frozenset(('example', 'examples', ))
-_plan26.names = frozenset(('encoding', 'schema', ))
-_plan26.always = [_plan_x45, _plan_x46]
-_plan_x45.always = [_plan_x1]
-_plan_x46.always = [_plan_x41]
-_plan28.names = frozenset(('allowReserved', 'contentType', 'explode', 'headers', 'style', ))
-_plan28.always = [_plan_x48, _plan_x49]
-_plan_x48.always = [_plan_x1]
-_plan_x49.always = [_plan_x50]
-_plan_x50.conditions = [('sub_57', _plan_x53, _plan_x51, _plan_x52)]
-_plan_x51.names = frozenset(('explode', ))
-_plan_x52.names = frozenset(('explode', ))
-_plan_x53.names = frozenset(('style', ))
-_plan30.names = frozenset(('content', 'description', 'required', ))
-_plan30.always = [_plan_x1]
-_plan31.names = frozenset(('description', 'externalValue', 'summary', 'value', ))
-_plan31.always = [_plan_x1]
-_plan33.names = frozenset(('content', 'deprecated', 'description', 'in', 'name', 'required', 'schema', ))
-_plan33.dependents = [('schema', _plan_x57)]
-_plan33.always = [_plan_x1]
-_plan33.branches = [('sub_76', _plan_x80), ('sub_77', _plan_x81)]
-_plan33.conditions = [('sub_78', _plan_x83, _plan_x82, None)]
-_plan_x57.names = frozenset(('explode', 'style', ))
-_plan_x57.always = [_plan_x58, _plan_x59, _plan_x63, _plan_x67, _plan_x71, _plan_x75]
-_plan_x58.always = [_plan_x41]
+_plan17.conditions = [('sub_67', _plan_x14, _plan_x13, None)]
+_plan_x14.patterns = (_re_compile('^[1-5](?:[0-9]{2}|XX)$'), )
+_plan18.names = frozenset(('content', 'description', 'headers', 'links', ))
+_plan18.always = [_plan_x1]
+_plan19.names = frozenset(('body', 'description', 'operationId', 'operationRef', 'parameters', 'requestBody', ))
+_plan19.always = [_plan_x1]
+_plan19.branches = [('sub_76', _plan_x17), ('sub_77', _plan_x18)]
+_plan20.names = frozenset(('encoding', 'schema', ))
+_plan20.always = [_plan_x20, _plan_x21]
+_plan_x20.always = [_plan_x1]
+_plan_x21.always = [_plan_x22]
+_plan_x22.names = frozenset(('example', 'examples', ))
+_plan21.names = frozenset(('description', 'externalValue', 'summary', 'value', ))
+_plan21.always = [_plan_x1]
+_plan23.names = frozenset(('allowReserved', 'contentType', 'explode', 'headers', 'style', ))
+_plan23.always = [_plan_x25, _plan_x26]
+_plan_x25.always = [_plan_x1]
+_plan_x26.always = [_plan_x27]
+_plan_x27.conditions = [('sub_86', _plan_x30, _plan_x28, _plan_x29)]
+_plan_x28.names = frozenset(('explode', ))
+_plan_x29.names = frozenset(('explode', ))
+_plan_x30.names = frozenset(('style', ))
+_plan25.names = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
+_plan25.always = [_plan_x32]
+_plan_x32.patterns = (_re_compile('^x-'), )
+_plan26.names = frozenset(('description', 'url', ))
+_plan26.always = [_plan_x32]
+_plan27.names = frozenset(('mapping', 'propertyName', ))
+_plan27.always = [_plan_x32]
+_plan35.names = frozenset(('content', 'deprecated', 'description', 'required', 'schema', ))
+_plan35.dependents = [('schema', _plan_x36)]
+_plan35.always = [_plan_x1]
+_plan35.branches = [('sub_159', _plan_x37), ('sub_160', _plan_x38)]
+_plan_x36.names = frozenset(('explode', 'style', ))
+_plan_x36.always = [_plan_x22]
+_plan36.names = frozenset(('content', 'description', 'required', ))
+_plan36.always = [_plan_x1]
+_plan38.names = frozenset(('content', 'deprecated', 'description', 'in', 'name', 'required', 'schema', ))
+_plan38.dependents = [('schema', _plan_x41)]
+_plan38.always = [_plan_x1]
+_plan38.branches = [('sub_177', _plan_x64), ('sub_178', _plan_x65)]
+_plan38.conditions = [('sub_179', _plan_x67, _plan_x66, None)]
+_plan_x41.names = frozenset(('explode', 'style', ))
+_plan_x41.always = [_plan_x42, _plan_x43, _plan_x47, _plan_x51, _plan_x55, _plan_x59]
+_plan_x42.always = [_plan_x22]
+_plan_x43.always = [_plan_x44]
+_plan_x44.conditions = [('sub_172', _plan_x46, _plan_x45, None)]
+_plan_x45.names = frozenset(('name', 'required', 'style', ))
+_plan_x46.names = frozenset(('in', ))
+_plan_x47.always = [_plan_x48]
+_plan_x48.conditions = [('sub_173', _plan_x50, _plan_x49, None)]
+_plan_x49.names = frozenset(('style', ))
+_plan_x50.names = frozenset(('in', ))
+_plan_x51.always = [_plan_x52]
+_plan_x52.conditions = [('sub_174', _plan_x54, _plan_x53, None)]
+_plan_x53.names = frozenset(('allowReserved', 'style', ))
+_plan_x54.names = frozenset(('in', ))
+_plan_x55.always = [_plan_x56]
+_plan_x56.conditions = [('sub_175', _plan_x58, _plan_x57, None)]
+_plan_x57.names = frozenset(('style', ))
+_plan_x58.names = frozenset(('in', ))
 _plan_x59.always = [_plan_x60]
-_plan_x60.conditions = [('sub_71', _plan_x62, _plan_x61, None)]
-_plan_x61.names = frozenset(('name', 'required', 'style', ))
-_plan_x62.names = frozenset(('in', ))
-_plan_x63.always = [_plan_x64]
-_plan_x64.conditions = [('sub_72', _plan_x66, _plan_x65, None)]
-_plan_x65.names = frozenset(('style', ))
-_plan_x66.names = frozenset(('in', ))
-_plan_x67.always = [_plan_x68]
-_plan_x68.conditions = [('sub_73', _plan_x70, _plan_x69, None)]
-_plan_x69.names = frozenset(('allowReserved', 'style', ))
-_plan_x70.names = frozenset(('in', ))
+_plan_x60.conditions = [('sub_176', _plan_x63, _plan_x61, _plan_x62)]
+_plan_x61.names = frozenset(('explode', ))
+_plan_x62.names = frozenset(('explode', ))
+_plan_x63.names = frozenset(('style', ))
+_plan_x66.names = frozenset(('allowEmptyValue', ))
+_plan_x67.names = frozenset(('in', ))
+_plan46.names = frozenset(('$ref', 'description', 'summary', ))
+_plan48.names = frozenset(('description', 'type', ))
+_plan48.always = [_plan_x70, _plan_x71, _plan_x75, _plan_x79, _plan_x83, _plan_x87]
+_plan_x70.always = [_plan_x1]
 _plan_x71.always = [_plan_x72]
-_plan_x72.conditions = [('sub_74', _plan_x74, _plan_x73, None)]
-_plan_x73.names = frozenset(('style', ))
-_plan_x74.names = frozenset(('in', ))
+_plan_x72.conditions = [('sub_183', _plan_x74, _plan_x73, None)]
+_plan_x73.names = frozenset(('in', 'name', ))
+_plan_x74.names = frozenset(('type', ))
 _plan_x75.always = [_plan_x76]
-_plan_x76.conditions = [('sub_75', _plan_x79, _plan_x77, _plan_x78)]
-_plan_x77.names = frozenset(('explode', ))
-_plan_x78.names = frozenset(('explode', ))
-_plan_x79.names = frozenset(('style', ))
-_plan_x82.names = frozenset(('allowEmptyValue', ))
-_plan_x83.names = frozenset(('in', ))
-_plan41.names = frozenset(('content', 'description', 'headers', 'links', ))
-_plan41.always = [_plan_x1]
-_plan42.names = frozenset(('attribute', 'name', 'namespace', 'prefix', 'wrapped', ))
-_plan42.always = [_plan_x86]
-_plan_x86.patterns = (_re_compile('^x-'), )
-_plan43.names = frozenset(('description', 'url', ))
-_plan43.always = [_plan_x86]
-_plan44.names = frozenset(('mapping', 'propertyName', ))
-_plan44.always = [_plan_x86]
-_plan48.names = frozenset(('delete', 'description', 'get', 'head', 'options', 'parameters', 'patch', 'post', 'put', 'servers', 'summary', 'trace', ))
-_plan48.always = [_plan_x1]
-_plan49.names = frozenset(('callbacks', 'deprecated', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'security', 'servers', 'summary', 'tags', ))
+_plan_x76.conditions = [('sub_184', _plan_x78, _plan_x77, None)]
+_plan_x77.names = frozenset(('scheme', ))
+_plan_x78.names = frozenset(('type', ))
+_plan_x79.always = [_plan_x80]
+_plan_x80.conditions = [('sub_185', _plan_x82, _plan_x81, None)]
+_plan_x81.names = frozenset(('bearerFormat', ))
+_plan_x82.names = frozenset(('scheme', 'type', ))
+_plan_x83.always = [_plan_x84]
+_plan_x84.conditions = [('sub_186', _plan_x86, _plan_x85, None)]
+_plan_x85.names = frozenset(('flows', ))
+_plan_x86.names = frozenset(('type', ))
+_plan_x87.always = [_plan_x88]
+_plan_x88.conditions = [('sub_187', _plan_x90, _plan_x89, None)]
+_plan_x89.names = frozenset(('openIdConnectUrl', ))
+_plan_x90.names = frozenset(('type', ))
+_plan49.names = frozenset(('authorizationCode', 'clientCredentials', 'implicit', 'password', ))
 _plan49.always = [_plan_x1]
-_plan51.names = frozenset(('default', ))
-_plan51.patterns = (_re_compile('^[1-5](?:[0-9]{2}|XX)$'), )
+_plan50.names = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', 'tokenUrl', ))
+_plan50.always = [_plan_x1]
+_plan51.names = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
 _plan51.always = [_plan_x1]
-_plan51.conditions = [('sub_111', _plan_x93, _plan_x92, None)]
-_plan_x93.patterns = (_re_compile('^[1-5](?:[0-9]{2}|XX)$'), )
-_plan53.patterns = (_re_compile('^/'), )
+_plan52.names = frozenset(('refreshUrl', 'scopes', 'tokenUrl', ))
+_plan52.always = [_plan_x1]
+_plan53.names = frozenset(('authorizationUrl', 'refreshUrl', 'scopes', ))
 _plan53.always = [_plan_x1]
-_plan54.names = frozenset(('description', 'url', 'variables', ))
-_plan54.always = [_plan_x1]
-_plan55.names = frozenset(('default', 'description', 'enum', ))
-_plan55.always = [_plan_x1]
-_plan56.names = frozenset(('contact', 'description', 'license', 'summary', 'termsOfService', 'title', 'version', ))
-_plan56.always = [_plan_x1]
-_plan57.names = frozenset(('identifier', 'name', 'url', ))
-_plan57.dependents = [('identifier', _plan_x99)]
-_plan57.always = [_plan_x1]
-_plan58.names = frozenset(('email', 'name', 'url', ))
-_plan58.always = [_plan_x1]
+_plan61.patterns = (_re_compile('^/'), )
+_plan61.always = [_plan_x1]
+_plan62.names = frozenset(('contact', 'description', 'license', 'summary', 'termsOfService', 'title', 'version', ))
+_plan62.always = [_plan_x1]
+_plan63.names = frozenset(('identifier', 'name', 'url', ))
+_plan63.dependents = [('identifier', _plan_x99)]
+_plan63.always = [_plan_x1]
+_plan64.names = frozenset(('email', 'name', 'url', ))
+_plan64.always = [_plan_x1]
+_props1.update({'openapi': sub_4, 'info': sub_5, 'jsonSchemaDialect': sub_6, 'servers': sub_7, 'paths': sub_8, 'webhooks': sub_9, 'components': sub_10, 'security': sub_11, 'tags': sub_12, 'externalDocs': sub_13})
+_props6.update({'schemas': sub_21, 'responses': sub_22, 'parameters': sub_23, 'examples': sub_24, 'requestBodies': sub_25, 'headers': sub_26, 'securitySchemes': sub_27, 'links': sub_28, 'callbacks': sub_29, 'pathItems': sub_30})
+_props10.update({'summary': sub_35, 'description': sub_36, 'servers': sub_37, 'parameters': sub_38, 'get': sub_39, 'put': sub_40, 'post': sub_41, 'delete': sub_42, 'options': sub_43, 'head': sub_44, 'patch': sub_45, 'trace': sub_46})
+_props12.update({'tags': sub_48, 'summary': sub_49, 'description': sub_50, 'externalDocs': sub_51, 'operationId': sub_52, 'parameters': sub_53, 'requestBody': sub_54, 'responses': sub_55, 'callbacks': sub_56, 'deprecated': sub_57, 'security': sub_58, 'servers': sub_59})
+_props28.update({'type': sub_106, 'enum': sub_107, 'multipleOf': sub_108, 'maximum': sub_109, 'exclusiveMaximum': sub_110, 'minimum': sub_111, 'exclusiveMinimum': sub_112, 'maxLength': sub_113, 'minLength': sub_114, 'pattern': sub_115, 'maxItems': sub_116, 'minItems': sub_117, 'uniqueItems': sub_118, 'maxContains': sub_119, 'minContains': sub_120, 'maxProperties': sub_121, 'minProperties': sub_122, 'required': sub_123, 'dependentRequired': sub_124})
+_props30.update({'prefixItems': sub_131, 'items': sub_132, 'contains': sub_133, 'additionalProperties': sub_134, 'properties': sub_135, 'patternProperties': sub_136, 'dependentSchemas': sub_137, 'propertyNames': sub_138, 'if': sub_139, 'then': sub_140, 'else': sub_141, 'allOf': sub_142, 'anyOf': sub_143, 'oneOf': sub_144, 'not': sub_145})
+_props31.update({'$id': sub_147, '$schema': sub_148, '$ref': sub_149, '$anchor': sub_150, '$dynamicRef': sub_151, '$dynamicAnchor': sub_152, '$vocabulary': sub_153, '$comment': sub_154, '$defs': sub_155})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = 'c3cc64ebd5ac7e268c0d027063f8a1298a2d9dc87966e5ca18726c9390f62a39'
+FINGERPRINT = '208f468d6d502e88b644d0bdec6c9299ed32e6cabd21b7965740953cbad0ef38'
