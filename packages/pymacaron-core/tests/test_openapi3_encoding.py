@@ -302,3 +302,61 @@ def test_a_bad_operation_server_is_a_located_problem(module, servers, message):
     assert problem.where == "GET /status servers[0]" and message in problem.message
     assert problem.line == text.splitlines().index(f"      servers: {servers}") + 1
     assert problem.fix
+
+
+XML_SPEC = """\
+openapi: 3.1.0
+info: {title: books, version: '1'}
+paths:
+  /books:
+    post:
+      operationId: MODULE.add
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Book'}
+          application/xml:
+            schema: {$ref: '#/components/schemas/Book'}
+          text/csv:
+            schema: {type: string, pattern: '^[a-z,]+$'}
+      responses:
+        '200': {description: what arrived, content: {application/json: {schema: {type: object}}}}
+components:
+  schemas:
+    Book:
+      type: object
+      required: [title]
+      properties: {title: {type: string}}
+      xml: {name: book}
+"""
+
+
+def test_an_xml_body_described_as_an_object_reaches_the_handler_unchecked_and_start_up_says_so(
+        tmp_path, monkeypatch, caplog):
+    name = f"xml_handlers_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(
+        "def add(body):\n    return {'kind': type(body).__name__,"
+        " 'value': body.decode() if isinstance(body, bytes) else body if isinstance(body, str) else body.title}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = XML_SPEC.replace("MODULE", name)
+    with caplog.at_level("WARNING"):
+        ApiPool.add("books", yaml_str=text, local=True)
+    [warning] = [r.getMessage() for r in caplog.records if "application/xml" in r.getMessage()]
+    assert "unchecked" in warning and "POST /books" in warning
+    assert f"line {text.splitlines().index('          application/xml:') + 1}" in warning
+    app = Flask("books")
+    ApiPool.books.spawn_api(app)
+    client = app.test_client()
+    xml = b"<book><title>Dune</title></book>"
+    r = client.post("/books", data=xml, content_type="application/xml")
+    assert (r.status_code, r.json) == (200, {"kind": "bytes", "value": xml.decode()})
+    r = client.post("/books", json={"title": "Dune"})  # JSON: parsed, checked, a model
+    assert (r.status_code, r.json) == (200, {"kind": "Book", "value": "Dune"})
+    assert client.post("/books", json={"name": "Dune"}).status_code == 400
+    r = client.post("/books", data="a,b", content_type="text/csv")  # a string schema: still checked
+    assert (r.status_code, r.json) == (200, {"kind": "str", "value": "a,b"})
+    assert client.post("/books", data="A;B", content_type="text/csv").status_code == 400
+    ApiPool.reset()
+    with pytest.raises(SpecError, match="application/xml"):
+        ApiPool.add("books", yaml_str=text, strict=True)

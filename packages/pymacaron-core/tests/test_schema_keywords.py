@@ -232,3 +232,26 @@ def test_other_local_pointers_resolve():
     assert [p.location for p in v({"a": "", "b": 4})] == ["a", "b"]
     with pytest.raises(ValueError, match="unresolved"):
         compiler.compile({"$ref": "#/definitions/Nope"})
+
+
+@pytest.mark.parametrize("keyword", ["oneOf", "anyOf"])
+def test_a_choice_of_titled_constants_is_refused_with_the_values_allowed(keyword):
+    """``oneOf: [{title, const}, ...]`` (an enum with a name per value, as Discord's API writes them): the
+    same verdict as jsonschema's, and a refusal that lists the values and their titles."""
+    schema = {"type": ["integer", "null", "string"], keyword: [
+        {"title": "PUBLIC", "const": 1}, {"title": "GUILD_ONLY", "const": 2, "description": "members"},
+        {"const": None}, {"const": "x", "x-note": "an extension is an annotation too"}]}
+    ours = SchemaCompiler({}, FormatRegistry(), dialect="oas31").compile(schema)
+    reference = Draft202012Validator(schema)
+    for value in [1, 2, 1.0, None, "x", 3, 0, True, "1", [], {}, 2.5]:
+        assert (ours(value) == []) == reference.is_valid(value), value
+    assert [(p.rule, p.message) for p in ours(3)] == [(keyword, "3 is not one of: 1 (PUBLIC), 2 (GUILD_ONLY), None, 'x'")]
+
+
+def test_a_choice_of_constants_that_are_not_distinct_keeps_the_oneof_verdict():
+    schema = {"oneOf": [{"const": 1}, {"const": 1.0}, {"const": 2}]}
+    ours = SchemaCompiler({}, FormatRegistry(), dialect="oas31").compile(schema)
+    reference = Draft202012Validator(schema)
+    for value in [1, 2, 3]:
+        assert (ours(value) == []) == reference.is_valid(value), value
+    assert "several" in ours(1)[0].message

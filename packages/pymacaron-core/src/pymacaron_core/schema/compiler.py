@@ -553,7 +553,35 @@ class SchemaCompiler:
             self._err(src, path, "format", "m")
             src.dedent()
 
+    def _const_choices(self, branches):
+        """The branches' constants when each branch is only a ``const`` (with annotations such as ``title``) and
+        no two are equal: then oneOf and anyOf mean "one of these values" (an enum written with a title per
+        value); else None."""
+        if not self.dialect.modern or not branches:
+            return None
+        values, seen = [], set()
+        for branch in branches:
+            if not isinstance(branch, dict) or "const" not in branch \
+                    or any(k != "const" and k not in _ANNOTATIONS and not k.startswith("x-") for k in branch):
+                return None
+            key = canon(branch["const"])
+            if key in seen:
+                return None  # two equal values: oneOf would refuse it, an enum accept it
+            seen.add(key)
+            values.append(branch)
+        return values
+
     def _combinator(self, src, keyword, branches, v, path, ctx):
+        choices = self._const_choices(branches)
+        if choices is not None:  # the same verdict, said as the values allowed
+            cname = self._const(frozenset(canon(b["const"]) for b in choices), "enum")
+            said = ", ".join(f"{b['const']!r} ({b['title']})" if isinstance(b.get("title"), str) else repr(b["const"])
+                             for b in choices)
+            src.line(f"if _canon({v}) not in {cname}:")
+            src.indent()
+            self._err(src, path, keyword, f"'%r is not one of: %s' % ({v}, {said!r})")
+            src.dedent()
+            return
         checks = [self._function_for(b, ctx) for b in branches]
         if keyword == "anyOf":
             src.line(f"if not ({' or '.join(f'_ok({c}, {v})' for c in checks)}):")

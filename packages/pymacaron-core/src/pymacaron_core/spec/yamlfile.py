@@ -4,12 +4,13 @@ The result is plain JSON-like data (dict keys are strings, dates become ISO
 strings) plus a :class:`Locations` map from JSON paths to line numbers, so
 that start-up errors can point at the line to fix.
 
-Most starts never ask for a line (a spec without problems), so the map is
-made on the first question: :func:`load_yaml` builds only the data (libyaml's
-nodes turned into Python values by a loop that takes plain strings as they
-are, the common case, rather than PyYAML's generic constructor; a document
-written in JSON is read by the json module), and keeps the text, which is
-parsed again, for lines, when a line is first asked for.
+A YAML text is read in one pass over libyaml's nodes that builds the data and
+the tree of lines together, taking plain strings (most of a spec) as they
+are rather than through PyYAML's generic constructor, and resolving the tag
+of each distinct plain scalar once. A text that is a JSON object is read by
+the json module (several times faster than any YAML reader), and its lines
+are found in the text only when one is asked for (:class:`JsonText`): most
+starts never ask (a spec without problems).
 """
 
 from __future__ import annotations
