@@ -284,9 +284,14 @@ def _build(loader, node, seen, classes):
         raise _RecursiveAlias(node)
     seen.add(id(node))
     try:
+        scalar = classes[2]
         if isinstance(node, classes[1]):
             items, wheres = [], []
             for item in node.value:
+                if item.tag == _STR and item.__class__ is scalar:  # most items: no call
+                    items.append(item.value)
+                    wheres.append(item.start_mark.line + 1)
+                    continue
                 value, where = _build(loader, item, seen, classes)
                 items.append(value)
                 wheres.append(where)
@@ -297,13 +302,17 @@ def _build(loader, node, seen, classes):
                 break
         out, members = {}, {}
         for key_node, value_node in node.value:
-            if key_node.tag == _STR and key_node.__class__ is classes[2]:
+            if key_node.tag == _STR and key_node.__class__ is scalar:
                 key = key_node.value
             else:
                 key = _scalar(loader, key_node)
                 key = key if isinstance(key, str) else _key_to_str(key)
-            out[key], where = _build(loader, value_node, seen, classes)
             key_line = key_node.start_mark.line + 1  # a member is on its key's line
+            if value_node.tag == _STR and value_node.__class__ is scalar:  # most values: no call
+                out[key] = value_node.value
+                members[key] = key_line
+                continue
+            out[key], where = _build(loader, value_node, seen, classes)
             members[key] = key_line if where.__class__ is int else [key_line, where[1]]
         return out, [line, members]
     finally:
