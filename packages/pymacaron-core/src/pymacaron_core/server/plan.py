@@ -77,10 +77,10 @@ class RequestPlan:
                 if is_json_media(mtype):
                     continue
                 form = mtype in FORM_TYPES
-                checked = mtype not in operation.unchecked_media  # else an XML body, say: passed unchecked
+                readable = mtype not in operation.unreadable_media  # else an XML body, say: refused (415)
                 others[mtype] = (form, schema,
                                  compiler.compile(schema, f"{operation.where} body {mtype}", direction=direction)
-                                 if checked else None,
+                                 if readable else None,
                                  factory.to_python(schema) if form else None)
             self.by_media = others or None
         self.definitions = factory.definitions
@@ -186,6 +186,11 @@ class RequestPlan:
             validator, build, schema = self.body_validator, self.body_build, self.body.schema
             if self.by_media is not None:
                 entry = self.by_media.get(content_type_of(request.environ))
+                if entry is not None and entry[2] is None:
+                    raise UnsupportedMediaTypeError(
+                        f"{self.operation.where}: a body of type {content_type_of(request.environ)!r} cannot be "
+                        "checked against its schema (pymacaron reads only JSON and form bodies as structures): send "
+                        f"it as {self._readable_types()}")
                 if entry is not None:
                     form, schema, validator, build = entry
                     if not form:
@@ -205,9 +210,9 @@ class RequestPlan:
                 args = (None,)
             else:
                 before = len(errors)
+                assert validator is not None  # compiled with the plan, since there is a body
                 try:
-                    if validator is not None:  # None: a raw body its schema cannot describe (unchecked_media)
-                        validator._func(data, ("body",), errors)
+                    validator._func(data, ("body",), errors)
                 except RecursionError:
                     errors.append((("body",), "depth", "the body is nested too deeply"))
                 if len(errors) == before:
@@ -220,6 +225,12 @@ class RequestPlan:
             raise ValidationError(problems=problems)
         return args, kwargs
 
+
+    def _readable_types(self):
+        """The body types of this operation pymacaron can check, for a 415's message."""
+        unreadable = set(self.operation.unreadable_media)
+        types = [m for m in self.operation.consumes if m.split(";", 1)[0].strip().lower() not in unreadable]
+        return " or ".join(repr(m) for m in types) or "another type"
 
     def _check_part_types(self, files):
         """Uploaded parts of a type their ``encoding.contentType`` does not list: a 415 naming each part and

@@ -213,8 +213,8 @@ class Operation:
     body: Parameter | None = None  # the request body (location "body"): schema of its JSON (or form) media type
     body_media: dict = field(default_factory=dict)  # 3.x: media type -> schema of every requestBody type
     # 3.x: body media types read raw (neither JSON nor a form) whose schema a raw body cannot match (an XML
-    # document described as an object): such bodies reach the handler unchecked (a start-up warning says so)
-    unchecked_media: tuple = ()
+    # document described as an object): pymacaron cannot check such a body, so it refuses it (415)
+    unreadable_media: tuple = ()
     body_keyword: str | None = None  # 3.x: the name a handler may take the body under (body / x-body-name)
     produces: list = field(default_factory=list)
     consumes: list = field(default_factory=list)

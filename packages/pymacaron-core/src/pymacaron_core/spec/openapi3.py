@@ -355,16 +355,9 @@ class _Reader:
             body_name = "body"
         json_types = [m for m in media if is_json_media(m)]
         form_types = [m for m in media if m.split(";")[0].strip().lower() in FORMS]
-        unchecked = [m for m in media if m not in json_types and m not in form_types and media[m]
-                     and not _allows_string(self.inline(media[m]))]
-        for mtype in unchecked:
-            self.problems.append(SpecProblem(
-                self.doc.file, self.doc.line(at + ("content", mtype)), operation.where,
-                f"a request body of type {mtype!r} reaches the handler as it was sent (bytes; str for text/*), "
-                "unchecked: its schema describes a structure, and pymacaron parses only JSON and form bodies",
-                f"parse and check the body in the handler, or drop {mtype!r} from the requestBody's content",
-                "warning"))
-        operation.unchecked_media = tuple(m.split(";", 1)[0].strip().lower() for m in unchecked)
+        operation.unreadable_media = tuple(
+            m.split(";", 1)[0].strip().lower() for m in media
+            if m not in json_types and m not in form_types and media[m] and not _allows_string(self.inline(media[m])))
         if form_types and not json_types and len(form_types) == len(media):
             encoding = {}
             for mtype in form_types:  # both form types may be declared: the first that says anything of a part
