@@ -96,6 +96,24 @@ def ok(func: SchemaFunction, value: Any) -> bool:
     return not errors
 
 
+def _add_taken(plan: KeysPlan | ItemsPlan, value: Any, out: set, taken: list) -> bool:
+    """Add to ``out`` the keys (indices) that ``plan``'s value-dependent parts evaluate in ``value``: the anyOf/oneOf
+    branches that validate, the if/then/else branches taken, and ``taken`` (plans that apply, such as the
+    dependentSchemas of present properties). False when one of them evaluates every key (ALL)."""
+    for name, sub in plan.branches:
+        if ok(plan.ns[name], value):
+            taken.append(sub)
+    for name, if_plan, then_plan, else_plan in plan.conditions:
+        taken.extend((if_plan, then_plan) if ok(plan.ns[name], value) else (else_plan,))
+    for sub in taken:
+        if sub is not None:
+            got = sub.keys(value)
+            if isinstance(got, _All):
+                return False
+            out |= got
+    return True
+
+
 class KeysPlan:
     """The keys of an object value that one schema evaluates (see the module docstring)."""
 
@@ -148,26 +166,9 @@ class KeysPlan:
         for pattern in patterns:
             out.update(k for k in value if pattern.search(k))
         for plan in dynamic:
-            for name, sub in plan.branches:
-                if ok(plan.ns[name], value):
-                    got = sub.keys(value)
-                    if isinstance(got, _All):
-                        return ALL
-                    out |= got
-            for name, if_plan, then_plan, else_plan in plan.conditions:
-                taken = (if_plan, then_plan) if ok(plan.ns[name], value) else (else_plan,)
-                for branch in taken:
-                    if branch is not None:
-                        got = branch.keys(value)
-                        if isinstance(got, _All):
-                            return ALL
-                        out |= got
-            for prop, sub in plan.dependents:
-                if prop in value:
-                    got = sub.keys(value)
-                    if isinstance(got, _All):
-                        return ALL
-                    out |= got
+            taken = [sub for prop, sub in plan.dependents if prop in value]
+            if not _add_taken(plan, value, out, taken):
+                return ALL
         return out
 
 
@@ -198,18 +199,6 @@ class ItemsPlan:
             if isinstance(got, _All):
                 return ALL
             out |= got
-        for name, plan in self.branches:
-            if ok(self.ns[name], value):
-                got = plan.keys(value)
-                if isinstance(got, _All):
-                    return ALL
-                out |= got
-        for name, if_plan, then_plan, else_plan in self.conditions:
-            taken = (if_plan, then_plan) if ok(self.ns[name], value) else (else_plan,)
-            for branch in taken:
-                if branch is not None:
-                    got = branch.keys(value)
-                    if isinstance(got, _All):
-                        return ALL
-                    out |= got
+        if not _add_taken(self, value, out, []):
+            return ALL
         return out
