@@ -114,6 +114,10 @@ def test_the_discriminator_and_read_only_write_only(server, token):
     assert r.status_code == 400 and r.json()["errors"][0]["rule"] == "readOnly"
     r = call(server, "POST", "/v1/items", json={**EBOOK, "kind": "cd"}, headers=headers)
     assert r.status_code == 400 and r.json()["errors"][0]["location"] == "body.kind"
+    # Ebook = allOf [ItemFields] + its own fields, unevaluatedProperties: false: a book's 'pages' is refused
+    r = call(server, "POST", "/v1/items", json={**EBOOK, "pages": 3}, headers=headers)
+    assert r.status_code == 400 and [(e["location"], e["rule"]) for e in r.json()["errors"]] == [
+        ("body.pages", "unevaluatedProperties")]
 
 
 def test_the_currency_cookie(server, token):

@@ -48,6 +48,16 @@ def test_invalid_items_are_refused(client, auth_header):
         assert r.status_code == 400 and r.json["error"] == "INVALID_PARAMETER", (item, r.json)
 
 
+def test_keys_neither_the_item_nor_its_shared_fields_declare_are_refused(client, auth_header):
+    """Book = allOf [ItemFields] + its own properties, unevaluatedProperties: false: the shared fields count as
+    evaluated, any other key (an ebook's megabytes on a book, a typo) is refused, naming it."""
+    for extra in ({"colour": "red"}, {"megabytes": 2}, {"Title": "x"}):
+        r = client.post("/v1/items", json={**BOOK, **extra}, headers=auth_header)
+        assert r.status_code == 400, r.json
+        [error] = r.json["errors"]
+        assert error["rule"] == "unevaluatedProperties" and error["location"] == f"body.{next(iter(extra))}", error
+
+
 def test_an_unknown_item_is_a_404(client):
     r = client.get("/v1/items/999999")
     assert r.status_code == 404 and r.json["error"] == "ITEM_NOT_FOUND"
