@@ -78,7 +78,8 @@ paths:
 
 HANDLERS = """\
 def delete_thing(how):
-    return {"tuple": (None, 204), "bare": None, "undeclared": (None, 202), "error": (None, 404)}[how]
+    return {"tuple": (None, 204), "bare": None, "undeclared": (None, 202), "error": (None, 404),
+            "flask": ("", 204), "flask-bytes": (b"", 204)}[how]
 
 
 def ping():
@@ -143,6 +144,15 @@ def test_responses_unchecked_an_undeclared_status_may_be_empty(serve_spec):
     web = serve_spec(SPEC_31, validate_responses=False)
     r = web.delete("/things/undeclared")
     assert (r.status_code, r.data) == (202, b"")
+
+
+@pytest.mark.parametrize("text", [SPEC_31, as_30(SPEC_31), SPEC_20], ids=["3.1", "3.0", "2.0"])
+def test_an_empty_string_with_204_is_an_empty_response_without_content_type(serve_spec, text):
+    """Flask's ``return "", 204`` idiom: no content, so no Content-Type (it was sent as text/html)."""
+    web = serve_spec(text)
+    for how in ("flask", "flask-bytes"):
+        r = web.delete(f"/things/{how}")
+        assert (r.status_code, r.data, r.headers.get("Content-Type")) == (204, b"", None)
 
 
 def test_swagger_2_an_explicit_none_tuple_is_empty_and_a_bare_none_is_v1s_500(serve_spec):

@@ -50,6 +50,8 @@ def dumps(data: Any) -> str:
     return _ENCODER.encode(data)  # one encoder for every response (json.dumps with options makes one per call)
 
 
+_NO_CONTENT = (204, 304)  # statuses that never have content (RFC 9110): an empty body returned with them
+
 class ResponsePlan:
     """Turn what a handler returned into a validated Flask response.
 
@@ -141,8 +143,8 @@ class ResponsePlan:
                 raise PyMacaronCoreException("Have nothing to send in response")  # Swagger 2.0: as v1
             return self._empty_response(self.success_status)
         if isinstance(result, tuple) and len(result) in (2, 3) and isinstance(result[1], int):
-            if len(result) == 2 and result[0] is None:
-                return self._empty_response(result[1])
+            if len(result) == 2 and (result[0] is None or result[0] in ("", b"") and result[1] in _NO_CONTENT):
+                return self._empty_response(result[1])  # ("", 204) too: no content, so no Content-Type
             if len(result) == 2 and isinstance(result[0], _SCALARS):
                 response = self._scalar_response(result[0], result[1])
                 if response is not None:
