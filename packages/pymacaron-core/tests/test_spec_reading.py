@@ -185,20 +185,15 @@ def test_the_start_up_cache_gives_the_lines_back(tmp_path, as_json):
         assert warm.line(node_path) == line == cold.line(node_path), node_path
 
 
-def test_setting_a_line_keeps_the_others():
-    locs = load_yaml('{\n "a": {\n  "b": [1,\n 2]\n }\n}', "s.json")[1]
-    locs.set(("a", "c"), 9)
-    locs.set(("a", "b", 3), 7)
-    locs.set(("x", "y", 0), 8)
-    assert [locs.line(p) for p in [("a", "b"), ("a", "b", 1), ("a", "b", 3), ("a", "b", 2), ("a", "c"), ("x",),
-                                   ("x", "y", 0), ("x", "y", 1)]] == [3, 4, 7, 3, 9, 1, 8, 1]
-    assert not locs.unparsed
-    back = Locations.from_json("s.json", locs.to_json())
-    assert [back.line(p) for p in [("a", "b", 1), ("a", "c"), ("x", "y", 0)]] == [4, 9, 8]
-    empty = Locations("e.yaml")
-    assert empty.line(("a",)) is None
-    empty.set(("a",), 2)
-    assert (empty.line(("a", "b")), empty.line(())) == (2, None)
+def test_a_line_tree_comes_back_from_its_json_text():
+    """The start-up cache stores a YAML spec's line tree as JSON text: read back, it answers the same lines."""
+    text = "a:\n  b: [1,\n    2]\n  c: {d: x}\n"
+    locs = load_yaml(text, "s.yaml")[1]
+    back = Locations.from_json("s.yaml", locs.to_json())
+    for path in [("a",), ("a", "b"), ("a", "b", 1), ("a", "b", 5), ("a", "c", "d"), ("a", "c", "d", "e"), ("z",)]:
+        assert back.line(path) == locs.line(path), path
+    assert [back.line(p) for p in [("a", "b", 1), ("a", "c", "d"), ("z",)]] == [3, 4, 1]
+    assert Locations("e.yaml").line(("a",)) is None
 
 
 COMMON = "definitions:\n  Shared: {type: object, properties: {n: {type: integer, pattern: '('}}}\n"
@@ -243,3 +238,17 @@ def test_loaders_with_path_resolvers_are_used_as_they_are(monkeypatch):
     assert _yaml()[1] is not base and issubclass(_yaml()[1], base)
     monkeypatch.setattr(base, "yaml_path_resolvers", {("x",): "tag"})
     assert _yaml()[1] is base
+
+
+def test_a_word_spelled_with_an_escape_is_not_ruled_out(tmp_path):
+    """may_contain (which lets start-up skip walks) answers True when a text spells an ASCII character with an
+    escape: "\\u0024anchor" is the key $anchor, which the plain text does not show."""
+    spec = tmp_path / "api.json"
+    spec.write_text('{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},'
+                    ' "components": {"schemas": {"A": {"\\u0024anchor": "a", "type": "object"}}}}')
+    doc = load_document(str(spec))
+    assert doc.data["components"]["schemas"]["A"]["$anchor"] == "a"
+    assert doc.may_contain("$anchor") and doc.may_contain("$dynamicAnchor")  # unknown: the walk must look
+    plain = tmp_path / "plain.json"
+    plain.write_text(spec.read_text().replace("\\u0024anchor", "title").replace('"t"', '"caf\\u00e9"'))
+    assert not load_document(str(plain)).may_contain("$anchor")  # a non-ASCII escape spells no ASCII word

@@ -777,7 +777,7 @@ class SchemaCompiler:
     def _sparse_properties(self, src, checked, v, path, depth, ctx):
         """The properties of a schema declaring many, checked by walking the value's keys (a few) through a
         table of the properties' functions, rather than looking up each declared one (dozens)."""
-        names = {name: self._function_for(sub, ctx) for name, sub in checked}
+        names = {name: self._function_for(sub, ctx) for _, name, sub in checked}
         table: dict[str, Any] = {}
         self._tables.append((table, names))
         cname = self._const(table, "props")
@@ -806,20 +806,18 @@ class SchemaCompiler:
                 src.indent()
                 self._err(src, path + [repr(name)], "required", repr(f"{name!r} is a required property"))
                 src.dedent()
-        checked = [(name, sub) for name, sub in props.items() if not self._noop(sub, child)]
+        checked = [(n, name, sub) for n, (name, sub) in enumerate(props.items()) if not self._noop(sub, child)]
         if self.sparse_objects and len(checked) >= _SPARSE_MIN:
             self._sparse_properties(src, checked, v, path, depth, child)
-            checked = []
-        for n, (name, sub) in enumerate(props.items()):
-            if self._noop(sub, child) or not checked:
-                continue
-            x = f"o{depth}_{n}"
-            src.line(f"{x} = {v}.get({name!r}, MISSING)")
-            src.line(f"if {x} is not MISSING:")
-            src.indent()
-            mark = len(src.lines)
-            self._emit(src, sub, x, path + [repr(name)], depth + 1, child)
-            src.close(mark)
+        else:
+            for n, name, sub in checked:
+                x = f"o{depth}_{n}"
+                src.line(f"{x} = {v}.get({name!r}, MISSING)")
+                src.line(f"if {x} is not MISSING:")
+                src.indent()
+                mark = len(src.lines)
+                self._emit(src, sub, x, path + [repr(name)], depth + 1, child)
+                src.close(mark)
         extra = schema.get("additionalProperties", True)
         patterns = schema.get("patternProperties")
         patterns = patterns if isinstance(patterns, dict) else {}

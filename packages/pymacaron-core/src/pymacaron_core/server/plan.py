@@ -225,7 +225,6 @@ class RequestPlan:
             raise ValidationError(problems=problems)
         return args, kwargs
 
-
     def _readable_types(self):
         """The body types of this operation pymacaron can check, for a 415's message."""
         unreadable = set(self.operation.unreadable_media)

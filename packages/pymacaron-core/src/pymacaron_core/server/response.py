@@ -52,6 +52,7 @@ def dumps(data: Any) -> str:
 
 _NO_CONTENT = (204, 304)  # statuses that never have content (RFC 9110): an empty body returned with them
 
+
 class ResponsePlan:
     """Turn what a handler returned into a validated Flask response.
 

@@ -30,6 +30,11 @@ from pymacaron_core.spec.structure import check_structure, version_of
 from pymacaron_core.spec.yamlfile import Locations, load_yaml
 
 
+# An escape spelling an ASCII character (JSON "\u0024", YAML "\x24" or "\U00000024"): a text with one may hold
+# a key or string the plain text does not show (escapes of other characters cannot spell an ASCII word)
+_ASCII_ESCAPE = re.compile(r"\\(x[0-7][0-9a-fA-F]|u00[0-7][0-9a-fA-F]|U000000[0-7][0-9a-fA-F])")
+
+
 class SpecDocument:
     """The spec of one API: its data, the file it came from, line numbers."""
 
@@ -50,10 +55,15 @@ class SpecDocument:
 
     def may_contain(self, *words: str) -> bool:
         """False only when none of ``words`` occurs in the document's texts (then no key or string of
-        the data contains one: a walk looking for them can be skipped); True when one does, or unknown."""
-        if self.texts is None:
+        the data contains one: a walk looking for them can be skipped); True when one does, or unknown
+        (no texts, or a text spelling an ASCII character with an escape, as in "\\u0024ref")."""
+        return self.may_match(*(re.compile(re.escape(word)) for word in words))
+
+    def may_match(self, *patterns: re.Pattern[str]) -> bool:
+        """:meth:`may_contain` for regular expressions: False only when no text matches any of them."""
+        if self.texts is None or any(_ASCII_ESCAPE.search(text) for text in self.texts):
             return True
-        return any(word in text for text in self.texts for word in words)
+        return any(pattern.search(text) for text in self.texts for pattern in patterns)
 
     @property
     def schemas_path(self) -> tuple[str, ...]:
@@ -245,7 +255,7 @@ def _load_document(yaml_path, yaml_str, name, default_definitions, strict=False)
         doc.texts.append(json.dumps(default_definitions, default=str))
     problems = []
     imported = {}
-    if _EXTERNAL_REF.search(text) or _ESCAPED_DOLLAR.search(text):  # else every $ref is local: no walk
+    if doc.may_match(_EXTERNAL_REF):  # else every $ref is local: nothing to import, no walk
         _import_external_refs(doc, base_dir, problems, imported)
     doc.sources = sorted(imported)  # the external files read (the start-up cache checks them)
     problems.extend(check_structure(doc.data, locs, doc.version))
@@ -322,10 +332,8 @@ def _walk_refs(node, path=()):
 
 
 # A $ref (key quoted or not) whose value does not start with '#': one into another file. Over-matching is
-# harmless (the walk then finds nothing to import); the text of a spec without one never matches, unless
-# it spells a key "$ref" with an escape.
+# harmless (the walk then finds nothing to import); the text of a spec without one never matches.
 _EXTERNAL_REF = re.compile(r"""\$ref['"]?\s*:(?!\s*['"]?#)""")
-_ESCAPED_DOLLAR = re.compile(r"\\(u0024|x24|U00000024)", re.IGNORECASE)
 
 
 def _import_external_refs(doc, base_dir, problems, _cache=None):

@@ -45,24 +45,6 @@ class Locations:
         self._serialized: str | None = None  # JSON text of the tree, read on first use (start-up cache)
         self._source: JsonText | None = None  # a JSON spec's text, where lines are looked up
 
-    def set(self, path: Iterable[str | int], line: int) -> None:
-        """Record that the node at ``path`` is on ``line`` (nodes on the way without a line are created)."""
-        self._materialize()
-        *parents, last = (None, *path)
-        if last is None:  # the document itself
-            self._tree = [line, self._tree[1]] if isinstance(self._tree, list) else line
-            return
-        if not isinstance(self._tree, list):
-            self._tree = [self._tree, {}]
-        node = self._tree
-        for key in parents[1:]:
-            child = _child(node[1], key)
-            if not isinstance(child, list):
-                child = _put(node, key, [child, {}])
-            node = child
-        current = _child(node[1], last)
-        _put(node, last, [line, current[1]] if isinstance(current, list) else line)
-
     def line(self, path: Iterable[str | int]) -> int | None:
         """Line of ``path``, or of its nearest ancestor that has one."""
         if self._source is not None:
@@ -75,9 +57,9 @@ class Locations:
             if not isinstance(node, list):
                 break
             node = _child(node[1], key)
-            line = node[0] if isinstance(node, list) else node
-            if line is not None:  # None: a node set() created on the way to another
-                found = line
+            if node is None:
+                break
+            found = node[0] if isinstance(node, list) else node
         return found
 
     @property
@@ -119,19 +101,6 @@ def _child(children, key):
     if isinstance(children, dict):
         return children.get(key if isinstance(key, str) else str(key))
     return children[key] if isinstance(key, int) and 0 <= key < len(children) else None
-
-
-def _put(node, key, value):
-    """Set the child ``key`` of the container ``node`` ([line, children]) -> ``value``."""
-    children = node[1]
-    if isinstance(children, list) and not (isinstance(key, int) and key >= 0):
-        children = node[1] = {str(i): c for i, c in enumerate(children)}
-    if isinstance(children, list):
-        children.extend([None] * (key + 1 - len(children)))
-        children[key] = value
-    else:
-        children[key if isinstance(key, str) else str(key)] = value
-    return value
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")

@@ -2636,4 +2636,4 @@ _props50.update({'allowEmptyValue': sub_245, 'collectionFormat': sub_246, 'defau
 _props53.update({'collectionFormat': sub_268, 'default': sub_269, 'description': sub_270, 'enum': sub_271, 'exclusiveMaximum': sub_272, 'exclusiveMinimum': sub_273, 'format': sub_274, 'in': sub_275, 'items': sub_276, 'maxItems': sub_277, 'maxLength': sub_278, 'maximum': sub_279, 'minItems': sub_280, 'minLength': sub_281, 'minimum': sub_282, 'multipleOf': sub_283, 'name': sub_284, 'pattern': sub_285, 'required': sub_286, 'type': sub_287, 'uniqueItems': sub_288})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = 'd57c0f49cf0cf101e65e9c89dbaab05c365bbff391bb107e60658c5bb99eb33c'
+FINGERPRINT = '2c3f594d47e7def4757c82e2d2a67f90da9838807d43f8e55e5997fc63d0ae8e'

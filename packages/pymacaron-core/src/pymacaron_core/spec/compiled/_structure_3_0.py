@@ -2472,4 +2472,4 @@ _props22.update({'title': sub_91, 'multipleOf': sub_92, 'maximum': sub_93, 'excl
 _props29.update({'name': sub_148, 'in': sub_149, 'description': sub_150, 'required': sub_151, 'deprecated': sub_152, 'allowEmptyValue': sub_153, 'style': sub_154, 'explode': sub_155, 'allowReserved': sub_156, 'schema': sub_157, 'content': sub_158, 'examples': sub_159})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = 'da2c43d909b6e563aacc863ab9905194ea6ac77ef494967f0a5118f301f03039'
+FINGERPRINT = '7b05733ea750153f5758a86480c46af8d9a3e346999815ed4c97dca7aed44fa0'

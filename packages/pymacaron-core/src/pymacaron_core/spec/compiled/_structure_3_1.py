@@ -2904,4 +2904,4 @@ _props30.update({'prefixItems': sub_131, 'items': sub_132, 'contains': sub_133, 
 _props31.update({'$id': sub_147, '$schema': sub_148, '$ref': sub_149, '$anchor': sub_150, '$dynamicRef': sub_151, '$dynamicAnchor': sub_152, '$vocabulary': sub_153, '$comment': sub_154, '$defs': sub_155})
 
 VALIDATE = validate_spec_0
-FINGERPRINT = 'd39fd7f21cc1c91088ed08f41e64addf8870e9f59255d84426f8232a06b6bc4e'
+FINGERPRINT = 'e36b3e4e3c6ff39b625c8ce3ac5ec9332f63a12c9f67b85c931cec78ec7c1262'
