@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import sys
 
 import pytest
@@ -70,6 +71,40 @@ def test_sigterm_while_workers_load_the_app(tmp_path, folder):
         assert "refused to gracefully stop" not in proc.output()
     finally:
         proc.kill()
+
+
+FORK_RACE = """\
+import os, signal, sys
+signal.signal(signal.SIGTERM, lambda *a: None)  # the master's handler, which forked workers inherit
+if sys.argv[1] == "fixed":
+    from pymacaron.serving import default_stop_signals_in_workers
+# a SIGTERM reaching the child between the fork and pymacaron's hook (registered after this one, run after it)
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+if sys.argv[1] == "fixed":
+    default_stop_signals_in_workers()
+else:  # the same default without blocking the signals around the fork
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+pid = os.fork()
+if pid == 0:
+    for _ in range(100):
+        pass  # bytecode runs: a pending Python-level signal would be handled here
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+print("killed" if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM else "survived")
+"""
+
+
+def test_a_stop_signal_reaching_a_worker_as_it_is_forked_is_not_lost():
+    """A SIGTERM sent to a worker between its fork and the moment it takes the default action (the master
+    just told it to stop) ends it: the signals are blocked around the fork, so it waits, pending. Without
+    blocking them, the handler inherited from the master catches it and it is lost (the worker served on)."""
+    def run(mode):
+        done = subprocess.run([sys.executable, "-c", FORK_RACE, mode], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run("unblocked") == "survived"  # the race, reproduced
+    assert run("fixed") == "killed"
 
 
 def test_default_server_is_named_in_the_log(tmp_path, folder):

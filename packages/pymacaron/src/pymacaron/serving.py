@@ -58,6 +58,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -297,19 +298,16 @@ def granian_master() -> None:
     - A granian worker is forked with its master's signal handlers and installs its
       own only once the app is loaded (seconds later): a SIGTERM in between was lost,
       and the worker served on until the master killed it after the graceful timeout.
-      Here each forked worker starts with the default SIGTERM/SIGINT action instead:
-      a worker still loading has no request to finish, so it just ends.
+      Here each forked worker starts with the default SIGTERM/SIGINT action instead
+      (:func:`default_stop_signals_in_workers`): a worker still loading has no request
+      to finish, so it just ends.
     - A dead worker is always replaced (:func:`supervised_server_class`), and at once:
       the app is loaded in the master before the workers are forked (as gunicorn's
       ``preload_app``, which pymacaron.gunicorn sets too), so a new worker is ready
       as soon as it is forked instead of importing the service for seconds.
     """
 
-    def default_stop_signals():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
-
-    os.register_at_fork(after_in_child=default_stop_signals)
+    default_stop_signals_in_workers()
     _import_app()  # a configuration or spec error stops start-up here, with its message
     serve_metrics_port()
     import granian.cli
@@ -318,6 +316,38 @@ def granian_master() -> None:
     granian.cli.Server = supervised_server_class(granian.cli.Server)
     sys.argv[0] = "granian"
     entrypoint()
+
+
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def default_stop_signals_in_workers() -> None:
+    """Make every process forked from now on start with the default SIGTERM/SIGINT action (it ends).
+
+    The stop signals are blocked from just before each fork until the child has set that default (and in
+    the parent, until the fork returned): a SIGTERM reaching the child in between stays pending and ends it
+    once unblocked. Unblocked, it would be caught by the handler inherited from the master, which only marks
+    it for later, and lost when the default replaced that handler (seen under load: a worker forked as the
+    master was told to stop served on until killed after the graceful timeout).
+    """
+    forking = threading.local()  # the mask of the thread that forks, before the stop signals were blocked
+
+    def block():
+        forking.mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+    def restore():
+        mask = getattr(forking, "mask", None)
+        if mask is None:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        else:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def default_then_restore():
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        restore()  # a stop signal that came in the meantime is delivered now: the default ends the child
+
+    os.register_at_fork(before=block, after_in_parent=restore, after_in_child=default_then_restore)
 
 
 def supervised_server_class(server_class: type[Any]) -> type[Any]:
