@@ -29,7 +29,7 @@ def test_the_app_is_kept_until_the_broker_changes(tmp_path):
     load(tmp_path, "name: x\ncelery_broker_url: redis://127.0.0.1:6399/1\n")
     second = get_celery_app()
     assert second is not first and second.conf.broker_url == "redis://127.0.0.1:6399/1"
-    assert second.conf.broker_transport_options == {"visibility_timeout": 300}
+    assert second.conf.broker_transport_options == {"visibility_timeout": 300, "unacked_mutex_expire": 10.0}
     assert second.conf.worker_enable_remote_control
     reset_celery_app()
     assert get_celery_app() is not second

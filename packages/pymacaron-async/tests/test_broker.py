@@ -32,7 +32,7 @@ def test_a_redis_url_selects_redis_and_is_described_without_its_password(tmp_pat
     assert not brk.embedded and brk.transport is None
     assert brk.url == "redis://:s3cret-pw@10.0.0.5:6380/2"
     assert brk.description == "redis://10.0.0.5:6380/2"
-    assert brk.transport_options == {"visibility_timeout": 300}
+    assert brk.transport_options == {"visibility_timeout": 300, "unacked_mutex_expire": 10.0}
     assert "s3cret" not in repr(brk)
 
 

@@ -158,3 +158,45 @@ def test_a_dead_consumers_message_comes_back_within_its_visibility_timeout(redis
         thread.join(5)
         dead.release()
     assert client.hlen("unacked") == 0
+
+
+def test_a_restore_lock_left_by_a_killed_worker_holds_redelivery_up_for_one_restore_interval(redis_server, tmp_path):
+    """A worker killed while restoring leaves kombu's restore lock taken: other workers restore again within seconds.
+
+    The dead worker takes the lock as kombu does, with the transport options pymacaron
+    configures (``broker_for``), and never releases it. With kombu's own expiry (300 s)
+    the message stayed stuck for 5 minutes; this test waits 8 s for it.
+    """
+    import redis
+    from celery import Celery
+    from kombu import Connection
+    from kombu.transport.redis import Mutex
+    from pymacaron.config import load_config
+
+    from pymacaron_async.broker import broker_for
+    from pymacaron_async.delivery import start_redelivery
+
+    url = redis_server.url.rsplit("/", 1)[0] + "/14"
+    redis.Redis.from_url(url).flushdb()
+    (tmp_path / "pym-config.yaml").write_text(f"name: x\ncelery_broker_url: {url}\nasync_visibility_timeout: 1\n")
+    brk = broker_for(load_config(path=str(tmp_path)))
+    client = redis.Redis.from_url(url)
+    app = Celery("restore-lock-test", broker=url, broker_transport_options=brk.transport_options)
+    dead = Connection(url, transport_options=brk.transport_options)
+    thread = None
+    try:
+        queue = dead.SimpleQueue("restore-lock-test")
+        queue.put({"n": 1})
+        taken = queue.get(timeout=5)  # delivered, never acked
+        assert taken.payload == {"n": 1}
+        qos = dead.default_channel.qos
+        held = Mutex(client, qos.unacked_mutex_key, qos.unacked_mutex_expire)
+        held.__enter__()  # taken mid-restore, then the worker was killed: never released
+        assert client.exists(qos.unacked_mutex_key)
+        thread = start_redelivery(app)
+        wait_for(lambda: client.llen("restore-lock-test") == 1, 8, "the message to be back in its queue")
+    finally:
+        if thread is not None:
+            thread.stop.set()
+            thread.join(5)
+        dead.release()

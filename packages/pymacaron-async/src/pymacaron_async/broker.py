@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pymacaron_async.delivery import visibility_timeout
+from pymacaron_async.delivery import redis_restore_options, visibility_timeout
 from pymacaron_async.exceptions import AsyncConfigError
 
 if TYPE_CHECKING:
@@ -88,7 +88,11 @@ def broker_for(config: PyMacaronConfig | None) -> Broker:
         folder = os.path.join(project_folder(config), STATE_FOLDER, "celery")
         return _embedded(folder)
     # redis/sqs: a task not acknowledged within that time is delivered again (pymacaron_async.delivery)
-    options = {"visibility_timeout": visibility_timeout(config)} if transport in ("redis", "rediss", "sqs") else {}
+    options: dict[str, Any] = {}
+    if transport in ("redis", "rediss", "sqs"):
+        options["visibility_timeout"] = visibility_timeout(config)
+    if transport in ("redis", "rediss"):
+        options.update(redis_restore_options(options["visibility_timeout"]))
     return Broker(url=url, transport=None, transport_options=options, description=_describe(url))
 
 

@@ -133,6 +133,20 @@ def restore_interval(timeout: float) -> float:
     return max(1.0, min(RESTORE_EVERY_MAX_S, timeout / 4.0))
 
 
+def redis_restore_options(timeout: float) -> dict[str, float]:
+    """kombu redis transport options that keep a dead worker from holding up redelivery.
+
+    Workers take a redis lock while they put messages whose visibility timeout is
+    over back in their queue; kombu lets it expire after 300 s. A worker killed
+    while holding it (SIGKILL, a lost machine) would stop every other worker from
+    restoring anything for those 5 minutes, so at_least_once tasks came back late.
+    Restoring takes milliseconds; the lock now expires after one
+    :func:`restore_interval`. Two workers restoring at once is harmless: each
+    message is put back in a redis transaction that only one of them wins.
+    """
+    return {"unacked_mutex_expire": restore_interval(timeout)}
+
+
 def start_redelivery(app: Celery, stop: threading.Event | None = None) -> threading.Thread | None:
     """Deliver again, within about ``async_visibility_timeout`` s, the tasks a dead worker held (redis only).
 
