@@ -57,6 +57,7 @@ def service_for(redis_server, tmp_path, monkeypatch, workers):
             async_delivery: {delivery}
             async_visibility_timeout: {VISIBILITY_S}
         """)
+        svc.broker_url = url
         svc.app = load_in_process(svc, monkeypatch)
         svc.worker = start_worker(svc, tmp_path / f"{delivery}-worker.log", concurrency=2)
         workers.append(svc.worker)
@@ -64,6 +65,15 @@ def service_for(redis_server, tmp_path, monkeypatch, workers):
         return svc
 
     return make
+
+
+def _redelivery_state(url):
+    """What kombu's redis transport holds about delivered, unacknowledged messages."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    return {"unacked": client.hlen("unacked"), "unacked_index": client.zrange("unacked_index", 0, -1, withscores=True),
+            "restore_lock_ttl_ms": client.pttl("unacked_mutex"), "queued": client.llen("celery"), "now": time.time()}
 
 
 def _fire(svc, runs, seconds=RUN_S):
@@ -116,7 +126,11 @@ def test_tasks_whose_worker_dies(service_for, delivery, db):
     others = [t for t in runs.tags if t not in under_way]
     wait_for(lambda: all(runs.ends(t) for t in others), 60, "the tasks not under way to run", worker=svc.worker)
     if delivery == "at_least_once":  # the tasks under way come back once their visibility timeout is over
-        wait_for(lambda: all(runs.ends(t) for t in under_way), 60, "the killed tasks to run again", worker=svc.worker)
+        try:
+            wait_for(lambda: all(runs.ends(t) for t in under_way), 60, "the killed tasks to run again",
+                     worker=svc.worker)
+        except AssertionError as e:  # what redis holds says why (unacked, not yet restored? restore lock taken?)
+            raise AssertionError(f"{e}\nredis: {_redelivery_state(svc.broker_url)}") from None
     else:  # as long as at_least_once needs to deliver them again: they do not come back
         time.sleep(max(0.0, killed_at + REDELIVERY_S - time.monotonic()))
     counts = runs.counts()
