@@ -52,7 +52,7 @@ def test_serves_the_folder_and_stops_cleanly_on_sigterm(tmp_path, folder, server
         assert proc.wait_group_gone(), f"workers of {server} survived their master:\n{proc.output()}"
         out = proc.output()
         assert "Traceback" not in out
-        assert "refused to gracefully stop" not in out  # granian's words when it kills a worker
+        assert "refused to gracefully stop" not in out, out  # granian's words when it kills a worker
     finally:
         proc.kill()
 
@@ -68,7 +68,7 @@ def test_sigterm_while_workers_load_the_app(tmp_path, folder):
         os.kill(proc.proc.pid, signal.SIGTERM)
         assert proc.wait_exit(STOP_TIMEOUT_S) == 0, proc.output()
         assert proc.wait_group_gone()
-        assert "refused to gracefully stop" not in proc.output()
+        assert "refused to gracefully stop" not in proc.output(), proc.output()
     finally:
         proc.kill()
 
@@ -105,6 +105,83 @@ def test_a_stop_signal_reaching_a_worker_as_it_is_forked_is_not_lost():
 
     assert run("unblocked") == "survived"  # the race, reproduced
     assert run("fixed") == "killed"
+
+
+def _stopping_server(kill_timeout, *targets):
+    """pymacaron's granian server class with one real worker process per target, as granian forks them."""
+    import logging
+    import time
+
+    from granian.server.mp import MPServer, WorkerProcess
+
+    class ReapedAsItEnds(WorkerProcess):
+        """A worker whose exit is reaped by another thread first, as granian's watcher thread may."""
+
+        def terminate(self):
+            super().terminate()
+            os.waitpid(self.inner.pid, 0)
+
+    server = object.__new__(serving.supervised_server_class(MPServer))
+    server.workers_kill_timeout = kill_timeout
+    server.wrks = []
+    for idx, (target, reaped) in enumerate(targets):
+        wrk = (ReapedAsItEnds if reaped else WorkerProcess)(server, idx, target, ())
+        wrk.inner.start()
+        server.wrks.append(wrk)
+    time.sleep(0.3)  # the targets have set their signal handling
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("_granian")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return server, records, handler
+
+
+def _unhook(handler):
+    import logging
+
+    logger = logging.getLogger("_granian")
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+def _wait_for_sigterm():
+    import time
+
+    time.sleep(60)  # the default SIGTERM action ends it
+
+
+def _ignore_sigterm():
+    import time
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def test_a_stopped_worker_is_never_killed_as_refusing_to_stop():
+    """granian's stop asked is_alive(), which says True for a worker another thread has just reaped: under
+    load it logged "refused to gracefully stop" and sent SIGKILL to stopped workers. A worker that ignores
+    SIGTERM is still killed once workers_kill_timeout is over."""
+    server, records, handler = _stopping_server(30, (_wait_for_sigterm, True), (_wait_for_sigterm, False))
+    workers = list(server.wrks)
+    try:
+        server._stop_workers()
+    finally:
+        _unhook(handler)
+    messages = [r.getMessage() for r in records]
+    assert messages == ["Stopped worker-1", "Stopped worker-2"]
+    assert server.wrks == [] and workers[1].inner.exitcode == -signal.SIGTERM
+
+    server, records, handler = _stopping_server(1, (_ignore_sigterm, False))
+    stubborn = server.wrks[0]
+    try:
+        server._stop_workers()
+    finally:
+        _unhook(handler)
+    assert [r.getMessage() for r in records] == ["Killing worker-1 after it refused to gracefully stop",
+                                                 "Stopped worker-1"]
+    assert stubborn.inner.exitcode == -signal.SIGKILL
 
 
 def test_default_server_is_named_in_the_log(tmp_path, folder):

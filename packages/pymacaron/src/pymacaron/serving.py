@@ -41,7 +41,9 @@ grace      ``$PYM_SHUTDOWN_GRACE``          ``shutdown_grace``  :data:`GRACEFUL_
 Graceful shutdown: on SIGTERM the server stops accepting connections, gives the requests
 under way ``grace`` seconds to be answered (then kills the workers left), and each worker,
 before it exits, delivers its queued crash reports, exports its buffered spans and retires
-its metrics (:func:`pymacaron.observability.worker_stopping`); the exit status is 0.
+its metrics (:func:`pymacaron.observability.worker_stopping`); the exit status is 0. A granian
+worker still running 1 s before its grace is over logs its threads' stacks
+(:func:`pymacaron.front.watch_stop`), then the master kills it.
 
 ``metrics: true``: the workers share a fresh prometheus_client multiprocess folder
 (``$PROMETHEUS_MULTIPROC_DIR``, made here unless set), so that /metrics sums all of them;
@@ -293,7 +295,7 @@ YOUNG_WORKER_S = 10.0  # a worker dying sooner after its start is in a crash loo
 
 
 def granian_master() -> None:
-    """granian's command line (arguments in ``sys.argv[1:]``), with two fixes for its workers.
+    """granian's command line (arguments in ``sys.argv[1:]``), with three fixes for its workers.
 
     - A granian worker is forked with its master's signal handlers and installs its
       own only once the app is loaded (seconds later): a SIGTERM in between was lost,
@@ -301,6 +303,8 @@ def granian_master() -> None:
       Here each forked worker starts with the default SIGTERM/SIGINT action instead
       (:func:`default_stop_signals_in_workers`): a worker still loading has no request
       to finish, so it just ends.
+    - A worker is killed at the end of the graceful stop only if it is still running
+      (:func:`stop_workers`; granian's check could see a stopped worker as running).
     - A dead worker is always replaced (:func:`supervised_server_class`), and at once:
       the app is loaded in the master before the workers are forked (as gunicorn's
       ``preload_app``, which pymacaron.gunicorn sets too), so a new worker is ready
@@ -393,8 +397,45 @@ def supervised_server_class(server_class: type[Any]) -> type[Any]:
                 self.respawned_wrks.pop(idx, None)  # never "crash loop detected, exiting"
             return result
 
+        def _stop_workers(self):
+            stop_workers(self)
+
     SupervisedServer.__name__ = SupervisedServer.__qualname__ = f"Supervised{server_class.__name__}"
     return SupervisedServer
+
+
+KILLED_WORKER_WAIT_S = 5.0  # after SIGKILL, how long the master waits for a worker's exit
+
+
+def stop_workers(server: Any) -> None:
+    """A granian server's graceful stop of its worker processes: SIGTERM, ``workers_kill_timeout`` s, SIGKILL.
+
+    granian's own stop asks ``is_alive()`` whether a worker outlived the timeout. Each
+    worker also has a thread of granian's waiting for its exit: when that thread
+    reaps the process first, ``is_alive()`` says True until the thread records the
+    exit status, and under load that took longer than granian's 1 ms retry: a worker
+    that had stopped was reported as having "refused to gracefully stop" and sent a
+    SIGKILL (to a PID that may already be another process's). Here a worker has
+    stopped when its process has ended (multiprocessing's sentinel, which no other
+    thread can consume), and only a live one is killed.
+    """
+    from multiprocessing.connection import wait
+
+    from granian.log import logger
+
+    workers = list(server.wrks)
+    for wrk in workers:
+        wrk.terminate()
+    kill_timeout = server.workers_kill_timeout
+    deadline = time.monotonic() + kill_timeout if kill_timeout else None
+    for wrk in workers:
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+        if not wait([wrk.inner.sentinel], timeout) and wrk.inner.exitcode is None:
+            logger.warning(f"Killing worker-{wrk.idx + 1} after it refused to gracefully stop")
+            wrk.kill()
+        wrk.join(KILLED_WORKER_WAIT_S)
+        logger.info(f"Stopped worker-{wrk.idx + 1}")
+    server.wrks.clear()
 
 
 def serve_metrics_port() -> ThreadingHTTPServer | None:
