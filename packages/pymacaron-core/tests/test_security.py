@@ -167,3 +167,49 @@ def test_swagger2_bearer_idiom_an_api_key_in_authorization_is_a_bearer_token(tmp
 def test_async_def_handlers_are_served(web):
     r = web.get("/async?text=hi")
     assert r.status_code == 200 and r.json == {"text": "HI"}
+
+
+SCOPED_ALTERNATIVES = """\
+openapi: 3.1.0
+info: {title: scoped, version: '1'}
+paths:
+  /guilds:
+    get:
+      x-bind-server: secured_handlers.list_notes
+      security: [{BotToken: []}, {OAuth2: [guilds]}]
+      responses:
+        '200': {description: ok}
+components:
+  securitySchemes:
+    BotToken: {type: apiKey, in: header, name: Authorization}
+    OAuth2:
+      type: oauth2
+      flows: {implicit: {authorizationUrl: 'https://example.com/auth', scopes: {guilds: read guilds}}}
+"""
+
+
+def test_an_alternative_that_makes_anothers_scopes_moot_is_warned_about(tmp_path, caplog):
+    """BotToken (an apiKey in Authorization, checked as a bearer token by kind) or OAuth2 with a scope, both checked
+    by the same verifier: a start-up warning says the scope is never needed; none once BotToken has its own."""
+    from pymacaron_core.server import security
+
+    security._warned.clear()
+    spec = tmp_path / "scoped.yaml"
+    spec.write_text(SCOPED_ALTERNATIVES)
+    jwt = secured_handlers.check_token
+    ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=Verifiers(
+        kinds={"bearer": jwt, "oauth2": jwt}))
+    warned = [r.getMessage() for r in caplog.records if r.name == "pymacaron_core.security"]
+    assert len(warned) == 1 and f"{spec} line 7, GET /guilds: the alternative [BotToken] needs no scope and its " \
+        "scheme (apiKey in header 'Authorization') is checked by the same verifier as 'OAuth2', so the scopes " \
+        "'guilds' of the alternative [OAuth2] are never needed" in warned[0], warned
+
+    caplog.clear()
+    security._warned.clear()
+    for verifiers in (Verifiers(kinds={"bearer": jwt, "oauth2": jwt}, schemes={"BotToken": secured_handlers.check_api_key}),
+                      Verifiers(kinds={"bearer": secured_handlers.check_api_key, "oauth2": jwt})):
+        ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=verifiers)
+    spec.write_text(SCOPED_ALTERNATIVES.replace("{BotToken: []}", "{BotToken: [guilds]}"))
+    ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=Verifiers(
+        kinds={"bearer": jwt, "oauth2": jwt}))
+    assert not [r for r in caplog.records if r.name == "pymacaron_core.security"]

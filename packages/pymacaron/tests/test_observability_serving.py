@@ -115,7 +115,7 @@ def test_metrics_summed_over_workers_and_sigterm_under_load(tmp_path, server):
         assert proc.wait_exit(30) == 0, proc.output()
         assert proc.wait_group_gone()
         out = proc.output()
-        assert "Traceback" not in out and "refused to gracefully stop" not in out
+        assert "Traceback" not in out and "refused to gracefully stop" not in out, out
     finally:
         proc.kill()
 
@@ -138,5 +138,32 @@ def test_metrics_on_a_port_of_their_own_with_a_token(tmp_path):
                    for f in text_string_to_metric_families(text) for s in f.samples}
         assert samples[("pymacaron_requests_total",
                         (("method", "GET"), ("operation", "GET /hello"), ("status", "200")))] == 5
+    finally:
+        proc.kill()
+
+
+def test_a_worker_still_stopping_near_the_end_of_its_grace_logs_where_its_threads_are(tmp_path):
+    """granian: a handler running past shutdown_grace; before the master kills the worker, it logs every
+    thread's stack (the handler's sleep among them), so what held the stop up is known."""
+    proc, port, _ = start(tmp_path, "granian", "shutdown_grace: 3\nworkers: 1\n")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.wait_answering(f"{base}/ping") == (200, {})
+        def call():
+            try:
+                get(f"{base}/slow?ms=9000", timeout=30)
+            except OSError:  # the worker is killed before it answers
+                pass
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        time.sleep(0.6)  # inside its handler
+        os.kill(proc.proc.pid, signal.SIGTERM)
+        proc.wait_exit(30)
+        out = proc.output()
+        assert "is still stopping 2 s after SIGTERM; it will be killed at 3 s (shutdown_grace)" in out, out
+        logged = out[out.index("is still stopping"):]
+        assert "thread pymacaron-handler-" in logged and "in do_slow" in logged and "time.sleep(ms / 1000)" in logged
+        assert logged.index("is still stopping") < logged.index("refused to gracefully stop")
     finally:
         proc.kill()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
@@ -48,6 +49,7 @@ Verifier = Union[Callable[..., Any], str]
 
 ENV_KEY = "pymacaron.security"  # request.environ: {scheme name: what its verifier returned}
 _BEARER_KINDS = ("bearer", "oauth2", "openIdConnect")
+log = logging.getLogger("pymacaron_core.security")
 
 _MISSING, _INVALID, _REFUSED = 0, 1, 2  # failure ranks: the highest is answered
 
@@ -135,7 +137,47 @@ def compile_security(operation: Operation, schemes: Mapping[str, SecurityScheme]
             resolved[name] = (scheme, verifier, reader)
     if problems:
         return None, problems
+    if verifiers is not None:
+        _warn_skipped_scopes(operation, requirement, resolved, verifiers, doc, line)
     return SecurityCheck(operation, requirement, resolved, api_name), []
+
+
+_warned: set[tuple[str, str, str]] = set()
+
+
+def _warn_skipped_scopes(operation, requirement, resolved, verifiers, doc, line):
+    """Warn (once per spec and pair of schemes) when one alternative makes another's scopes moot.
+
+    An alternative of one scheme without scopes, verified by kind (the JWT check for bearer
+    tokens, and for an apiKey in the Authorization header), accepts every token that an
+    alternative requiring scopes from another scheme with the same verifier would: "BotToken
+    or OAuth2 with the scope guilds" then never needs the scope. The spec allows it as
+    written, but the author usually meant two kinds of credentials.
+    """
+    for alone in requirement:
+        if len(alone) != 1 or alone[0][1]:
+            continue
+        name = alone[0][0]
+        if name in verifiers.schemes or name not in resolved:
+            continue
+        _, verifier, reader = resolved[name]
+        for other in requirement:
+            scoped = [(n, scopes) for n, scopes in other if scopes and n != name and n in resolved
+                      and resolved[n][1] is verifier and resolved[n][2] == reader]
+            if not scoped:
+                continue
+            key = (str(doc.file), name, scoped[0][0])
+            if key in _warned:
+                continue
+            _warned.add(key)
+            scheme = resolved[name][0]
+            log.warning(
+                "%s line %s, %s: the alternative [%s] needs no scope and its scheme (%s) is checked by the same "
+                "verifier as %r, so the scopes %s of the alternative [%s] are never needed: any token that "
+                "verifier accepts passes. If %r is another kind of credential, register a verifier under its "
+                "name (pymacaron: security_verifiers in pym-config.yaml); else require the scopes in every "
+                "alternative.", doc.file, line, operation.where, name, _describe_scheme(scheme), scoped[0][0],
+                ", ".join(repr(s) for s in scoped[0][1]), ", ".join(n for n, _ in other), name)
 
 
 class SecurityCheck:
