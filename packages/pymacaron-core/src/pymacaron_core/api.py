@@ -28,6 +28,7 @@ from pymacaron_core.server.content_type import check_for as content_check_for
 from pymacaron_core.server.plan import RequestPlan
 from pymacaron_core.server.response import ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
+from pymacaron_core.server.rules import lazy_url_builders
 from pymacaron_core.server.security import compile_security
 from pymacaron_core.spec.document import load_document, strip_docs
 from pymacaron_core.spec.lazy import lazy_allowed
@@ -377,6 +378,18 @@ class API:
         if problems:
             raise SpecError(problems)
         install_call_context(app)
+        with lazy_url_builders(app):
+            self._add_routes(app, routes, decorator, base_path_aliases, state)
+        state["apis"][self.name] = self
+        self.is_server = True
+        self.app = app
+        if self.local:
+            self.transport = WsgiTransport(app)
+        log.debug("API %s: %d routes served", self.name, len(routes))
+        return self
+
+    def _add_routes(self, app, routes, decorator, base_path_aliases, state):
+        """One Flask route per bound operation (and its alias without the basePath)."""
         for op, handler, req_plan, resp_plan, security, pre_parse in routes:
             view = make_view(self.name, handler, req_plan, resp_plan, self.error_callback,
                              app.response_class, security=security, pre_parse=pre_parse,
@@ -393,13 +406,6 @@ class API:
                     app.add_url_rule(alias, endpoint=op.endpoint_name + ":alias", view_func=view,
                                      methods=[op.method])
                     state["routes"][(op.method, alias)] = self.name
-        state["apis"][self.name] = self
-        self.is_server = True
-        self.app = app
-        if self.local:
-            self.transport = WsgiTransport(app)
-        log.debug("API %s: %d routes served", self.name, len(routes))
-        return self
 
     def _sync_handler(self, app, op, handler, problems):
         """An ``async def`` handler, run through Flask's async support (asgiref)."""
