@@ -388,7 +388,9 @@ class API:
         log.debug("API %s: %d routes served", self.name, len(routes))
         return self
 
-    def _add_routes(self, app, routes, decorator, base_path_aliases, state):
+    def _add_routes(self, app: Flask, routes: list[tuple[Any, ...]],
+                    decorator: Callable[[Callable[..., Any]], Callable[..., Any]] | None,
+                    base_path_aliases: bool, state: dict[str, Any]) -> None:
         """One Flask route per bound operation (and its alias without the basePath)."""
         for op, handler, req_plan, resp_plan, security, pre_parse in routes:
             view = make_view(self.name, handler, req_plan, resp_plan, self.error_callback,
