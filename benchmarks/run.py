@@ -11,7 +11,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-TARGET_WSGI = 1.5  # pymacaron-core / floor, with request and response validation on (Swagger 2.0 spec)
+TARGET_WSGI = 1.1  # pymacaron-core / floor, with request and response validation on (Swagger 2.0 spec; issue 12: keep it)
 TARGET_WSGI_OAS = 1.25  # the same API written in OpenAPI 3.0 and 3.1
 
 
