@@ -74,3 +74,37 @@ def test_gunicorn_serves_with_it(tmp_path):
         assert proc.wait_group_gone()
     finally:
         proc.kill()
+
+
+def test_a_timed_out_worker_logs_every_threads_stack_its_interrupted_one_included(load):
+    """worker_abort (gunicorn calls it in the worker's main thread, on SIGABRT after a timeout): the log names
+    each thread and shows its stack, the thread the signal interrupted among them."""
+    import threading
+    import time
+
+    module = load()
+    logged = []
+
+    class Worker:  # what gunicorn hands the hook: the worker's pid and its logger
+        pid = 4242
+
+        class log:  # noqa: N801
+            warning = logged.append
+
+    stop = threading.Event()
+
+    def waiting_in_a_handler():
+        stop.wait(10)
+
+    side = threading.Thread(target=waiting_in_a_handler, name="pymacaron-handler-3")
+    side.start()
+    try:
+        time.sleep(0.05)
+        module.worker_abort(Worker)
+    finally:
+        stop.set()
+        side.join()
+    text = logged[0]
+    assert text.startswith("PyMacaron: worker 4242 timed out: stacks of its threads\n--- thread ")
+    assert "--- thread pymacaron-handler-3 (" in text and "in waiting_in_a_handler" in text
+    assert "--- thread MainThread (" in text and "in test_a_timed_out_worker_logs_every_threads_stack" in text

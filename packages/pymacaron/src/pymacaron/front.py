@@ -170,7 +170,8 @@ class HandlerPool:
 
 
 def _drain_on_sigterm(loop):
-    """/ready answers 503 from granian's SIGTERM on (its handler, on the worker's loop, still runs)."""
+    """From granian's SIGTERM on, /ready answers 503 and the stop is watched (its handler, on the worker's loop,
+    still runs)."""
     import signal
 
     handle = getattr(loop, "_signal_handlers", {}).get(signal.SIGTERM)
@@ -181,6 +182,7 @@ def _drain_on_sigterm(loop):
 
     def draining_then_stop(*_):
         from pymacaron.observability.readiness import start_draining
+        from pymacaron.serving import watch_stop
 
         start_draining()
         watch_stop()
@@ -190,43 +192,6 @@ def _drain_on_sigterm(loop):
         loop.add_signal_handler(signal.SIGTERM, draining_then_stop)
     except (RuntimeError, ValueError, NotImplementedError):
         pass
-
-
-STOP_WATCH_MARGIN_S = 1.0  # how long before the master's kill a worker still stopping shows where it is
-
-
-def watch_stop(grace: float | None = None) -> threading.Timer | None:
-    """From a worker's SIGTERM on: if it is still alive 1 s before its grace is over, log every thread's stack.
-
-    The master kills a worker that has not stopped after ``shutdown_grace`` seconds
-    (``$PYM_SHUTDOWN_GRACE``, set by :mod:`pymacaron.serving`), which leaves no trace
-    of what held it: a handler running past the grace, a flush that waits, a lock.
-    The log says which thread waited where. Returns the (daemon) timer, or None
-    when the grace is unknown.
-    """
-    import os
-
-    if grace is None:
-        try:
-            grace = float(os.environ.get("PYM_SHUTDOWN_GRACE", ""))
-        except ValueError:
-            return None
-    timer = threading.Timer(max(0.1, grace - STOP_WATCH_MARGIN_S), _log_stuck_stop, args=(grace,))
-    timer.daemon = True
-    timer.name = "pymacaron-stop-watch"
-    timer.start()
-    return timer
-
-
-def _log_stuck_stop(grace):
-    import os
-
-    names = {t.ident: t.name for t in threading.enumerate()}
-    me = threading.get_ident()
-    stacks = [f"thread {names.get(ident, ident)}:\n" + "".join(traceback.format_stack(frame, limit=12))
-              for ident, frame in sys._current_frames().items() if ident != me]
-    log.error("pymacaron: worker %d is still stopping %g s after SIGTERM; it will be killed at %g s (shutdown_grace). "
-              "Its threads:\n%s", os.getpid(), grace - STOP_WATCH_MARGIN_S, grace, "\n".join(stacks))
 
 
 def _resolve(future, result):

@@ -22,16 +22,15 @@ given after it (``--bind``, ``--workers`` ...) override these values.
 - logs go to stderr at level info (no file paths to create); access logs go to
   stdout when ``$PYM_ACCESS_LOG`` is 1/true/yes (off by default: they cost
   throughput, and load balancers log requests already);
-- SIGINT/SIGQUIT on a worker, or a worker timeout, logs every thread's stack.
+- SIGINT/SIGQUIT on a worker, or a worker timeout, logs every thread's stack, and so
+  does a worker still stopping 1 s before its grace is over.
 """
 
 from __future__ import annotations
 
 import os as _os
-import sys as _sys
-import threading as _threading
-import traceback as _traceback
 from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 if _TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
@@ -130,12 +129,31 @@ def post_fork(server: Arbiter, worker: Worker) -> None:
 
 
 def _dump_stacks(worker: Worker, why: str) -> None:
-    names = {t.ident: t.name for t in _threading.enumerate()}
-    lines = [f"PyMacaron: worker {worker.pid} {why}: stacks of its threads"]
-    for ident, frame in _sys._current_frames().items():
-        lines.append(f"--- thread {names.get(ident, '?')} ({ident})")
-        lines.extend(line.rstrip("\n") for line in _traceback.format_stack(frame))
-    worker.log.warning("\n".join(lines))
+    from pymacaron.serving import thread_stacks
+
+    stacks = thread_stacks(include_caller=True)
+    worker.log.warning(f"PyMacaron: worker {worker.pid} {why}: stacks of its threads\n{stacks}")
+
+
+def post_worker_init(worker: Worker) -> None:
+    """gunicorn hook, in a worker ready to serve: from its SIGTERM on, its stop is watched.
+
+    A worker still stopping 1 s before ``$PYM_SHUTDOWN_GRACE`` is over logs every thread's
+    stack (:func:`pymacaron.serving.watch_stop`) before the master kills it.
+    """
+    import signal
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous):
+        return
+
+    def stopping(signum: int, frame: _Any) -> None:
+        from pymacaron.serving import watch_stop
+
+        watch_stop()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, stopping)
 
 
 def worker_int(worker: Worker) -> None:

@@ -43,7 +43,7 @@ under way ``grace`` seconds to be answered (then kills the workers left), and ea
 before it exits, delivers its queued crash reports, exports its buffered spans and retires
 its metrics (:func:`pymacaron.observability.worker_stopping`); the exit status is 0. A granian
 worker still running 1 s before its grace is over logs its threads' stacks
-(:func:`pymacaron.front.watch_stop`), then the master kills it.
+(:func:`watch_stop`; under gunicorn too), then the master kills it.
 
 ``metrics: true``: the workers share a fresh prometheus_client multiprocess folder
 (``$PROMETHEUS_MULTIPROC_DIR``, made here unless set), so that /metrics sums all of them;
@@ -402,6 +402,56 @@ def supervised_server_class(server_class: type[Any]) -> type[Any]:
 
     SupervisedServer.__name__ = SupervisedServer.__qualname__ = f"Supervised{server_class.__name__}"
     return SupervisedServer
+
+
+STOP_WATCH_MARGIN_S = 1.0  # how long before the master's kill a worker still stopping shows where it is
+
+
+def watch_stop(grace: float | None = None) -> threading.Timer | None:
+    """In a worker given SIGTERM: if it is still alive 1 s before its grace is over, log every thread's stack.
+
+    The master (granian's or gunicorn's) kills a worker that has not stopped after
+    ``shutdown_grace`` seconds (``$PYM_SHUTDOWN_GRACE``, set by :func:`production_command`),
+    which leaves no trace of what held it: a handler running past the grace, a flush
+    that waits, a lock. The log says which thread waited where. Returns the (daemon)
+    timer, or None when the grace is unknown.
+    """
+    if grace is None:
+        try:
+            grace = float(os.environ.get("PYM_SHUTDOWN_GRACE", ""))
+        except ValueError:
+            return None
+    timer = threading.Timer(max(0.1, grace - STOP_WATCH_MARGIN_S), _log_stuck_stop, args=(grace,))
+    timer.daemon = True
+    timer.name = "pymacaron-stop-watch"
+    timer.start()
+    return timer
+
+
+def _log_stuck_stop(grace):
+    import logging
+
+    logging.getLogger("pymacaron.serving").error(
+        "pymacaron: worker %d is still stopping %g s after SIGTERM; it will be killed at %g s (shutdown_grace). "
+        "Its threads:\n%s", os.getpid(), grace - STOP_WATCH_MARGIN_S, grace, thread_stacks())
+
+
+def thread_stacks(include_caller: bool = False) -> str:
+    """The stack of every thread of this process, each under ``--- thread NAME (ID)``.
+
+    The calling thread's is left out unless ``include_caller`` (a signal handler runs in the
+    thread it interrupted: its stack says where that thread was).
+    """
+    import traceback
+
+    names = {t.ident: t.name for t in threading.enumerate()}
+    me = None if include_caller else threading.get_ident()
+    lines = []
+    for ident, frame in sys._current_frames().items():
+        if ident != me:
+            lines.append(f"--- thread {names.get(ident, '?')} ({ident})")
+            lines.extend(line.rstrip("\n") for line in traceback.format_stack(frame))
+    return "\n".join(lines)
 
 
 KILLED_WORKER_WAIT_S = 5.0  # after SIGKILL, how long the master waits for a worker's exit
