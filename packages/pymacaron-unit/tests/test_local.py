@@ -118,3 +118,48 @@ def test_local_means_this_machine(tmp_path, capfd, monkeypatch):
     code, out, err = run_main(capfd, "--local", "--path", tmp_path)
     assert code == 1
     assert "--local tests a service on this machine, but the host is 'api.example.com'" in err
+
+
+def test_a_program_that_takes_the_port_first_is_not_mistaken_for_the_started_service(tmp_path):
+    """The runner picks a free port and starts the service on it; if another program binds that port first
+    (a race seen in CI between two test servers), its /ping answer is not taken for the service's: the
+    service fails to bind, and the error says what happened."""
+    import io
+    import threading
+    import time
+
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from pymacaron_unit.runner.errors import RunnerError
+    from pymacaron_unit.runner.local import LocalService
+
+    port = free_port()
+    write_service(tmp_path, server="import time\ntime.sleep(2)  # a slow start\n" + FLASK_SERVER)
+    other = Flask("other")
+    other.add_url_rule("/ping", "ping", lambda: {})
+    servers = []
+
+    def take_the_port():  # once the runner has found the port free and started the service
+        servers.append(make_server("127.0.0.1", port, other))
+        servers[0].serve_forever()
+
+    timer = threading.Timer(0.7, take_the_port)
+    timer.start()
+    service = LocalService(str(tmp_path), "127.0.0.1", port, clean_env(), start_timeout=30, out=io.StringIO())
+    try:
+        with pytest.raises(RunnerError) as e:
+            service.__enter__()
+    finally:
+        timer.cancel()
+        deadline = time.monotonic() + 5
+        while timer.is_alive() and not servers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if servers:
+            servers[0].shutdown()
+        timer.join(5)
+    message = str(e.value)
+    assert servers, "the other program never took the port"
+    assert "the service exited with status 1 before answering" in message, message
+    assert f"another program answers on port {port} (GET /ping answers 200): it took the port after this run " \
+           "chose it" in message and "Address already in use" in message, message

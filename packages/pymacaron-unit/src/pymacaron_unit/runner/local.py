@@ -3,8 +3,9 @@
 ``LocalService(folder, host, port).__enter__`` checks ``GET /ping``:
 - 200: a service is there; it is used and left running;
 - no connection: ``python server.py --port P`` is started in ``folder`` (own process group, output
-  in a log file), waited for (bounded, until /ping answers 200), and stopped on exit (SIGTERM,
-  then SIGKILL);
+  in a log file), waited for (bounded, until /ping answers 200 from it: another program that
+  took the port first is not mistaken for it, see :func:`listens_on`), and stopped on exit
+  (SIGTERM, then SIGKILL);
 - anything else: something else holds the port, which is an error.
 """
 
@@ -46,6 +47,59 @@ def ping(url: str, timeout: float = PING_TIMEOUT) -> int | None:
         return requests.get(f"{url}/ping", timeout=timeout).status_code
     except requests.RequestException:
         return None
+
+
+def listens_on(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` or one of its descendants listens on TCP ``port``; None when this cannot be told.
+
+    Read from Linux's /proc: the inodes of the sockets listening on the port (``/proc/net/tcp``,
+    ``tcp6``), and the sockets each process holds (``/proc/<pid>/fd``). Elsewhere (no /proc), or
+    when nothing there listens on the port, None.
+    """
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")  # 0A: LISTEN
+    if not inodes:
+        return None
+    for member in _process_tree(pid):
+        try:
+            names = os.listdir(f"/proc/{member}/fd")
+        except OSError:
+            continue
+        for name in names:
+            try:
+                if os.readlink(f"/proc/{member}/fd/{name}") in inodes:
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _process_tree(pid):
+    """``pid`` and its descendants (from /proc/<n>/stat's parent ids)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -94,6 +148,7 @@ class LocalService:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path: str | None = None
         self._failed = False
+        self.other: str | None = None  # what answered /ping that was not the service started here
 
     @property
     def url(self) -> str:
@@ -154,15 +209,26 @@ class LocalService:
             if self.proc.poll() is not None:
                 self._failed = True
                 raise RunnerError(f"the service exited with status {self.proc.returncode} before answering "
-                                  f"{self.url}/ping. Its output:\n{tail(self.log_path)}")
-            if ping(self.url, timeout=min(PING_TIMEOUT, self.start_timeout)) == 200:
+                                  f"{self.url}/ping{self._other()}. Its output:\n{tail(self.log_path)}")
+            status = ping(self.url, timeout=min(PING_TIMEOUT, self.start_timeout))
+            if status is not None and listens_on(self.proc.pid, self.port) is False:
+                # another program took the port between its choice and the service's start: not ours
+                self.other = f"GET /ping answers {status}"
+            elif status == 200:
                 self._say(f"the service answers {self.url}/ping")
                 return
             if time.monotonic() > deadline:
                 self._failed = True
                 raise RunnerError(f"the service did not answer {self.url}/ping within {self.start_timeout:g} s "
-                                  f"(raise --start-timeout if it is just slow). Its output:\n{tail(self.log_path)}")
+                                  f"(raise --start-timeout if it is just slow){self._other()}. "
+                                  f"Its output:\n{tail(self.log_path)}")
             time.sleep(POLL_INTERVAL)
+
+    def _other(self):
+        if not self.other:
+            return ""
+        return (f"; another program answers on port {self.port} ({self.other}): it took the port after this "
+                "run chose it. Run again, or choose a port with --port")
 
     def stop(self) -> None:
         """Stop the service we started (its whole process group); a no-op otherwise."""
