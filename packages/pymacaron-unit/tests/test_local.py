@@ -120,46 +120,84 @@ def test_local_means_this_machine(tmp_path, capfd, monkeypatch):
     assert "--local tests a service on this machine, but the host is 'api.example.com'" in err
 
 
-def test_a_program_that_takes_the_port_first_is_not_mistaken_for_the_started_service(tmp_path):
-    """The runner picks a free port and starts the service on it; if another program binds that port first
-    (a race seen in CI between two test servers), its /ping answer is not taken for the service's: the
-    service fails to bind, and the error says what happened."""
-    import io
-    import threading
-    import time
+class PortThief:
+    """Another program (a werkzeug server answering /ping 200) that binds ``port`` ``delay`` s from now."""
 
-    from flask import Flask
-    from werkzeug.serving import make_server
+    def __init__(self, port, delay=0.7):
+        import threading
+
+        from flask import Flask
+
+        self.port, self.servers = port, []
+        self.app = Flask("other")
+        self.app.add_url_rule("/ping", "ping", lambda: {})
+        self.timer = threading.Timer(delay, self._take)
+        self.timer.start()
+
+    def _take(self):
+        from werkzeug.serving import make_server
+
+        self.servers.append(make_server("127.0.0.1", self.port, self.app))
+        self.servers[0].serve_forever()
+
+    def stop(self):
+        import time
+
+        self.timer.cancel()
+        deadline = time.monotonic() + 5
+        while self.timer.is_alive() and not self.servers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.servers:
+            self.servers[0].shutdown()
+        self.timer.join(5)
+
+
+SLOW_SERVER = "import time\ntime.sleep(2)  # a slow start\n" + FLASK_SERVER
+
+
+def test_a_program_that_takes_the_port_first_is_not_mistaken_for_the_started_service(tmp_path):
+    """The runner starts the service on a port it found free; if another program binds that port first (a
+    race seen in CI between two test servers), its /ping answer is not taken for the service's: the service
+    fails to bind, and the error says what happened."""
+    import io
 
     from pymacaron_unit.runner.errors import RunnerError
     from pymacaron_unit.runner.local import LocalService
 
     port = free_port()
-    write_service(tmp_path, server="import time\ntime.sleep(2)  # a slow start\n" + FLASK_SERVER)
-    other = Flask("other")
-    other.add_url_rule("/ping", "ping", lambda: {})
-    servers = []
-
-    def take_the_port():  # once the runner has found the port free and started the service
-        servers.append(make_server("127.0.0.1", port, other))
-        servers[0].serve_forever()
-
-    timer = threading.Timer(0.7, take_the_port)
-    timer.start()
+    write_service(tmp_path, server=SLOW_SERVER)
+    thief = PortThief(port)
     service = LocalService(str(tmp_path), "127.0.0.1", port, clean_env(), start_timeout=30, out=io.StringIO())
     try:
         with pytest.raises(RunnerError) as e:
             service.__enter__()
     finally:
-        timer.cancel()
-        deadline = time.monotonic() + 5
-        while timer.is_alive() and not servers and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if servers:
-            servers[0].shutdown()
-        timer.join(5)
+        thief.stop()
     message = str(e.value)
-    assert servers, "the other program never took the port"
+    assert thief.servers, "the other program never took the port"
     assert "the service exited with status 1 before answering" in message, message
     assert f"another program answers on port {port} (GET /ping answers 200): it took the port after this run " \
            "chose it" in message and "Address already in use" in message, message
+
+
+def test_with_port_0_a_port_taken_first_by_another_program_is_replaced_by_another(tmp_path):
+    """--port 0: the runner chose the port, so when another program takes it before the service binds it,
+    the service is started again on another free port, and the tests run against it."""
+    import io
+
+    from pymacaron_unit.runner.local import LocalService
+
+    write_service(tmp_path, server=SLOW_SERVER)
+    out = io.StringIO()
+    service = LocalService(str(tmp_path), "127.0.0.1", 0, clean_env(), start_timeout=30, out=out)
+    taken = service.port
+    thief = PortThief(taken)
+    try:
+        with service:
+            assert service.port != taken
+            assert requests.get(f"{service.url}/hello", timeout=5).json()["pid"] == service.proc.pid
+    finally:
+        thief.stop()
+    said = out.getvalue()
+    assert f"port {taken} was taken by another program as the service started: starting it again on port " \
+           f"{service.port}" in said and "stopped the service" in said, said

@@ -129,6 +129,13 @@ def tail(path: str, lines: int = LOG_TAIL) -> str:
     return "\n".join(text[-lines:]) or "(no output)"
 
 
+PORT_ATTEMPTS = 3
+
+
+class _PortTaken(Exception):
+    """The service could not bind the port chosen for it: another program took it first."""
+
+
 class LocalService:
     """Context manager -> ``self`` with ``host``, ``port``, ``started`` (True when we started it)."""
 
@@ -140,6 +147,7 @@ class LocalService:
         self.folder = os.path.abspath(folder)
         self.host = host
         self.port = port or free_port(host)
+        self.port_chosen_here = not port  # --port 0: another free port is tried if a program takes this one
         self.environ = dict(os.environ if environ is None else environ)
         self.start_timeout = start_timeout
         self.debug = debug
@@ -183,7 +191,23 @@ class LocalService:
         return [sys.executable, "server.py", "--port", str(self.port)]
 
     def start(self) -> None:
-        """Start ``python server.py`` (output to a temporary log) and wait until /ping answers."""
+        """Start ``python server.py`` (output to a temporary log) and wait until /ping answers.
+
+        On a port chosen here (``--port 0``) that another program takes before the service binds
+        it, the service is started again on another free port (at most :data:`PORT_ATTEMPTS` times).
+        """
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._start_once(retry=self.port_chosen_here and attempt < PORT_ATTEMPTS)
+                return
+            except _PortTaken:
+                taken, self.port, self.other = self.port, free_port(self.host), None
+                self._say(f"port {taken} was taken by another program as the service started: starting it "
+                          f"again on port {self.port}")
+                self._failed = False
+                self._forget_log()
+
+    def _start_once(self, retry):
         server_py = os.path.join(self.folder, "server.py")
         if not os.path.isfile(server_py):
             raise RunnerError(f"nothing answers {self.url}/ping, and there is no server.py in {self.folder} to start "
@@ -201,12 +225,15 @@ class LocalService:
             except OSError as e:
                 raise RunnerError(f"cannot start {sys.executable} server.py in {self.folder}: {e}") from None
         self.started = True
-        self._wait()
+        self._wait(retry)
 
-    def _wait(self):
+    def _wait(self, retry=False):
         deadline = time.monotonic() + self.start_timeout
         while True:
             if self.proc.poll() is not None:
+                if retry and self.other:
+                    self.proc = None
+                    raise _PortTaken()
                 self._failed = True
                 raise RunnerError(f"the service exited with status {self.proc.returncode} before answering "
                                   f"{self.url}/ping{self._other()}. Its output:\n{tail(self.log_path)}")
