@@ -59,6 +59,7 @@ class ExampleServer:
                  folder: Path = EXAMPLE_DIR):
         self.folder = folder
         self.port = port or free_port()
+        self.port_chosen_here = not port
         self.secret = secret or new_secret()
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{self.port}"
@@ -68,18 +69,35 @@ class ExampleServer:
         self._log = None
 
     def start(self, timeout: float = START_TIMEOUT) -> ExampleServer:
+        """Start it and wait for its /ping; on a port another test's server took first, start it on another."""
+        for attempt in range(3):
+            if self._start_once(timeout, retry=self.port_chosen_here and attempt < 2):
+                return self
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.command = [sys.executable, "server.py", "--port", str(self.port)]
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout, retry):
+        from pymacaron_unit.runner.local import listens_on
+
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.command, cwd=self.folder, stdout=self._log, stderr=subprocess.STDOUT,
                                      env=example_env(PYM_JWT_SECRET=self.secret), start_new_session=True)
         deadline = time.monotonic() + timeout
+        taken = False  # another program answers on the port: not this server
         while True:
             if self.proc.poll() is not None:
                 self.stop()
+                if retry and taken:
+                    return False
                 raise RuntimeError(f"the example exited with {self.proc.returncode} before answering /ping:\n"
                                    + self.output())
             try:
                 if requests.get(self.url + "/ping", timeout=2).status_code == 200:
-                    return self
+                    taken = listens_on(self.proc.pid, self.port) is False
+                    if not taken:
+                        return True
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
