@@ -190,26 +190,45 @@ components:
 
 def test_an_alternative_that_makes_anothers_scopes_moot_is_warned_about(tmp_path, caplog):
     """BotToken (an apiKey in Authorization, checked as a bearer token by kind) or OAuth2 with a scope, both checked
-    by the same verifier: a start-up warning says the scope is never needed; none once BotToken has its own."""
-    from pymacaron_core.server import security
+    by the same verifier: a start-up warning says the scope is never needed (once for the operations sharing it;
+    an error under strict); none once BotToken has its own verifier."""
+    from pymacaron_core.spec import problems
 
-    security._warned.clear()
+    problems._warned.clear()
     spec = tmp_path / "scoped.yaml"
     spec.write_text(SCOPED_ALTERNATIVES)
     jwt = secured_handlers.check_token
     ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=Verifiers(
         kinds={"bearer": jwt, "oauth2": jwt}))
-    warned = [r.getMessage() for r in caplog.records if r.name == "pymacaron_core.security"]
-    assert len(warned) == 1 and f"{spec} line 7, GET /guilds: the alternative [BotToken] needs no scope and its " \
-        "scheme (apiKey in header 'Authorization') is checked by the same verifier as 'OAuth2', so the scopes " \
-        "'guilds' of the alternative [OAuth2] are never needed" in warned[0], warned
+    warned = [r.getMessage() for r in caplog.records if "needs no scope" in r.getMessage()]
+    assert len(warned) == 1 and f"{spec} line 7, GET /guilds: warning: the alternative [BotToken] needs no scope " \
+        "and its scheme (apiKey in header 'Authorization') is checked by the same verifier as 'OAuth2', so the " \
+        "scopes 'guilds' of the alternative [OAuth2] are never needed" in warned[0], warned
+    assert "fix: if 'BotToken' is another kind of credential, register a verifier under its name" in warned[0]
+    with pytest.raises(SpecError, match="the alternative \\[BotToken\\] needs no scope"):
+        ApiPool.add("scoped", yaml_path=str(spec), strict=True).spawn_api(Flask("t"), verifiers=Verifiers(
+            kinds={"bearer": jwt, "oauth2": jwt}))
 
     caplog.clear()
-    security._warned.clear()
+    problems._warned.clear()
+    two = tmp_path / "two.yaml"  # the same requirement on two operations: said once
+    two.write_text(SCOPED_ALTERNATIVES.replace("  /guilds:\n", "  /guilds/mine:\n    get:\n"
+                                               "      x-bind-server: secured_handlers.list_notes\n"
+                                               "      security: [{BotToken: []}, {OAuth2: [guilds]}]\n"
+                                               "      responses:\n        '200': {description: ok}\n"
+                                               "  /guilds:\n"))
+    ApiPool.add("scoped", yaml_path=str(two)).spawn_api(Flask("t"), verifiers=Verifiers(
+        kinds={"bearer": jwt, "oauth2": jwt}))
+    warned = [r.getMessage() for r in caplog.records if "needs no scope" in r.getMessage()]
+    assert len(warned) == 1 and "are never needed: any token that verifier accepts passes (and in 1 more " \
+        "operations)" in warned[0], warned
+
+    caplog.clear()
+    problems._warned.clear()
     for verifiers in (Verifiers(kinds={"bearer": jwt, "oauth2": jwt}, schemes={"BotToken": secured_handlers.check_api_key}),
                       Verifiers(kinds={"bearer": secured_handlers.check_api_key, "oauth2": jwt})):
         ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=verifiers)
     spec.write_text(SCOPED_ALTERNATIVES.replace("{BotToken: []}", "{BotToken: [guilds]}"))
     ApiPool.add("scoped", yaml_path=str(spec)).spawn_api(Flask("t"), verifiers=Verifiers(
         kinds={"bearer": jwt, "oauth2": jwt}))
-    assert not [r for r in caplog.records if r.name == "pymacaron_core.security"]
+    assert not [r for r in caplog.records if "needs no scope" in r.getMessage()]

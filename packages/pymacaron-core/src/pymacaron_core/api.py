@@ -29,7 +29,7 @@ from pymacaron_core.server.plan import RequestPlan
 from pymacaron_core.server.response import ResponsePlan
 from pymacaron_core.server.routes import make_view, pre_parse_check_of
 from pymacaron_core.server.rules import lazy_url_builders
-from pymacaron_core.server.security import compile_security
+from pymacaron_core.server.security import compile_security, one_per_message
 from pymacaron_core.spec.document import load_document, strip_docs
 from pymacaron_core.spec.lazy import lazy_allowed
 from pymacaron_core.spec.description import describe
@@ -165,6 +165,7 @@ class API:
         self.do_persist = do_persist
         self.yaml_path = yaml_path
         self.client_base_path = bool(client_base_path)
+        self.strict = strict
         self.doc = load_document(yaml_path=yaml_path, yaml_str=yaml_str, name=name,
                                  default_definitions=default_definitions, strict=strict,
                                  cache_dir=cache_dir, cache_versions=cache_versions)
@@ -331,6 +332,7 @@ class API:
         ``Error``. This API always uses its own classes.
         """
         problems, routes = list(self._serving_problems), []
+        warnings: list[SpecProblem] = []
         state = app.extensions.setdefault(APP_EXTENSION, {"routes": {}, "apis": {}})
         # before the handlers are imported: their `from pymacaron.models import X` gets this API's X
         register_served_models(self.name, self.models, _same_definition, yields=yield_model_names)
@@ -365,7 +367,8 @@ class API:
                         pre_parse.append(check)
                     handler = deco(handler)
             security, found = compile_security(op, self.security_schemes, verifiers, self.doc, self.name)
-            problems.extend(found)
+            for problem in found:
+                (warnings if problem.is_warning else problems).append(problem)
             resp_plan = ResponsePlan(op, self.compiler, self.factory, app.response_class,
                                      validate=validate_responses)
             key = (op.method, op.flask_rule)
@@ -377,6 +380,7 @@ class API:
             routes.append((op, handler, req_plan, resp_plan, security, pre_parse))
         if problems:
             raise SpecError(problems)
+        settle(one_per_message(warnings), self.strict)
         install_call_context(app)
         with lazy_url_builders(app):
             self._add_routes(app, routes, decorator, base_path_aliases, state)

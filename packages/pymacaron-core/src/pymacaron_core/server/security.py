@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
@@ -49,7 +48,6 @@ Verifier = Union[Callable[..., Any], str]
 
 ENV_KEY = "pymacaron.security"  # request.environ: {scheme name: what its verifier returned}
 _BEARER_KINDS = ("bearer", "oauth2", "openIdConnect")
-log = logging.getLogger("pymacaron_core.security")
 
 _MISSING, _INVALID, _REFUSED = 0, 1, 2  # failure ranks: the highest is answered
 
@@ -137,23 +135,21 @@ def compile_security(operation: Operation, schemes: Mapping[str, SecurityScheme]
             resolved[name] = (scheme, verifier, reader)
     if problems:
         return None, problems
-    if verifiers is not None:
-        _warn_skipped_scopes(operation, requirement, resolved, verifiers, doc, line)
-    return SecurityCheck(operation, requirement, resolved, api_name), []
+    warnings = _skipped_scopes(operation, requirement, resolved, verifiers, doc, line) if verifiers is not None else []
+    return SecurityCheck(operation, requirement, resolved, api_name), warnings
 
 
-_warned: set[tuple[str, str, str]] = set()
-
-
-def _warn_skipped_scopes(operation, requirement, resolved, verifiers, doc, line):
-    """Warn (once per spec and pair of schemes) when one alternative makes another's scopes moot.
+def _skipped_scopes(operation, requirement, resolved, verifiers, doc, line):
+    """Warnings: an alternative that makes another's scopes moot.
 
     An alternative of one scheme without scopes, verified by kind (the JWT check for bearer
     tokens, and for an apiKey in the Authorization header), accepts every token that an
     alternative requiring scopes from another scheme with the same verifier would: "BotToken
     or OAuth2 with the scope guilds" then never needs the scope. The spec allows it as
-    written, but the author usually meant two kinds of credentials.
+    written (a warning, an error under ``strict``), but the author usually meant two kinds
+    of credentials.
     """
+    found = []
     for alone in requirement:
         if len(alone) != 1 or alone[0][1]:
             continue
@@ -166,18 +162,28 @@ def _warn_skipped_scopes(operation, requirement, resolved, verifiers, doc, line)
                       and resolved[n][1] is verifier and resolved[n][2] == reader]
             if not scoped:
                 continue
-            key = (str(doc.file), name, scoped[0][0])
-            if key in _warned:
-                continue
-            _warned.add(key)
-            scheme = resolved[name][0]
-            log.warning(
-                "%s line %s, %s: the alternative [%s] needs no scope and its scheme (%s) is checked by the same "
-                "verifier as %r, so the scopes %s of the alternative [%s] are never needed: any token that "
-                "verifier accepts passes. If %r is another kind of credential, register a verifier under its "
-                "name (pymacaron: security_verifiers in pym-config.yaml); else require the scopes in every "
-                "alternative.", doc.file, line, operation.where, name, _describe_scheme(scheme), scoped[0][0],
-                ", ".join(repr(s) for s in scoped[0][1]), ", ".join(n for n, _ in other), name)
+            found.append(SpecProblem(
+                doc.file, line, operation.where,
+                f"the alternative [{name}] needs no scope and its scheme ({_describe_scheme(resolved[name][0])}) "
+                f"is checked by the same verifier as {scoped[0][0]!r}, so the scopes "
+                f"{', '.join(repr(s) for s in scoped[0][1])} of the alternative [{', '.join(n for n, _ in other)}] "
+                "are never needed: any token that verifier accepts passes",
+                f"if {name!r} is another kind of credential, register a verifier under its name (pymacaron: "
+                "security_verifiers in pym-config.yaml); else require the scopes in every alternative",
+                "warning"))
+    return found
+
+
+def one_per_message(warnings: list[SpecProblem]) -> list[SpecProblem]:
+    """``warnings`` with each message once (at its first operation), saying how many more operations have it.
+
+    A global ``security`` gives every operation the same warning: it is said once.
+    """
+    first: dict[str, list[Any]] = {}
+    for w in warnings:
+        first.setdefault(w.message, [w, 0])[1] += 1
+    return [SpecProblem(w.file, w.line, w.where, w.message + (f" (and in {n - 1} more operations)" if n > 1 else ""),
+                        w.fix, w.severity) for w, n in first.values()]
 
 
 class SecurityCheck:
