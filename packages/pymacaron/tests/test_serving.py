@@ -77,7 +77,7 @@ FORK_RACE = """\
 import os, signal, sys
 signal.signal(signal.SIGTERM, lambda *a: None)  # the master's handler, which forked workers inherit
 if sys.argv[1] == "fixed":
-    from pymacaron.serving import default_stop_signals_in_workers
+    from pymacaron.stopping import default_stop_signals_in_workers
 # a SIGTERM reaching the child between the fork and pymacaron's hook (registered after this one, run after it)
 os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
 if sys.argv[1] == "fixed":

@@ -182,7 +182,7 @@ def _drain_on_sigterm(loop):
 
     def draining_then_stop(*_):
         from pymacaron.observability.readiness import start_draining
-        from pymacaron.serving import watch_stop
+        from pymacaron.stopping import watch_stop
 
         start_draining()
         watch_stop()

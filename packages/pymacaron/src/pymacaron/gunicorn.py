@@ -129,7 +129,7 @@ def post_fork(server: Arbiter, worker: Worker) -> None:
 
 
 def _dump_stacks(worker: Worker, why: str) -> None:
-    from pymacaron.serving import thread_stacks
+    from pymacaron.stopping import thread_stacks
 
     stacks = thread_stacks(include_caller=True)
     worker.log.warning(f"PyMacaron: worker {worker.pid} {why}: stacks of its threads\n{stacks}")
@@ -139,7 +139,7 @@ def post_worker_init(worker: Worker) -> None:
     """gunicorn hook, in a worker ready to serve: from its SIGTERM on, its stop is watched.
 
     A worker still stopping 1 s before ``$PYM_SHUTDOWN_GRACE`` is over logs every thread's
-    stack (:func:`pymacaron.serving.watch_stop`) before the master kills it.
+    stack (:func:`pymacaron.stopping.watch_stop`) before the master kills it.
     """
     import signal
 
@@ -148,7 +148,7 @@ def post_worker_init(worker: Worker) -> None:
         return
 
     def stopping(signum: int, frame: _Any) -> None:
-        from pymacaron.serving import watch_stop
+        from pymacaron.stopping import watch_stop
 
         watch_stop()
         previous(signum, frame)
